@@ -1,0 +1,276 @@
+/*
+ * apply.c - patch series onto commits, in memory (see apply.h). Each
+ * patch becomes one commit whose parent is the previous patch's commit,
+ * as `git am` would make it, except that the committer is kflake at the
+ * author's date: the same series on the same base always gives the same
+ * commit ids, so a rerun finds its kernel already built.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "apply.h"
+#include "tree.h"
+#include "util.h"
+
+static int skip_blanks(const char **p)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	return **p != '\0';
+}
+
+static int read_num(const char **p, int maxdigits, long *out)
+{
+	long v = 0;
+	int n = 0;
+
+	while (isdigit((unsigned char)**p) && n < maxdigits) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*out = v;
+	return n ? 0 : -1;
+}
+
+int apply_parse_date(const char *s, git_time *out)
+{
+	static const char *const months[] = {
+		"jan", "feb", "mar", "apr", "may", "jun",
+		"jul", "aug", "sep", "oct", "nov", "dec",
+	};
+	const char *p = s;
+	long day, year, hh, mm, ss = 0, zone = 0;
+	struct tm tm = { 0 };
+	int mon, sign = 1;
+	time_t t;
+
+	if (!s || !skip_blanks(&p))
+		return -1;
+	if (isalpha((unsigned char)*p)) {	/* "Tue, " */
+		while (isalpha((unsigned char)*p))
+			p++;
+		if (*p == ',')
+			p++;
+		skip_blanks(&p);
+	}
+	if (read_num(&p, 2, &day) || !skip_blanks(&p))
+		return -1;
+	for (mon = 0; mon < 12; mon++)
+		if (!strncasecmp(p, months[mon], 3))
+			break;
+	if (mon == 12)
+		return -1;
+	while (isalpha((unsigned char)*p))
+		p++;
+	if (!skip_blanks(&p) || read_num(&p, 4, &year) || !skip_blanks(&p))
+		return -1;
+	if (year < 50)
+		year += 2000;
+	else if (year < 1000)
+		year += 1900;
+	if (read_num(&p, 2, &hh) || *p++ != ':' || read_num(&p, 2, &mm))
+		return -1;
+	if (*p == ':' && (p++, read_num(&p, 2, &ss)))
+		return -1;
+	skip_blanks(&p);
+	if (*p == '+' || *p == '-') {
+		long z;
+
+		sign = *p++ == '-' ? -1 : 1;
+		if (read_num(&p, 4, &z))
+			return -1;
+		zone = sign * ((z / 100) * 60 + z % 100);
+	}
+	/* "GMT", "UT", "Z" and anything obsolete: UTC, as RFC 2822 says. */
+	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 ||
+	    zone < -24 * 60 || zone > 24 * 60)
+		return -1;
+	tm.tm_year = (int)year - 1900;
+	tm.tm_mon = mon;
+	tm.tm_mday = (int)day;
+	tm.tm_hour = (int)hh;
+	tm.tm_min = (int)mm;
+	tm.tm_sec = (int)ss;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	out->time = (git_time_t)t - zone * 60;
+	out->offset = (int)zone;
+	out->sign = sign < 0 ? '-' : '+';
+	return 0;
+}
+
+/* A name or email git accepts: no angle brackets, not empty. */
+static char *sig_part(const char *s, const char *dflt)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (; s && *s; s++)
+		if (*s != '<' && *s != '>' && *s != '\n')
+			strbuf_addch(&sb, *s);
+	strbuf_trim(&sb);
+	if (!sb.len)
+		strbuf_addstr(&sb, dflt);
+	return strbuf_detach(&sb);
+}
+
+static int make_sigs(const struct mbox_mail *m, git_signature **author,
+		     git_signature **committer)
+{
+	char *email = sig_part(m->author_email, "unknown@unknown");
+	char *name = sig_part(m->author_name, email);
+	git_time when;
+	int ret;
+
+	if (apply_parse_date(m->date, &when)) {
+		when.time = (git_time_t)time(NULL);
+		when.offset = 0;
+	}
+	ret = git_signature_new(author, name, email, when.time, when.offset);
+	if (!ret)
+		ret = git_signature_new(committer, "kflake", "kflake@localhost",
+					when.time, when.offset);
+	free(name);
+	free(email);
+	return ret;
+}
+
+static char *commit_message(const struct mbox_mail *m)
+{
+	const char *title = *m->title ? m->title : "(no subject)";
+
+	if (!*m->message)
+		return xasprintf("%s\n", title);
+	return xasprintf("%s\n\n%s%s", title, m->message,
+			 m->message[strlen(m->message) - 1] == '\n' ? "" : "\n");
+}
+
+struct only_delta {
+	size_t want, seen;
+};
+
+static int only_delta_cb(const git_diff_delta *d, void *payload)
+{
+	struct only_delta *o = payload;
+
+	(void)d;
+	return o->seen++ == o->want ? 0 : 1;
+}
+
+/*
+ * libgit2's message does not always name the file: apply the deltas one
+ * at a time to find the first that fails on its own.
+ */
+static char *failing_file(git_repository *repo, git_tree *tree, git_diff *diff)
+{
+	size_t i, n = git_diff_num_deltas(diff);
+
+	for (i = 0; i < n; i++) {
+		git_apply_options ao = GIT_APPLY_OPTIONS_INIT;
+		struct only_delta od = { i, 0 };
+		git_index *idx = NULL;
+		int rc;
+
+		ao.delta_cb = only_delta_cb;
+		ao.payload = &od;
+		rc = git_apply_to_tree(&idx, repo, tree, diff, &ao);
+		git_index_free(idx);
+		if (rc) {
+			const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+			return xstrdup(d->old_file.path ? d->old_file.path
+							: d->new_file.path);
+		}
+	}
+	return NULL;
+}
+
+static int apply_one(git_repository *repo, const git_oid *parent_id,
+		     const struct mbox_mail *m, git_oid *out, char **file,
+		     struct strbuf *why)
+{
+	git_commit *parent = NULL;
+	git_tree *tree = NULL, *newtree = NULL;
+	git_diff *diff = NULL;
+	git_index *idx = NULL;
+	git_signature *author = NULL, *committer = NULL;
+	git_oid tree_id;
+	char *msg = NULL;
+	int ret = -1;
+
+	if (!m->diff) {
+		strbuf_addstr(why, "the mail holds no diff");
+		goto out;
+	}
+	if (git_commit_lookup(&parent, repo, parent_id) ||
+	    git_commit_tree(&tree, parent)) {
+		strbuf_addf(why, "%s", tree_git_error());
+		goto out;
+	}
+	if (git_diff_from_buffer(&diff, m->diff, strlen(m->diff))) {
+		strbuf_addf(why, "unreadable diff: %s", tree_git_error());
+		goto out;
+	}
+	if (git_apply_to_tree(&idx, repo, tree, diff, NULL)) {
+		strbuf_addstr(why, tree_git_error());
+		*file = failing_file(repo, tree, diff);
+		goto out;
+	}
+	msg = commit_message(m);
+	if (git_index_write_tree_to(&tree_id, idx, repo) ||
+	    git_tree_lookup(&newtree, repo, &tree_id) ||
+	    make_sigs(m, &author, &committer) ||
+	    git_commit_create(out, repo, NULL, author, committer, NULL, msg,
+			      newtree, 1, (const git_commit **)&parent)) {
+		strbuf_addf(why, "cannot commit: %s", tree_git_error());
+		goto out;
+	}
+	ret = 0;
+out:
+	free(msg);
+	git_signature_free(author);
+	git_signature_free(committer);
+	git_index_free(idx);
+	git_diff_free(diff);
+	git_tree_free(newtree);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return ret;
+}
+
+int apply_series(git_repository *repo, const git_oid *base,
+		 const struct mbox_series *s, git_oid *commits, size_t *failed,
+		 struct strbuf *err)
+{
+	const git_oid *parent = base;
+	size_t i;
+
+	for (i = 0; i < s->npatches; i++) {
+		const struct mbox_mail *m = s->patches[i];
+		struct strbuf why = STRBUF_INIT;
+		char *file = NULL;
+		int seq = m->seq ? m->seq : (int)i + 1;
+		int total = s->total ? s->total : (int)s->npatches;
+
+		if (apply_one(repo, parent, m, &commits[i], &file, &why)) {
+			strbuf_addf(err, "patch %d/%d '%s' does not apply", seq,
+				    total, m->title);
+			if (file)
+				strbuf_addf(err, " to %s", file);
+			strbuf_addf(err, ": %s", strbuf_str(&why));
+			free(file);
+			strbuf_release(&why);
+			if (failed)
+				*failed = i;
+			return -1;
+		}
+		strbuf_release(&why);
+		parent = &commits[i];
+	}
+	return 0;
+}

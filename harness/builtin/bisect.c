@@ -1,0 +1,1162 @@
+/*
+ * builtin/bisect.c - `kflake bisect` and `kflake bisects`: find the
+ * commit that made a test fail, or fail more often, when the signal is
+ * flaky. This file owns the git side (the revision walk that becomes a
+ * bisect_graph), the measurements (each one a job_run() whose enough()
+ * callback stops as soon as the SPRT decides), the bisect's rows in the
+ * database (bisects, bisect_steps: every decision is stored as it is
+ * made, so --resume replays them instead of re-running), and the report.
+ * The choice of commits and the decisions themselves are bisect.c's.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+#include <jansson.h>
+
+#include "bisect.h"
+#include "builtin.h"
+#include "job.h"
+#include "progress.h"
+#include "record.h"
+#include "session.h"
+#include "stats.h"
+#include "store.h"
+#include "tree.h"
+#include "util.h"
+
+static const char bisect_usage[] =
+"usage: kflake bisect --good G --bad B --test T [options]\n"
+"       kflake bisect --resume ID [--db PATH]\n"
+"       kflake bisect --show ID [--db PATH] [--json]\n"
+"\n"
+"Find the first commit between G and B where test T fails, or fails more\n"
+"often, even when T is flaky. The ends are measured first (a fixed batch\n"
+"each: the failure rates p0 of G and p1 of B); then every step builds a\n"
+"candidate (chosen as `git bisect` does, merges included) and runs T until\n"
+"Wald's SPRT (H0: p0, H1: p1) calls it good or bad. A kernel that does\n"
+"not build or boot, or a step that reaches the cap undecided, is skipped,\n"
+"never guessed. The culprit is reported with the evidence of every step\n"
+"and the product of their confidences, and checked against its parents.\n"
+"State lives in the database: a killed bisect resumes where it stopped.\n"
+"\n"
+"  --good REF, --bad REF  the ends (branch, tag or commit of --tree)\n"
+"  --test T            the test (a kselftest name or a path)\n"
+"  --tree PATH|URL     kernel tree (default: linux-source-6.1)\n"
+"  --alpha A           P(calling a good commit bad) per step (default 0.01)\n"
+"  --beta B            P(calling a bad commit good) per step (default 0.01)\n"
+"  --cap N             iterations per step before it is skipped (default 40)\n"
+"  --ends N            iterations on each end (default 10)\n"
+"  --timeout DUR       stall limit per iteration\n"
+"  --jobs N            parallel make jobs\n"
+"  --resume ID         continue bisect ID, reusing its finished steps\n"
+"  --show ID           print bisect ID's state and evidence\n"
+"  --db PATH           database\n"
+"  -q, --quiet         only errors and the result\n"
+"  --json              JSON events, then the result as one JSON object\n"
+"\n"
+"Exit status: 0 when a culprit was found and reported, 1 when the bisect\n"
+"ended without one (or could not start), 2 on bad usage, 130 when\n"
+"interrupted (resume it with --resume).\n";
+
+static const char bisects_usage[] =
+"usage: kflake bisects [--db PATH] [--json]\n"
+"\n"
+"List bisects, newest first: state, test, ends, culprit, confidence.\n";
+
+enum {
+	OPT_GOOD = 256, OPT_BAD, OPT_TEST, OPT_TREE, OPT_ALPHA, OPT_BETA,
+	OPT_CAP, OPT_ENDS, OPT_TIMEOUT, OPT_JOBS, OPT_RESUME, OPT_SHOW, OPT_DB,
+	OPT_JSON,
+};
+
+static const struct option bisect_options[] = {
+	{ "good", required_argument, NULL, OPT_GOOD },
+	{ "bad", required_argument, NULL, OPT_BAD },
+	{ "test", required_argument, NULL, OPT_TEST },
+	{ "tree", required_argument, NULL, OPT_TREE },
+	{ "alpha", required_argument, NULL, OPT_ALPHA },
+	{ "beta", required_argument, NULL, OPT_BETA },
+	{ "cap", required_argument, NULL, OPT_CAP },
+	{ "ends", required_argument, NULL, OPT_ENDS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "show", required_argument, NULL, OPT_SHOW },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct bisect_ctx {
+	struct store st;
+	struct tree tree;
+	long long id;
+	const char *db;
+	char *tree_source;
+	char *test;
+	char *good, *bad;		/* full commit ids */
+	struct bisect_params p;
+	struct stats_sprt sprt;
+	double timeout;
+	int jobs;
+	enum progress_mode progress;
+	int argc;
+	const char *const *argv;
+	int stop_rc;			/* non-zero: interrupted or a fault */
+	int steps;
+};
+
+/* One measurement: a commit in a role, with its evidence and verdict. */
+struct measure {
+	struct bisect_evidence ev;
+	enum bisect_verdict verdict;
+	double confidence;
+	long long row;
+	int reused;
+};
+
+/* What enough() needs while job_run() iterates on one commit. */
+struct enough_ctx {
+	const struct bisect_ctx *c;
+	const struct bisect_evidence *prior;
+	int sprt;			/* 0: fixed batch (the ends) */
+};
+
+static int step_enough(void *data, const long *counts)
+{
+	const struct enough_ctx *e = data;
+	struct bisect_evidence ev = *e->prior;
+
+	bisect_evidence_add(&ev, counts);
+	if (!e->sprt)
+		return ev.errors >= BISECT_MAX_ERRORS && ev.errors > ev.runs;
+	return bisect_step_verdict(&e->c->sprt, e->c->p.cap, &ev, 0) !=
+	       BISECT_CONTINUE;
+}
+
+/*
+ * Every iteration this bisect already ran on commit, in any run (a step
+ * killed half-way keeps its evidence: the SPRT just goes on from it).
+ */
+static int prior_evidence(struct bisect_ctx *c, const char *commit,
+			  struct bisect_evidence *ev)
+{
+	long counts[OUTCOME_NR] = { 0 };
+	sqlite3_stmt *stmt;
+
+	memset(ev, 0, sizeof(*ev));
+	stmt = store_prepare(&c->st,
+		"SELECT i.outcome, count(*) FROM iterations i JOIN runs r ON "
+		"r.id = i.run_id WHERE r.bisect_id = ? AND r.commit_id = ? "
+		"GROUP BY i.outcome", "Is", c->id, commit);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		int o = record_outcome_parse(store_col_text(stmt, 0));
+
+		if (o >= 0 && o < OUTCOME_NR)
+			counts[o] = sqlite3_column_int(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	bisect_evidence_add(ev, counts);
+	return 0;
+}
+
+static enum bisect_verdict verdict_parse(const char *s)
+{
+	if (!strcmp(s, "good"))
+		return BISECT_VERDICT_GOOD;
+	if (!strcmp(s, "bad"))
+		return BISECT_VERDICT_BAD;
+	if (!strcmp(s, "skip"))
+		return BISECT_VERDICT_SKIP;
+	return BISECT_CONTINUE;
+}
+
+/* A finished row for commit in role (any role when role is NULL). */
+static int finished_row(struct bisect_ctx *c, const char *commit,
+			const char *role, struct measure *m)
+{
+	sqlite3_stmt *stmt;
+	int found = 0;
+
+	stmt = store_prepare(&c->st,
+		"SELECT id, runs, failures, errors, decision, "
+		"coalesce(confidence, 0) FROM bisect_steps WHERE bisect_id = ? "
+		"AND commit_id = ? AND (? IS NULL OR role = ?) AND decision IS "
+		"NOT NULL ORDER BY id DESC LIMIT 1", "Isss", c->id, commit,
+		role, role);
+	if (!stmt)
+		return 0;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		memset(m, 0, sizeof(*m));
+		m->row = sqlite3_column_int64(stmt, 0);
+		m->ev.runs = sqlite3_column_int(stmt, 1);
+		m->ev.failures = sqlite3_column_int(stmt, 2);
+		m->ev.errors = sqlite3_column_int(stmt, 3);
+		m->verdict = verdict_parse(store_col_text(stmt, 4));
+		m->confidence = sqlite3_column_double(stmt, 5);
+		m->reused = 1;
+		found = 1;
+	}
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+static long long open_row(struct bisect_ctx *c, const char *commit,
+			  const char *role)
+{
+	char ts[32];
+	long long id;
+
+	id = store_query_int(&c->st, 0,
+		"SELECT id FROM bisect_steps WHERE bisect_id = ? AND "
+		"commit_id = ? AND role = ? AND decision IS NULL "
+		"ORDER BY id DESC LIMIT 1", "Iss", c->id, commit, role);
+	if (id > 0)
+		return id;
+	if (store_exec(&c->st,
+		       "INSERT INTO bisect_steps(bisect_id, commit_id, role, "
+		       "created_at) VALUES (?, ?, ?, ?)", "Isss", c->id, commit,
+		       role, util_iso8601(util_wallclock(), ts)))
+		return -1;
+	return store_last_id(&c->st);
+}
+
+static void describe(const char *role, const char *commit,
+		     const struct measure *m, size_t left)
+{
+	char where[64] = "";
+
+	if (left)
+		snprintf(where, sizeof(where), " (%zu candidates)", left);
+	progress_step("bisect", "%s%s %.12s: %s, %ld failure(s) in %ld "
+		      "iteration(s)%s%s", role, where, commit,
+		      bisect_verdict_name(m->verdict), m->ev.failures,
+		      m->ev.runs, m->ev.errors ? ", errors: " : "",
+		      m->ev.errors ? "yes" : "");
+	if (m->verdict == BISECT_VERDICT_GOOD || m->verdict == BISECT_VERDICT_BAD)
+		progress_step("bisect", "  confidence %.3f%s", m->confidence,
+			      m->reused ? " (from the database)" : "");
+}
+
+/*
+ * Measure commit in role: reuse a finished row, else run the test (a
+ * fixed batch of p.end_iterations for the ends, the SPRT up to the cap
+ * otherwise) on top of whatever evidence earlier attempts left.
+ */
+static int measure(struct bisect_ctx *c, const char *commit,
+		   const char *role, size_t left, struct measure *m)
+{
+	int sprt = strcmp(role, "good-end") && strcmp(role, "bad-end");
+	struct bisect_evidence prior;
+	struct enough_ctx ec = { c, &prior, sprt };
+	struct job_opts o;
+	struct job_result res;
+	const char *tests[1];
+	int want, rc = 0, finished = 0;
+
+	if (finished_row(c, commit, role, m)) {
+		describe(role, commit, m, left);
+		return 0;
+	}
+	memset(m, 0, sizeof(*m));
+	m->row = open_row(c, commit, role);
+	if (m->row < 0 || prior_evidence(c, commit, &prior))
+		return -1;
+	want = sprt ? c->p.cap : c->p.end_iterations;
+	if (prior.runs || prior.errors)
+		progress_step("bisect", "%.12s: going on from %ld earlier "
+			      "iteration(s)", commit, prior.runs + prior.errors);
+	m->ev = prior;
+	if (sprt && bisect_step_verdict(&c->sprt, c->p.cap, &prior, 0) !=
+	    BISECT_CONTINUE)
+		goto decide;
+	if (!sprt && (prior.runs >= want || step_enough(&ec, (long[OUTCOME_NR]){ 0 })))
+		goto decide;
+	job_opts_init(&o);
+	tests[0] = c->test;
+	o.tree = c->tree_source;
+	o.ref = commit;
+	o.tests = tests;
+	o.ntests = 1;
+	/* Room for error/skip iterations on top of the evidence wanted. */
+	o.iterations = (int)(want - prior.runs) + (sprt ? want / 4 + 2 : 0);
+	o.timeout = c->timeout;
+	if (c->jobs)
+		o.jobs = c->jobs;
+	o.db = c->db;
+	o.progress = c->progress;
+	o.argc = c->argc;
+	o.argv = c->argv;
+	o.kind = "bisect";
+	o.bisect_id = c->id;
+	o.no_report = 1;
+	o.enough = step_enough;
+	o.enough_data = &ec;
+	rc = job_run(&o, &res);
+	/* job_run only points at them: not ours to free. */
+	o.tests = NULL;
+	job_opts_release(&o);
+	if (res.run_id > 0)
+		store_exec(&c->st, "UPDATE bisect_steps SET run_id = ? WHERE "
+			   "id = ?", "II", res.run_id, m->row);
+	if (rc == 130 || session_interrupted) {
+		c->stop_rc = 130;
+		return -1;
+	}
+	if (rc == KFLAKE_EXIT_USAGE || rc >= KFLAKE_EXIT_FAULT) {
+		c->stop_rc = rc;
+		return -1;
+	}
+	bisect_evidence_add(&m->ev, res.counts);
+	finished = 1;
+	if (res.build_failed) {
+		m->verdict = BISECT_VERDICT_SKIP;
+		progress_step("bisect", "%.12s does not build: skipped", commit);
+		goto store;
+	}
+decide:
+	if (sprt) {
+		m->verdict = bisect_step_verdict(&c->sprt, c->p.cap, &m->ev,
+						 finished);
+		if (m->verdict == BISECT_CONTINUE)
+			m->verdict = BISECT_VERDICT_SKIP;
+		m->confidence = bisect_verdict_confidence(&c->sprt, m->verdict);
+	} else if (!m->ev.runs || step_enough(&ec, (long[OUTCOME_NR]){ 0 })) {
+		m->verdict = BISECT_VERDICT_SKIP;
+	} else {
+		m->verdict = strcmp(role, "good-end") ? BISECT_VERDICT_BAD
+						      : BISECT_VERDICT_GOOD;
+	}
+store:
+	if (store_exec(&c->st,
+		       "UPDATE bisect_steps SET runs = ?, failures = ?, errors = ?, "
+		       "decision = ?, confidence = ? WHERE id = ?", "iiisdI",
+		       (int)m->ev.runs, (int)m->ev.failures, (int)m->ev.errors,
+		       bisect_verdict_name(m->verdict),
+		       sprt ? m->confidence : 0.0, m->row))
+		return -1;
+	if (!sprt)
+		store_exec(&c->st, "UPDATE bisect_steps SET confidence = NULL "
+			   "WHERE id = ?", "I", m->row);
+	describe(role, commit, m, left);
+	return 0;
+}
+
+static enum bisect_verdict step_test(void *data, const struct bisect_graph *g,
+				     size_t idx, size_t left)
+{
+	struct bisect_ctx *c = data;
+	struct measure m;
+
+	c->steps++;
+	progress_step("bisect", "step %d: testing %.12s, %zu candidate(s) "
+		      "left (about %d more step(s))", c->steps,
+		      g->nodes[idx].id, left,
+		      left > 1 ? (int)(31 - __builtin_clz((unsigned)left)) : 0);
+	if (measure(c, g->nodes[idx].id, "step", left, &m))
+		return BISECT_CONTINUE;
+	return m.verdict;
+}
+
+struct oid_slot {
+	git_oid oid;
+	size_t idx;
+};
+
+static int oid_slot_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const struct oid_slot *)a)->oid,
+			   &((const struct oid_slot *)b)->oid);
+}
+
+/*
+ * The range as `git bisect` sees it: commits reachable from bad and not
+ * from good, newest first, with their parent edges inside the range.
+ */
+static int load_graph(struct bisect_ctx *c, struct bisect_graph *g)
+{
+	git_repository *repo = c->tree.repo;
+	git_revwalk *walk = NULL;
+	struct oid_slot *slots = NULL;
+	size_t n = 0, alloc = 0, i;
+	git_oid oid, good, bad;
+	int ret = -1;
+
+	bisect_graph_init(g);
+	if (git_oid_fromstr(&good, c->good) || git_oid_fromstr(&bad, c->bad) ||
+	    git_revwalk_new(&walk, repo) ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) ||
+	    git_revwalk_push(walk, &bad) || git_revwalk_hide(walk, &good)) {
+		error("cannot walk %.12s..%.12s: %s", c->good, c->bad,
+		      tree_git_error());
+		goto out;
+	}
+	while (!git_revwalk_next(&oid, walk)) {
+		ALLOC_GROW(slots, n, alloc);
+		git_oid_cpy(&slots[n].oid, &oid);
+		slots[n].idx = bisect_graph_add(g, tree_oid_hex(&oid));
+		n++;
+	}
+	if (!n) {
+		error("%.12s is not an ancestor-free descendant of %.12s: no "
+		      "commit to bisect", c->bad, c->good);
+		goto out;
+	}
+	qsort(slots, n, sizeof(*slots), oid_slot_cmp);
+	for (i = 0; i < g->n; i++) {
+		git_commit *commit = NULL;
+		unsigned k;
+
+		git_oid_fromstr(&oid, g->nodes[i].id);
+		if (git_commit_lookup(&commit, repo, &oid)) {
+			error("%s: %s", g->nodes[i].id, tree_git_error());
+			goto out;
+		}
+		for (k = 0; k < git_commit_parentcount(commit); k++) {
+			struct oid_slot key, *hit;
+
+			git_oid_cpy(&key.oid, git_commit_parent_id(commit, k));
+			hit = bsearch(&key, slots, n, sizeof(*slots),
+				      oid_slot_cmp);
+			if (hit)
+				bisect_graph_add_parent(g, i, hit->idx);
+		}
+		git_commit_free(commit);
+	}
+	/* The walk lists the bad end first. */
+	g->bad = 0;
+	ret = 0;
+out:
+	free(slots);
+	git_revwalk_free(walk);
+	return ret;
+}
+
+static char *commit_subject(struct bisect_ctx *c, const char *id)
+{
+	git_commit *commit = NULL;
+	git_oid oid;
+	char *s;
+
+	if (git_oid_fromstr(&oid, id) ||
+	    git_commit_lookup(&commit, c->tree.repo, &oid))
+		return xstrdup("");
+	s = xstrdup(git_commit_summary(commit) ? git_commit_summary(commit)
+					       : "");
+	git_commit_free(commit);
+	return s;
+}
+
+static char *image_sha1(struct bisect_ctx *c, const char *commit)
+{
+	return store_query_str(&c->st,
+		"SELECT k.image_sha1 FROM runs r JOIN kernels k ON "
+		"k.id = r.kernel_id WHERE r.bisect_id = ? AND r.commit_id = ? "
+		"AND k.image_sha1 IS NOT NULL ORDER BY r.id DESC LIMIT 1", "Is",
+		c->id, commit);
+}
+
+static int set_state(struct bisect_ctx *c, const char *state,
+		     const char *culprit, double confidence, const char *note)
+{
+	char ts[32];
+	int done = strcmp(state, "running") != 0;
+
+	return store_exec(&c->st,
+		"UPDATE bisects SET state = ?, culprit = ?, confidence = ?, "
+		"note = ?, finished_at = ? WHERE id = ?", "ssdssI", state,
+		culprit, confidence, note,
+		done ? util_iso8601(util_wallclock(), ts) : NULL, c->id);
+}
+
+/* The product of the decided steps' confidences (confirmations included). */
+static double overall_confidence(struct bisect_ctx *c, int *nsteps)
+{
+	double *v = NULL, prod;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	stmt = store_prepare(&c->st,
+		"SELECT confidence FROM bisect_steps WHERE bisect_id = ? AND "
+		"role IN ('step', 'confirm') AND decision IN ('good', 'bad') "
+		"ORDER BY id", "I", c->id);
+	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		v[n++] = sqlite3_column_double(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	prod = stats_confidence_product(v, n);
+	*nsteps = (int)n;
+	free(v);
+	return prod;
+}
+
+/*
+ * The culprit fails at about p1 and its parents pass at about p0: each
+ * already measured if it was a step or an end, else measured now.
+ * Appends what it found to note; returns 1 when confirmed, 0 when not,
+ * -1 when stopped.
+ */
+static int confirm(struct bisect_ctx *c, const char *culprit,
+		   struct strbuf *note)
+{
+	git_commit *commit = NULL;
+	struct measure m;
+	double lo, hi;
+	char *mine = NULL;
+	git_oid oid;
+	unsigned k, np;
+	int ok = 1;
+
+	if (!finished_row(c, culprit, NULL, &m))
+		return 0;
+	stats_wilson(m.ev.failures, m.ev.runs, STATS_Z95, &lo, &hi);
+	strbuf_addf(note, "culprit %.12s fails %ld/%ld [%.2f, %.2f] (p1 "
+		    "%.2f)", culprit, m.ev.failures, m.ev.runs, lo, hi,
+		    c->sprt.p1);
+	if (m.verdict != BISECT_VERDICT_BAD)
+		ok = 0;
+	if (git_oid_fromstr(&oid, culprit) ||
+	    git_commit_lookup(&commit, c->tree.repo, &oid))
+		return 0;
+	mine = image_sha1(c, culprit);
+	np = git_commit_parentcount(commit);
+	for (k = 0; k < np; k++) {
+		const char *parent = tree_oid_hex(git_commit_parent_id(commit, k));
+		char pid[41], *theirs;
+
+		snprintf(pid, sizeof(pid), "%s", parent);
+		if (!finished_row(c, pid, NULL, &m)) {
+			progress_step("bisect", "confirm: measuring parent "
+				      "%.12s", pid);
+			if (measure(c, pid, "confirm", 0, &m)) {
+				ok = -1;
+				break;
+			}
+		}
+		stats_wilson(m.ev.failures, m.ev.runs, STATS_Z95, &lo, &hi);
+		strbuf_addf(note, "; parent %.12s fails %ld/%ld [%.2f, %.2f] "
+			    "(p0 %.2f)", pid, m.ev.failures, m.ev.runs, lo, hi,
+			    c->sprt.p0);
+		if (m.verdict != BISECT_VERDICT_GOOD) {
+			strbuf_addf(note, " but was not called good (%s)",
+				    bisect_verdict_name(m.verdict));
+			ok = 0;
+		}
+		theirs = image_sha1(c, pid);
+		if (mine && theirs && !strcmp(mine, theirs)) {
+			strbuf_addf(note, "; WARNING: its kernel image is "
+				    "identical to parent %.12s's (%.12s): the "
+				    "commit cannot change the kernel, the "
+				    "difference is noise", pid, mine);
+			ok = 0;
+		}
+		free(theirs);
+	}
+	free(mine);
+	git_commit_free(commit);
+	return ok;
+}
+
+static int finish_found(struct bisect_ctx *c, const char *culprit)
+{
+	struct strbuf note = STRBUF_INIT;
+	char *subject = commit_subject(c, culprit);
+	double conf;
+	int ok, nsteps, ret;
+
+	ok = confirm(c, culprit, &note);
+	if (ok < 0) {
+		strbuf_release(&note);
+		free(subject);
+		return -1;
+	}
+	conf = overall_confidence(c, &nsteps);
+	if (ok && conf >= STATS_MIN_REPORT_CONFIDENCE) {
+		strbuf_addf(&note, "; first bad commit %.12s (\"%s\") at "
+			    "confidence %.3f over %d decided step(s)", culprit,
+			    subject, conf, nsteps);
+		ret = set_state(c, "done", culprit, conf, note.buf);
+		progress_step("bisect", "first bad commit: %s %s", culprit,
+			      subject);
+	} else {
+		strbuf_addf(&note, "; candidate %.12s (\"%s\") NOT reported: "
+			    "%s (confidence %.3f over %d step(s), reporting "
+			    "needs %.2f)", culprit, subject,
+			    ok ? "confidence too low" : "not confirmed", conf,
+			    nsteps, STATS_MIN_REPORT_CONFIDENCE);
+		ret = set_state(c, "done", NULL, conf, note.buf);
+		progress_step("bisect", "no culprit reported (see the note)");
+		ret = ret ? -1 : 1;
+	}
+	strbuf_release(&note);
+	free(subject);
+	return ret;
+}
+
+static int finish_skipped(struct bisect_ctx *c, const struct bisect_graph *g)
+{
+	unsigned char *cand = xmalloc(g->n);
+	struct strbuf note = STRBUF_INIT;
+	size_t i;
+	int nsteps;
+	double conf = overall_confidence(c, &nsteps);
+
+	bisect_candidates(g, cand);
+	strbuf_addstr(&note, "only skipped commits are left: the first bad "
+		      "commit is one of");
+	for (i = 0; i < g->n; i++)
+		if (cand[i])
+			strbuf_addf(&note, " %.12s", g->nodes[i].id);
+	progress_step("bisect", "%s", note.buf);
+	set_state(c, "done", NULL, conf, note.buf);
+	strbuf_release(&note);
+	free(cand);
+	return 1;
+}
+
+static long long tree_row(struct store *st, const struct tree *t)
+{
+	char ts[32];
+
+	store_exec(st, "INSERT OR IGNORE INTO trees(source, path, created_at) "
+		   "VALUES (?, ?, ?)", "sss", t->source, t->path,
+		   util_iso8601(util_wallclock(), ts));
+	return store_query_int(st, 0, "SELECT id FROM trees WHERE source = ?",
+			       "s", t->source);
+}
+
+static char *params_json(const struct bisect_ctx *c)
+{
+	json_t *o = json_pack("{s:f, s:f, s:i, s:i, s:f, s:f, s:s, s:f}",
+			      "alpha", c->p.alpha, "beta", c->p.beta,
+			      "cap", c->p.cap, "ends", c->p.end_iterations,
+			      "p0_floor", c->p.p0_floor, "p1_ceiling",
+			      c->p.p1_ceiling, "tree", c->tree_source,
+			      "timeout", c->timeout);
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	return s;
+}
+
+static int load_params(struct bisect_ctx *c, const char *text)
+{
+	json_t *o = json_loads(text ? text : "", 0, NULL);
+	const char *tree = NULL;
+	int ret = -1;
+
+	if (o && !json_unpack(o, "{s:F, s:F, s:i, s:i, s:F, s:F, s:s, s:F}",
+			      "alpha", &c->p.alpha, "beta", &c->p.beta,
+			      "cap", &c->p.cap, "ends", &c->p.end_iterations,
+			      "p0_floor", &c->p.p0_floor, "p1_ceiling",
+			      &c->p.p1_ceiling, "tree", &tree, "timeout",
+			      &c->timeout)) {
+		free(c->tree_source);
+		c->tree_source = xstrdup(tree);
+		ret = 0;
+	}
+	json_decref(o);
+	return ret;
+}
+
+static int create_bisect(struct bisect_ctx *c, const char *good_ref,
+			 const char *bad_ref)
+{
+	git_oid good, bad;
+	char ts[32], *params;
+	int rc;
+
+	if (tree_resolve(&c->tree, good_ref, &good) ||
+	    tree_resolve(&c->tree, bad_ref, &bad))
+		return -1;
+	c->good = xstrdup(tree_oid_hex(&good));
+	c->bad = xstrdup(tree_oid_hex(&bad));
+	if (git_oid_equal(&good, &bad))
+		return error("--good and --bad are the same commit");
+	params = params_json(c);
+	rc = store_exec(&c->st,
+		"INSERT INTO bisects(tree_id, good, bad, test, state, params, "
+		"started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)", "Isssss",
+		tree_row(&c->st, &c->tree), c->good, c->bad, c->test, params,
+		util_iso8601(util_wallclock(), ts));
+	free(params);
+	if (rc)
+		return -1;
+	c->id = store_last_id(&c->st);
+	return 0;
+}
+
+static int load_bisect(struct bisect_ctx *c, long long id)
+{
+	sqlite3_stmt *stmt;
+	int ret = -1;
+
+	stmt = store_prepare(&c->st, "SELECT good, bad, test, params, state "
+			     "FROM bisects WHERE id = ?", "I", id);
+	if (!stmt)
+		return -1;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		error("no bisect %lld", id);
+	} else if (load_params(c, (const char *)sqlite3_column_text(stmt, 3))) {
+		error("bisect %lld: unreadable parameters", id);
+	} else {
+		c->id = id;
+		c->good = xstrdup(store_col_text(stmt, 0));
+		c->bad = xstrdup(store_col_text(stmt, 1));
+		c->test = xstrdup(store_col_text(stmt, 2));
+		if (!strcmp(store_col_text(stmt, 4), "running"))
+			warning("bisect %lld is marked running: resuming it "
+				"(a second kflake on it would repeat work)", id);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* Both ends, then the SPRT every step uses. */
+static int measure_ends(struct bisect_ctx *c)
+{
+	struct measure good, bad;
+	char *why = NULL;
+
+	progress_step("bisect", "measuring the ends: %d iteration(s) each",
+		      c->p.end_iterations);
+	if (measure(c, c->good, "good-end", 0, &good) ||
+	    measure(c, c->bad, "bad-end", 0, &bad))
+		return -1;
+	if (good.verdict == BISECT_VERDICT_SKIP ||
+	    bad.verdict == BISECT_VERDICT_SKIP) {
+		why = xasprintf("the %s end %.12s could not be tested (build, "
+				"boot or errors)",
+				good.verdict == BISECT_VERDICT_SKIP ? "good"
+								    : "bad",
+				good.verdict == BISECT_VERDICT_SKIP ? c->good
+								    : c->bad);
+	} else if (bisect_sprt_from_ends(&c->p, &good.ev, &bad.ev, &c->sprt,
+					 &why)) {
+		;
+	}
+	if (why) {
+		error("bisect %lld: %s", c->id, why);
+		set_state(c, "failed", NULL, 0, why);
+		free(why);
+		c->stop_rc = KFLAKE_EXIT_FAIL;
+		return -1;
+	}
+	store_exec(&c->st, "UPDATE bisects SET p0 = ?, p1 = ? WHERE id = ?",
+		   "ddI", c->sprt.p0, c->sprt.p1, c->id);
+	progress_step("bisect", "good end %ld/%ld, bad end %ld/%ld: SPRT "
+		      "p0 %.3f against p1 %.3f (alpha %.3g, beta %.3g, "
+		      "cap %d)", good.ev.failures, good.ev.runs,
+		      bad.ev.failures, bad.ev.runs, c->sprt.p0, c->sprt.p1,
+		      c->p.alpha, c->p.beta, c->p.cap);
+	return 0;
+}
+
+static int run_bisect(struct bisect_ctx *c)
+{
+	struct bisect_graph g;
+	struct bisect_ops ops = { step_test, c };
+	double t0 = util_now();
+	size_t idx = 0;
+	int r, ret = KFLAKE_EXIT_FAIL;
+
+	bisect_graph_init(&g);
+	progress_step("bisect", "bisect %lld: %s between good %.12s and bad "
+		      "%.12s", c->id, c->test, c->good, c->bad);
+	set_state(c, "running", NULL, 0, NULL);
+	if (load_graph(c, &g)) {
+		set_state(c, "failed", NULL, 0, "cannot walk the range");
+		goto out;
+	}
+	progress_step("bisect", "%zu commit(s) in the range", g.n);
+	if (measure_ends(c))
+		goto stopped;
+	r = bisect_run(&g, &ops, &idx);
+	if (r == BISECT_NEXT_FOUND)
+		r = finish_found(c, g.nodes[idx].id);
+	else if (r == BISECT_NEXT_SKIPPED)
+		r = finish_skipped(c, &g);
+	if (r < 0)
+		goto stopped;
+	ret = r ? KFLAKE_EXIT_FAIL : 0;
+	progress_step("bisect", "bisect %lld finished in %.0f s", c->id,
+		      util_now() - t0);
+	goto out;
+stopped:
+	if (c->stop_rc == 130) {
+		set_state(c, "interrupted", NULL, 0, "interrupted; resume with "
+			  "kflake bisect --resume");
+		progress_step("bisect", "interrupted: kflake bisect --resume "
+			      "%lld continues", c->id);
+		ret = 130;
+	} else if (c->stop_rc && c->stop_rc != KFLAKE_EXIT_FAIL) {
+		set_state(c, "failed", NULL, 0, "harness fault");
+		ret = c->stop_rc;
+	}
+out:
+	bisect_graph_release(&g);
+	return ret;
+}
+
+static void print_bisect_text(struct store *st, long long id, sqlite3_stmt *b)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+
+	printf("bisect %lld (%s): %s\n", id, store_col_text(b, 4),
+	       store_col_text(b, 3));
+	printf("  good %s\n  bad  %s\n", store_col_text(b, 1),
+	       store_col_text(b, 2));
+	if (sqlite3_column_type(b, 6) != SQLITE_NULL)
+		printf("  p0 %.3f, p1 %.3f, %s\n", sqlite3_column_double(b, 6),
+		       sqlite3_column_double(b, 7), store_col_text(b, 5));
+	s = store_prepare(st,
+		"SELECT s.role, s.commit_id, s.runs, s.failures, s.errors, "
+		"coalesce(s.decision, 'running'), s.confidence, "
+		"coalesce(s.run_id, 0), coalesce(substr(k.image_sha1, 1, 12), '') "
+		"FROM bisect_steps s LEFT JOIN runs r ON r.id = s.run_id "
+		"LEFT JOIN kernels k ON k.id = r.kernel_id "
+		"WHERE s.bisect_id = ? ORDER BY s.id", "I", id);
+	printf("\n  %-3s %-9s %-12s %5s %5s %4s %-8s %5s %5s  %s\n", "#", "role",
+	       "commit", "iters", "fails", "errs", "decision", "conf", "run",
+	       "image");
+	while (s && sqlite3_step(s) == SQLITE_ROW) {
+		char conf[16] = "-";
+
+		if (sqlite3_column_type(s, 6) != SQLITE_NULL)
+			snprintf(conf, sizeof(conf), "%.3f",
+				 sqlite3_column_double(s, 6));
+		printf("  %-3d %-9s %-12.12s %5d %5d %4d %-8s %5s %5lld  %s\n",
+		       ++n, store_col_text(s, 0), store_col_text(s, 1),
+		       sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
+		       sqlite3_column_int(s, 4), store_col_text(s, 5), conf,
+		       (long long)sqlite3_column_int64(s, 7),
+		       store_col_text(s, 8));
+	}
+	sqlite3_finalize(s);
+	printf("\n");
+	if (sqlite3_column_type(b, 8) != SQLITE_NULL)
+		printf("first bad commit: %s\n", store_col_text(b, 8));
+	else
+		printf("first bad commit: none reported\n");
+	if (sqlite3_column_type(b, 9) != SQLITE_NULL)
+		printf("confidence: %.3f (reporting needs %.2f)\n",
+		       sqlite3_column_double(b, 9),
+		       STATS_MIN_REPORT_CONFIDENCE);
+	if (*store_col_text(b, 10))
+		printf("note: %s\n", store_col_text(b, 10));
+}
+
+static void print_bisect_json(struct store *st, long long id, sqlite3_stmt *b)
+{
+	json_t *o, *steps = json_array(), *params;
+	sqlite3_stmt *s;
+	char *text;
+
+	s = store_prepare(st,
+		"SELECT s.role, s.commit_id, s.runs, s.failures, s.errors, "
+		"s.decision, s.confidence, s.run_id, k.image_sha1 "
+		"FROM bisect_steps s LEFT JOIN runs r ON r.id = s.run_id "
+		"LEFT JOIN kernels k ON k.id = r.kernel_id "
+		"WHERE s.bisect_id = ? ORDER BY s.id", "I", id);
+	while (s && sqlite3_step(s) == SQLITE_ROW) {
+		json_t *step = json_pack("{s:s, s:s, s:i, s:i, s:i}",
+			"role", store_col_text(s, 0),
+			"commit", store_col_text(s, 1),
+			"iterations", sqlite3_column_int(s, 2),
+			"failures", sqlite3_column_int(s, 3),
+			"errors", sqlite3_column_int(s, 4));
+
+		json_object_set_new(step, "decision",
+			sqlite3_column_type(s, 5) == SQLITE_NULL ? json_null() :
+			json_string(store_col_text(s, 5)));
+		json_object_set_new(step, "confidence",
+			sqlite3_column_type(s, 6) == SQLITE_NULL ? json_null() :
+			json_real(sqlite3_column_double(s, 6)));
+		json_object_set_new(step, "run_id",
+			json_integer(sqlite3_column_int64(s, 7)));
+		json_object_set_new(step, "image_sha1",
+			sqlite3_column_type(s, 8) == SQLITE_NULL ? json_null() :
+			json_string(store_col_text(s, 8)));
+		json_array_append_new(steps, step);
+	}
+	sqlite3_finalize(s);
+	params = json_loads(store_col_text(b, 5), 0, NULL);
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o}",
+		      "id", (json_int_t)id, "state", store_col_text(b, 4),
+		      "test", store_col_text(b, 3),
+		      "good", store_col_text(b, 1), "bad", store_col_text(b, 2),
+		      "params", params ? params : json_object(),
+		      "steps", steps);
+	json_object_set_new(o, "p0", sqlite3_column_type(b, 6) == SQLITE_NULL ?
+			    json_null() : json_real(sqlite3_column_double(b, 6)));
+	json_object_set_new(o, "p1", sqlite3_column_type(b, 7) == SQLITE_NULL ?
+			    json_null() : json_real(sqlite3_column_double(b, 7)));
+	json_object_set_new(o, "culprit", sqlite3_column_type(b, 8) ==
+			    SQLITE_NULL ? json_null() :
+			    json_string(store_col_text(b, 8)));
+	json_object_set_new(o, "confidence", sqlite3_column_type(b, 9) ==
+			    SQLITE_NULL ? json_null() :
+			    json_real(sqlite3_column_double(b, 9)));
+	json_object_set_new(o, "note", json_string(store_col_text(b, 10)));
+	text = json_dumps(o, JSON_INDENT(2));
+	printf("%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+static int print_bisect(struct store *st, long long id, int json)
+{
+	sqlite3_stmt *b;
+	int ret = 0;
+
+	b = store_prepare(st, "SELECT id, good, bad, test, state, "
+			  "coalesce(params, ''), p0, p1, culprit, confidence, "
+			  "coalesce(note, '') FROM bisects WHERE id = ?", "I", id);
+	if (!b)
+		return KFLAKE_EXIT_FAIL;
+	if (sqlite3_step(b) != SQLITE_ROW)
+		ret = error("no bisect %lld", id) ? KFLAKE_EXIT_FAIL : 0;
+	else if (json)
+		print_bisect_json(st, id, b);
+	else
+		print_bisect_text(st, id, b);
+	sqlite3_finalize(b);
+	return ret;
+}
+
+static int parse_prob(const char *opt, const char *arg, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (!*arg || *end || !(v > 0 && v < 0.5)) {
+		error("%s %s: expected a probability between 0 and 0.5", opt,
+		      arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cmd_bisect(int argc, char **argv)
+{
+	struct bisect_ctx c;
+	const char *good = NULL, *bad = NULL;
+	long resume = 0, show = 0, v;
+	int ch, json = 0, ret = KFLAKE_EXIT_USAGE;
+
+	memset(&c, 0, sizeof(c));
+	bisect_params_init(&c.p);
+	c.progress = PROGRESS_AUTO;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "qh", bisect_options, NULL)) != -1) {
+		switch (ch) {
+		case OPT_GOOD:
+			good = optarg;
+			break;
+		case OPT_BAD:
+			bad = optarg;
+			break;
+		case OPT_TEST:
+			free(c.test);
+			c.test = xstrdup(optarg);
+			break;
+		case OPT_TREE:
+			free(c.tree_source);
+			c.tree_source = xstrdup(optarg);
+			break;
+		case OPT_ALPHA:
+			if (parse_prob("--alpha", optarg, &c.p.alpha))
+				goto usage;
+			break;
+		case OPT_BETA:
+			if (parse_prob("--beta", optarg, &c.p.beta))
+				goto usage;
+			break;
+		case OPT_CAP:
+			if (util_parse_int(optarg, 2, 10000, &v)) {
+				error("--cap %s: expected 2 to 10000", optarg);
+				goto usage;
+			}
+			c.p.cap = (int)v;
+			break;
+		case OPT_ENDS:
+			if (util_parse_int(optarg, 1, 10000, &v)) {
+				error("--ends %s: expected 1 to 10000", optarg);
+				goto usage;
+			}
+			c.p.end_iterations = (int)v;
+			break;
+		case OPT_TIMEOUT:
+			if (util_parse_duration(optarg, &c.timeout) ||
+			    c.timeout < 1) {
+				error("--timeout %s: expected a duration",
+				      optarg);
+				goto usage;
+			}
+			break;
+		case OPT_JOBS:
+			if (util_parse_int(optarg, 1, 1024, &v)) {
+				error("--jobs %s: expected 1 to 1024", optarg);
+				goto usage;
+			}
+			c.jobs = (int)v;
+			break;
+		case OPT_RESUME:
+		case OPT_SHOW:
+			if (util_parse_int(optarg, 1, 1L << 40, &v)) {
+				error("bisect id %s: expected a number", optarg);
+				goto usage;
+			}
+			*(ch == OPT_RESUME ? &resume : &show) = v;
+			break;
+		case OPT_DB:
+			c.db = optarg;
+			break;
+		case 'q':
+			c.progress = PROGRESS_QUIET;
+			break;
+		case OPT_JSON:
+			json = 1;
+			c.progress = PROGRESS_JSON;
+			break;
+		case 'h':
+			fputs(bisect_usage, stdout);
+			ret = 0;
+			goto out;
+		default:
+			goto usage;
+		}
+	}
+	if (optind < argc) {
+		error("bisect: unexpected argument '%s'", argv[optind]);
+		goto usage;
+	}
+	if (show) {
+		if (store_open(&c.st, c.db, STORE_READONLY)) {
+			ret = KFLAKE_EXIT_FAIL;
+			goto out;
+		}
+		ret = print_bisect(&c.st, show, json);
+		goto out;
+	}
+	if (!resume && (!good || !bad || !c.test)) {
+		error("bisect: --good, --bad and --test are required");
+		goto usage;
+	}
+	if (!c.tree_source)
+		c.tree_source = xstrdup(TREE_DEFAULT_SOURCE);
+	progress_init(c.progress);
+	c.argc = argc;
+	c.argv = (const char *const *)argv;
+	ret = KFLAKE_EXIT_FAIL;
+	/* Ctrl-C between steps too ends the bisect as interrupted. */
+	session_catch_signals();
+	if (store_open(&c.st, c.db, 0))
+		goto out;
+	if (resume && load_bisect(&c, resume))
+		goto out;
+	if (tree_open(&c.tree, c.tree_source))
+		goto out;
+	if (!resume && create_bisect(&c, good, bad))
+		goto out;
+	ret = run_bisect(&c);
+	if (ret != 130 && c.id)
+		print_bisect(&c.st, c.id, json);
+	goto out;
+usage:
+	fputs(bisect_usage, stderr);
+out:
+	tree_close(&c.tree);
+	if (c.st.db)
+		store_close(&c.st);
+	free(c.test);
+	free(c.tree_source);
+	free(c.good);
+	free(c.bad);
+	return ret;
+}
+
+int cmd_bisects(int argc, char **argv)
+{
+	const char *db = NULL;
+	int json = 0, ch;
+	struct store st;
+	sqlite3_stmt *s;
+	json_t *arr = NULL;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", bisect_options, NULL)) != -1) {
+		if (ch == OPT_DB) {
+			db = optarg;
+		} else if (ch == OPT_JSON) {
+			json = 1;
+		} else if (ch == 'h') {
+			fputs(bisects_usage, stdout);
+			return 0;
+		} else {
+			fputs(bisects_usage, stderr);
+			return KFLAKE_EXIT_USAGE;
+		}
+	}
+	if (store_open(&st, db, STORE_READONLY))
+		return KFLAKE_EXIT_FAIL;
+	s = store_prepare(&st,
+		"SELECT b.id, b.state, b.test, b.good, b.bad, "
+		"coalesce(b.culprit, ''), b.confidence, "
+		"(SELECT count(*) FROM bisect_steps t WHERE t.bisect_id = b.id "
+		"AND t.role = 'step'), b.started_at FROM bisects b "
+		"ORDER BY b.id DESC", "");
+	if (json)
+		arr = json_array();
+	else
+		printf("%5s  %-11s %-12s %-12s %-12s %5s %5s  %s\n", "id",
+		       "state", "good", "bad", "culprit", "conf", "steps",
+		       "test");
+	while (s && sqlite3_step(s) == SQLITE_ROW) {
+		char conf[16] = "-";
+
+		if (sqlite3_column_type(s, 6) != SQLITE_NULL)
+			snprintf(conf, sizeof(conf), "%.3f",
+				 sqlite3_column_double(s, 6));
+		if (json) {
+			json_array_append_new(arr, json_pack(
+				"{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
+				"id", (json_int_t)sqlite3_column_int64(s, 0),
+				"state", store_col_text(s, 1),
+				"test", store_col_text(s, 2),
+				"good", store_col_text(s, 3),
+				"bad", store_col_text(s, 4),
+				"culprit", store_col_text(s, 5),
+				"steps", sqlite3_column_int(s, 7),
+				"started_at", store_col_text(s, 8)));
+			continue;
+		}
+		printf("%5lld  %-11s %-12.12s %-12.12s %-12.12s %5s %5d  %s\n",
+		       (long long)sqlite3_column_int64(s, 0),
+		       store_col_text(s, 1), store_col_text(s, 3),
+		       store_col_text(s, 4), *store_col_text(s, 5) ?
+		       store_col_text(s, 5) : "-", conf,
+		       sqlite3_column_int(s, 7), store_col_text(s, 2));
+	}
+	sqlite3_finalize(s);
+	if (json) {
+		char *text = json_dumps(arr, JSON_INDENT(2));
+
+		printf("%s\n", text);
+		free(text);
+		json_decref(arr);
+	}
+	store_close(&st);
+	return 0;
+}

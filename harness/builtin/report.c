@@ -1,0 +1,71 @@
+/*
+ * builtin/report.c - `kflake report`: the score table of one run, or of
+ * every run of a commit, or of everything recorded.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "builtin.h"
+#include "report.h"
+#include "store.h"
+#include "util.h"
+
+static const char report_usage[] =
+"usage: kflake report [RUN] [--commit SHA] [--db PATH] [--json]\n"
+"\n"
+"Score tests: runs, outcome counts, failure rate (fail+stall+crash over\n"
+"runs with a verdict) with its 95% Wilson interval, median and max\n"
+"duration, and a verdict (stable, flaky, failing, undecided; see\n"
+"docs/STATISTICS.md). Without RUN, all runs (of --commit, if given).\n";
+
+static const struct option report_options[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "commit", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_report(int argc, char **argv)
+{
+	const char *db = NULL, *commit = NULL;
+	long run = 0;
+	int json = 0, c, ret;
+	struct store st;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", report_options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'c':
+			commit = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(report_usage, stdout);
+			return 0;
+		default:
+			fputs(report_usage, stderr);
+			return KFLAKE_EXIT_USAGE;
+		}
+	}
+	if (optind < argc && util_parse_int(argv[optind], 1, 1L << 62, &run)) {
+		error("report: RUN %s: expected a run id", argv[optind]);
+		return KFLAKE_EXIT_USAGE;
+	}
+	if (store_open(&st, db, STORE_READONLY))
+		return KFLAKE_EXIT_FAIL;
+	if (run && !store_query_int(&st, 0, "SELECT count(*) FROM runs "
+				    "WHERE id = ?", "I", (long long)run)) {
+		store_close(&st);
+		error("report: no run %ld", run);
+		return KFLAKE_EXIT_FAIL;
+	}
+	ret = report_print(&st, run, commit, json ? REPORT_JSON : REPORT_TABLE);
+	store_close(&st);
+	return ret ? KFLAKE_EXIT_FAIL : 0;
+}

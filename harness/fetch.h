@@ -1,0 +1,56 @@
+/*
+ * fetch.h - HTTP(S) GET into memory with libcurl: timeouts, a size cap,
+ * bounded redirects, retries with exponential backoff on the failures
+ * that go away by themselves (5xx, 429, refused or timed-out connections,
+ * cut-off transfers), and the response headers for pagination.
+ */
+#ifndef KFLAKE_FETCH_H
+#define KFLAKE_FETCH_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+#define FETCH_MAX_SIZE ((size_t)64 << 20)
+#define FETCH_MAX_HEADERS_SIZE ((size_t)256 << 10)
+
+struct fetch_opts {
+	long connect_timeout;	/* seconds; 0: 15 */
+	long timeout;		/* seconds for the whole transfer; 0: 300 */
+	size_t max_size;	/* 0: FETCH_MAX_SIZE */
+	long max_redirects;	/* 0: 5 */
+	int retries;		/* extra attempts after the first; -1: none */
+	double backoff;		/* first delay in seconds, doubled each retry */
+	const char *accept;	/* Accept: header, or NULL */
+};
+
+#define FETCH_OPTS_INIT { 0, 0, 0, 0, 3, 1.0, NULL }
+
+struct fetch_response {
+	long status;
+	struct strbuf body;
+	struct strbuf headers;	/* of the last response after redirects */
+	int attempts;		/* how many requests it took */
+};
+
+#define FETCH_RESPONSE_INIT { 0, STRBUF_INIT, STRBUF_INIT, 0 }
+
+/*
+ * GET url into r (o may be NULL for the defaults). Only a 2xx answer
+ * succeeds; otherwise return -1 with one line in err naming the URL
+ * ("URL: HTTP 404", "URL: larger than 64 MiB"). Bodies arrive exactly as
+ * served: no Accept-Encoding is sent, so a .gz file stays gzip.
+ */
+int fetch_get(const char *url, const struct fetch_opts *o,
+	      struct fetch_response *r, struct strbuf *err);
+void fetch_response_release(struct fetch_response *r);
+
+/* Value of the last header called name (case-insensitive), or NULL. */
+char *fetch_header(const struct fetch_response *r, const char *name);
+/* Target of the RFC 5988 Link header's rel="next", or NULL. */
+char *fetch_link_next(const struct fetch_response *r);
+
+/* Whether s starts with http:// or https:// (the only schemes fetched). */
+int fetch_is_url(const char *s);
+
+#endif

@@ -1,0 +1,454 @@
+/*
+ * job.c - the pipeline behind `kflake run` (see job.h). The run row is
+ * created first and closed last (done, failed or interrupted), so every
+ * attempt, even one whose kernel did not build, is on record.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "build.h"
+#include "job.h"
+#include "record.h"
+#include "report.h"
+#include "selftest.h"
+#include "session.h"
+#include "store.h"
+#include "tree.h"
+#include "util.h"
+#include "vm.h"
+
+static const char *const default_tests[] = {
+	"net:udpgro_frglist.sh", "net:udpgro_bench.sh",
+};
+
+void job_opts_init(struct job_opts *o)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	o->iterations = JOB_DEFAULT_ITERATIONS;
+	o->jobs = n > 0 ? (int)n : 2;
+	o->cpus = 2;
+	o->mem_mb = 2048;
+	o->progress = PROGRESS_AUTO;
+	o->kind = "run";
+}
+
+void job_opts_release(struct job_opts *o)
+{
+	free(o->tests);
+	free(o->kconfigs);
+	memset(o, 0, sizeof(*o));
+}
+
+static char *argv_json(const struct job_opts *o)
+{
+	json_t *a = json_array();
+	char *s;
+	int i;
+
+	json_array_append_new(a, json_string("kflake"));
+	for (i = 0; i < o->argc; i++)
+		json_array_append_new(a, json_string(o->argv[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static char *tests_json(const struct selftest *t, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(t[i].name));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static long long tree_row(struct store *st, const struct tree *t)
+{
+	char ts[32];
+
+	store_exec(st, "INSERT OR IGNORE INTO trees(source, path, created_at) "
+		   "VALUES (?, ?, ?)", "sss", t->source, t->path,
+		   util_iso8601(util_wallclock(), ts));
+	return store_query_int(st, 0, "SELECT id FROM trees WHERE source = ?",
+			       "s", t->source);
+}
+
+static char *fragments_json(const char *const *f, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(f[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static long long kernel_row(struct store *st, long long tree_id,
+			    const git_oid *commit, const struct build_result *b,
+			    const char *const *frags, size_t nfrag, int ok)
+{
+	char ts[32], sha[41] = "";
+	struct strbuf img = STRBUF_INIT;
+	char *fj = fragments_json(frags, nfrag);
+	long long id;
+
+	if (ok && !util_read_file(b->image, &img, 256 << 20))
+		util_sha1_hex(img.buf, img.len, sha);
+	strbuf_release(&img);
+	store_exec(st,
+		"INSERT INTO kernels(tree_id, commit_id, config_hash, compiler, "
+		"cache_key, fragments, config, config_warnings, state, "
+		"image_path, image_sha1, build_seconds, build_log, error, "
+		"created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT(cache_key) DO UPDATE SET state = excluded.state, "
+		"image_path = excluded.image_path, image_sha1 = "
+		"excluded.image_sha1, error = excluded.error, build_seconds = "
+		"coalesce(excluded.build_seconds, build_seconds), build_log = "
+		"excluded.build_log",
+		"Issss" "sssss" "sdsss", tree_id, tree_oid_hex(commit),
+		b->config_hash, b->compiler ? b->compiler : "", b->key, fj,
+		b->config ? b->config : "", b->warnings, ok ? "ok" : "failed",
+		ok ? b->image : NULL, ok ? sha : NULL,
+		b->cached ? 0.0 : b->seconds, b->log_path, b->error,
+		util_iso8601(util_wallclock(), ts));
+	free(fj);
+	id = store_query_int(st, 0, "SELECT id FROM kernels WHERE cache_key = ?",
+			     "s", b->key);
+	return id;
+}
+
+static void build_progress(void *data, const char *what, double elapsed)
+{
+	char buf[32];
+
+	(void)data;
+	progress_fmt_duration(elapsed, buf);
+	progress_status("%s, %s", what, buf);
+}
+
+struct job {
+	const struct job_opts *o;
+	struct job_result *res;
+	struct store st;
+	struct tree tree;
+	git_oid commit;
+	struct selftest *tests;
+	size_t ntests;
+	const char **frags;
+	size_t nfrag, frag_alloc;
+	struct build_result build;
+	char *payload;
+	long long tree_id;
+	long long run_id;
+	long long kernel_id;
+};
+
+static void add_fragment(struct job *j, char *path)
+{
+	size_t i;
+
+	for (i = 0; i < j->nfrag; i++) {
+		if (!strcmp(j->frags[i], path)) {
+			free(path);
+			return;
+		}
+	}
+	ALLOC_GROW(j->frags, j->nfrag, j->frag_alloc);
+	j->frags[j->nfrag++] = path;
+}
+
+/*
+ * A test given by path declares no kconfig needs: it runs on the kernel
+ * of the default tests, so custom tests share that (cached) build.
+ */
+static int default_fragments(struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(default_tests); i++) {
+		struct selftest t;
+		char *f;
+
+		if (selftest_parse(default_tests[i], j->tree.path, &t))
+			return -1;
+		f = selftest_kconfig(&t, j->tree.path);
+		if (f)
+			add_fragment(j, f);
+		selftest_release(&t);
+	}
+	return 0;
+}
+
+static int parse_tests(struct job *j)
+{
+	const struct job_opts *o = j->o;
+	const char *const *names = o->ntests ? o->tests : default_tests;
+	size_t n = o->ntests ? o->ntests : ARRAY_SIZE(default_tests), i;
+
+	j->tests = xcalloc(n, sizeof(*j->tests));
+	for (i = 0; i < n; i++) {
+		if (selftest_parse(names[i], j->tree.path, &j->tests[i]))
+			return -1;
+		j->ntests++;
+	}
+	add_fragment(j, xasprintf("%s/kconfigs/base.config", util_home()));
+	for (i = 0; i < j->ntests; i++) {
+		char *f = selftest_kconfig(&j->tests[i], j->tree.path);
+
+		if (f)
+			add_fragment(j, f);
+		else if (default_fragments(j))
+			return -1;
+	}
+	for (i = 0; i < o->nkconfigs; i++)
+		add_fragment(j, xstrdup(o->kconfigs[i]));
+	return 0;
+}
+
+static int fail_run(struct job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail_run(struct job *j, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	error("%s", sb.buf);
+	if (j->run_id > 0)
+		record_run_finish(&j->st, j->run_id, "failed", sb.buf);
+	strbuf_release(&sb);
+	return KFLAKE_EXIT_FAIL;
+}
+
+static int do_build(struct job *j)
+{
+	struct build_opts bo = { 0 };
+	int rc;
+
+	bo.tree = &j->tree;
+	git_oid_cpy(&bo.commit, &j->commit);
+	bo.fragments = j->frags;
+	bo.nfrag = j->nfrag;
+	bo.jobs = j->o->jobs;
+	bo.progress = build_progress;
+	record_run_progress(&j->st, j->run_id, "build", NULL);
+	progress_step("build", "kernel %s with %zu fragment(s)",
+		      tree_oid_short(&j->commit), j->nfrag);
+	rc = build_kernel(&bo, &j->build);
+	progress_clear();
+	if (j->build.key[0])
+		j->kernel_id = kernel_row(&j->st, j->tree_id, &j->commit,
+					  &j->build, j->frags, j->nfrag, !rc);
+	if (j->kernel_id > 0)
+		store_exec(&j->st, "UPDATE runs SET kernel_id = ? WHERE id = ?",
+			   "II", j->kernel_id, j->run_id);
+	if (rc && util_interrupted)
+		return 130;
+	if (rc) {
+		if (j->res)
+			j->res->build_failed = 1;
+		return fail_run(j, "kernel %s does not build: %s (full log: %s)",
+				tree_oid_short(&j->commit),
+				j->build.error ? j->build.error : "unknown error",
+				j->build.log_path ? j->build.log_path : "none");
+	}
+	if (j->build.cached)
+		progress_step("build", "cached image %s", j->build.image);
+	else
+		progress_step("build", "built %s in %.0f s", j->build.image,
+			      j->build.seconds);
+	if (j->build.warnings && *j->build.warnings && !util_quiet())
+		fprintf(stderr, "kflake: config: values not in the final "
+			".config:\n%s", j->build.warnings);
+	return 0;
+}
+
+static int do_payload(struct job *j)
+{
+	int cached = 0;
+
+	record_run_progress(&j->st, j->run_id, "payload", NULL);
+	if (selftest_payload(j->tests, j->ntests, j->tree.path,
+			     j->build.headers, tree_oid_hex(&j->commit),
+			     &j->payload, &cached))
+		return fail_run(j, "cannot build the test payload");
+	progress_step("payload", "%s %s", cached ? "cached" : "built",
+		      j->payload);
+	return 0;
+}
+
+static double test_timeout(const struct job_opts *o, const struct selftest *t)
+{
+	if (o->timeout > 0)
+		return o->timeout;
+	return t->settings_timeout < JOB_MAX_DEFAULT_TIMEOUT
+		       ? t->settings_timeout : JOB_MAX_DEFAULT_TIMEOUT;
+}
+
+static int do_session(struct job *j)
+{
+	struct session s = { 0 };
+	char *init = xasprintf("%s/runners/init", util_home());
+	size_t i;
+	int rc;
+
+	s.st = &j->st;
+	s.run_id = j->run_id;
+	s.kernel_id = j->kernel_id;
+	s.ntests = j->ntests;
+	s.tests = xcalloc(j->ntests, sizeof(*s.tests));
+	for (i = 0; i < j->ntests; i++) {
+		s.tests[i].t = &j->tests[i];
+		s.tests[i].run_dir = selftest_run_dir(&j->tests[i], j->payload);
+		s.tests[i].cmd = selftest_command(&j->tests[i]);
+		s.tests[i].timeout = test_timeout(j->o, &j->tests[i]);
+		s.tests[i].idle = j->o->idle;
+	}
+	s.iterations = j->o->iterations;
+	s.enough = j->o->enough;
+	s.enough_data = j->o->enough_data;
+	s.kernel = j->build.image;
+	s.cpus = j->o->cpus;
+	s.mem_mb = j->o->mem_mb;
+	s.workdir = xasprintf("%s/runs/%lld", util_data_dir(), j->run_id);
+	record_run_progress(&j->st, j->run_id, "boot", NULL);
+	s.accel = vm_pick_accel(j->build.image, init);
+	record_run_set(&j->st, j->run_id, "accel", s.accel);
+	rc = session_execute(&s);
+	if (rc < 0) {
+		rc = fail_run(j, "run %lld stopped: %s", j->run_id,
+			      s.abort_reason ? s.abort_reason : "unknown");
+	} else if (rc > 0) {
+		record_run_finish(&j->st, j->run_id, "interrupted",
+				  "interrupted by a signal");
+		progress_step("run", "interrupted; %d iteration(s) kept",
+			      s.items_done);
+		rc = 130;
+	} else {
+		record_run_finish(&j->st, j->run_id, "done", NULL);
+	}
+	if (j->res) {
+		for (i = 0; i < j->ntests; i++) {
+			int k;
+
+			for (k = 0; k < OUTCOME_NR; k++)
+				j->res->counts[k] += s.tests[i].counts[k];
+		}
+	}
+	session_release(&s);
+	free(init);
+	return rc;
+}
+
+static int start_run(struct job *j)
+{
+	struct record_run r = { 0 };
+	char *aj = argv_json(j->o), *tj = tests_json(j->tests, j->ntests);
+
+	r.kind = j->o->kind;
+	r.tree_id = j->tree_id;
+	r.ref = j->o->ref ? j->o->ref : "HEAD";
+	r.commit_id = tree_oid_hex(&j->commit);
+	r.series_id = j->o->series_id;
+	r.bisect_id = j->o->bisect_id;
+	r.tests_json = tj;
+	r.iterations = j->o->iterations;
+	r.argv_json = aj;
+	j->run_id = record_run_create(&j->st, &r);
+	free(aj);
+	free(tj);
+	if (j->run_id <= 0)
+		return -1;
+	if (j->res)
+		j->res->run_id = j->run_id;
+	progress_step("run", "run %lld: %s at %s, %zu test(s) x %d", j->run_id,
+		      j->tree.source, tree_oid_short(&j->commit), j->ntests,
+		      j->o->iterations);
+	return 0;
+}
+
+static int job_steps(struct job *j)
+{
+	const struct job_opts *o = j->o;
+	int rc;
+
+	session_catch_signals();
+	progress_step("tree", "%s", o->tree ? o->tree : TREE_DEFAULT_SOURCE);
+	if (tree_open(&j->tree, o->tree))
+		return KFLAKE_EXIT_FAIL;
+	if (tree_resolve(&j->tree, o->ref, &j->commit))
+		return KFLAKE_EXIT_FAIL;
+	if (j->res)
+		snprintf(j->res->commit, sizeof(j->res->commit), "%s",
+			 tree_oid_hex(&j->commit));
+	j->tree_id = tree_row(&j->st, &j->tree);
+	if (tree_lock(&j->tree) || tree_checkout(&j->tree, &j->commit))
+		return KFLAKE_EXIT_FAIL;
+	if (parse_tests(j))
+		return KFLAKE_EXIT_USAGE;
+	if (start_run(j))
+		return KFLAKE_EXIT_FAULT;
+	rc = do_build(j);
+	if (!rc)
+		rc = do_payload(j);
+	/* The guest reads only the cached image and payload: free the tree. */
+	tree_unlock(&j->tree);
+	if (!rc && session_interrupted)
+		rc = 130;
+	if (!rc)
+		rc = do_session(j);
+	else if (rc == 130)
+		record_run_finish(&j->st, j->run_id, "interrupted",
+				  "interrupted before the first boot");
+	if (j->res)
+		j->res->kernel_id = j->kernel_id;
+	if (!o->no_report && (rc == 0 || rc == 130))
+		report_run(&j->st, j->run_id,
+			   o->progress == PROGRESS_JSON ? REPORT_JSON
+							: REPORT_TABLE);
+	return rc;
+}
+
+int job_run(const struct job_opts *o, struct job_result *res)
+{
+	struct job j = { 0 };
+	size_t i;
+	int rc;
+
+	j.o = o;
+	j.res = res;
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if (store_open(&j.st, o->db, 0))
+		return KFLAKE_EXIT_FAIL;
+	record_reap_stale(&j.st);
+	rc = job_steps(&j);
+	for (i = 0; i < j.ntests; i++)
+		selftest_release(&j.tests[i]);
+	free(j.tests);
+	for (i = 0; i < j.nfrag; i++)
+		free((char *)j.frags[i]);
+	free(j.frags);
+	free(j.payload);
+	build_result_release(&j.build);
+	tree_close(&j.tree);
+	store_close(&j.st);
+	return rc;
+}

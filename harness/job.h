@@ -1,0 +1,64 @@
+/*
+ * job.h - one run of tests on one kernel, start to finish: tree, config,
+ * build, payload, the boot loop and the score. `run`, `check`, `series`
+ * and `bisect` all drive their kernels through this.
+ */
+#ifndef KFLAKE_JOB_H
+#define KFLAKE_JOB_H
+
+#include <stddef.h>
+
+#include "progress.h"
+
+struct job_opts {
+	const char *tree;
+	const char *ref;
+	const char **tests;
+	size_t ntests, tests_alloc;
+	const char **kconfigs;
+	size_t nkconfigs, kconfigs_alloc;
+	int iterations;
+	double timeout;		/* 0: from settings, capped */
+	double idle;		/* 0: off */
+	int jobs;
+	int cpus;
+	int mem_mb;
+	const char *db;
+	enum progress_mode progress;
+	int argc;
+	const char *const *argv;
+	const char *kind;	/* run, check, bisect */
+	long long series_id;
+	long long bisect_id;
+	const char *series;	/* run --series SRC: see seriesrun.h */
+	int allow_incomplete;
+	int no_report;		/* callers that print their own summary */
+	/*
+	 * Called after every recorded iteration with the per-outcome counts
+	 * of all tests so far (indexed by enum record_outcome); a non-zero
+	 * return ends the run early as complete (sequential tests stop as
+	 * soon as they can decide).
+	 */
+	int (*enough)(void *data, const long *counts);
+	void *enough_data;
+};
+
+struct job_result {
+	long long run_id;
+	long long kernel_id;
+	int build_failed;
+	int boot_failed;	/* no iteration got past the boot */
+	char commit[41];
+	char image_sha1[41];
+	long counts[8];		/* per outcome, all tests */
+};
+
+#define JOB_DEFAULT_ITERATIONS 5
+#define JOB_MAX_DEFAULT_TIMEOUT 180.0
+
+void job_opts_init(struct job_opts *o);
+void job_opts_release(struct job_opts *o);
+/* Returns a process exit status: 0 done, 1 failed, 130 interrupted. */
+int job_run(const struct job_opts *o, struct job_result *res);
+
+#endif

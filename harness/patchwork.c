@@ -1,0 +1,375 @@
+/*
+ * patchwork.c - reads of the patchwork REST API (see patchwork.h). The
+ * JSON comes from a server we do not control: every field is checked
+ * for its type, strings are copied with a cap, counts are bounded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "fetch.h"
+#include "patchwork.h"
+#include "util.h"
+
+#define PW_API "api/1.3"
+#define PW_MAX_FIELD 4096
+
+char *patchwork_base(const char *url)
+{
+	char *b = xstrdup(url);
+	size_t n = strlen(b);
+	char *api;
+
+	while (n && b[n - 1] == '/')
+		b[--n] = '\0';
+	api = strstr(b, "/api");
+	if (api && (!api[4] || api[4] == '/'))
+		*api = '\0';
+	return b;
+}
+
+static char *str_field(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s = json_is_string(v) ? json_string_value(v) : "";
+
+	return xstrndup(s, strnlen(s, PW_MAX_FIELD));
+}
+
+/* Patchwork keeps the angle brackets; the series table does not. */
+static char *msgid_field(json_t *o, const char *key)
+{
+	char *s = str_field(o, key);
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+	}
+	return s;
+}
+
+static long int_field(json_t *o, const char *key, long dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
+}
+
+static json_t *get_json(const char *url, struct strbuf *err)
+{
+	struct fetch_opts fo = FETCH_OPTS_INIT;
+	struct fetch_response r = FETCH_RESPONSE_INIT;
+	json_error_t je;
+	json_t *j = NULL;
+
+	fo.accept = "application/json";
+	fo.max_size = (size_t)16 << 20;
+	if (fetch_get(url, &fo, &r, err))
+		goto out;
+	j = json_loadb(r.body.buf ? r.body.buf : "", r.body.len, 0, &je);
+	if (!j)
+		strbuf_addf(err, "%s: not JSON: %s (line %d)", url, je.text,
+			    je.line);
+out:
+	fetch_response_release(&r);
+	return j;
+}
+
+static void submitter(json_t *j, struct patchwork_series *s)
+{
+	json_t *sub = json_object_get(j, "submitter");
+	char *name = str_field(sub, "name"), *email = str_field(sub, "email");
+
+	if (*name && *email)
+		s->submitter = xasprintf("%s <%s>", name, email);
+	else
+		s->submitter = xstrdup(*name ? name : email);
+	free(name);
+	free(email);
+}
+
+int patchwork_series_get(const char *base_url, long id,
+			 struct patchwork_series *s, struct strbuf *err)
+{
+	char *base = patchwork_base(base_url);
+	char *url = xasprintf("%s/" PW_API "/series/%ld/", base, id);
+	json_t *j, *patches, *cover;
+	size_t i;
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	j = get_json(url, err);
+	if (!j)
+		goto out;
+	if (!json_is_object(j) || int_field(j, "id", -1) != id) {
+		strbuf_addf(err, "%s: not a patchwork series", url);
+		goto out;
+	}
+	s->id = id;
+	s->name = str_field(j, "name");
+	s->version = (int)int_field(j, "version", 1);
+	s->total = (int)int_field(j, "total", 0);
+	s->received_all = json_is_true(json_object_get(j, "received_all"));
+	submitter(j, s);
+	s->mbox = str_field(j, "mbox");
+	cover = json_object_get(j, "cover_letter");
+	s->cover_msgid = json_is_object(cover) ? msgid_field(cover, "msgid")
+					       : xstrdup("");
+	patches = json_object_get(j, "patches");
+	if (!json_is_array(patches) ||
+	    json_array_size(patches) > PATCHWORK_MAX_PATCHES) {
+		strbuf_addf(err, "%s: no usable patches list", url);
+		goto out;
+	}
+	s->patches = xcalloc(json_array_size(patches) + 1, sizeof(*s->patches));
+	for (i = 0; i < json_array_size(patches); i++) {
+		json_t *p = json_array_get(patches, i);
+		struct patchwork_patch *pp = &s->patches[s->npatches++];
+
+		pp->id = int_field(p, "id", 0);
+		pp->msgid = msgid_field(p, "msgid");
+		pp->name = str_field(p, "name");
+		pp->mbox = str_field(p, "mbox");
+	}
+	if (!fetch_is_url(s->mbox)) {
+		strbuf_addf(err, "%s: the series has no mbox URL", url);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret)
+		patchwork_series_release(s);
+	json_decref(j);
+	free(url);
+	free(base);
+	return ret;
+}
+
+int patchwork_series_mbox(const struct patchwork_series *s,
+			  struct strbuf *out, struct strbuf *err)
+{
+	struct fetch_response r = FETCH_RESPONSE_INIT;
+	int ret = fetch_get(s->mbox, NULL, &r, err);
+
+	if (!ret) {
+		strbuf_reset(out);
+		strbuf_add(out, r.body.buf ? r.body.buf : "", r.body.len);
+	}
+	fetch_response_release(&r);
+	return ret;
+}
+
+void patchwork_series_release(struct patchwork_series *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npatches; i++) {
+		free(s->patches[i].msgid);
+		free(s->patches[i].name);
+		free(s->patches[i].mbox);
+	}
+	free(s->patches);
+	free(s->name);
+	free(s->submitter);
+	free(s->mbox);
+	free(s->cover_msgid);
+	memset(s, 0, sizeof(*s));
+}
+
+char *patchwork_state_key(const char *base_url, const char *project)
+{
+	char *base = patchwork_base(base_url);
+	char *key = xasprintf("patchwork:%s:%s:since", base, project);
+
+	free(base);
+	return key;
+}
+
+static char *events_url(const char *base, const char *project,
+			const char *since)
+{
+	char *p = curl_easy_escape(NULL, project, 0);
+	char *s = since ? curl_easy_escape(NULL, since, 0) : NULL;
+	char *url;
+
+	/* Oldest first: a poll cut short by the page cap resumes cleanly. */
+	url = xasprintf("%s/" PW_API "/events/?category=series-completed"
+			"&project=%s&order=date%s%s", base, p ? p : "",
+			s ? "&since=" : "", s ? s : "");
+	curl_free(p);
+	curl_free(s);
+	return url;
+}
+
+static int queue_one(struct store *st, const char *base, json_t *series,
+		     struct patchwork_poll *out)
+{
+	long id = int_field(series, "id", -1);
+	char *name, *source, ts[32];
+	struct patchwork_queued *q;
+	long long row;
+
+	if (id <= 0)
+		return 0;
+	source = xasprintf("pw:%s/%ld", base, id);
+	name = str_field(series, "name");
+	row = store_query_int(st, 0, "SELECT id FROM series WHERE source = ? "
+			      "AND pw_id = ? ORDER BY id LIMIT 1", "sI",
+			      source, (long long)id);
+	ALLOC_GROW(out->v, out->n, out->alloc);
+	q = &out->v[out->n];
+	memset(q, 0, sizeof(*q));
+	q->pw_id = id;
+	q->name = name;
+	if (!row) {
+		if (store_exec(st, "INSERT INTO series(source, kind, version, "
+			       "subject, patch_count, state, pw_id, created_at) "
+			       "VALUES (?, 'patchwork', ?, ?, 0, 'queued', ?, ?)",
+			       "sisIs", source,
+			       (int)int_field(series, "version", 1), name,
+			       (long long)id,
+			       util_iso8601(util_wallclock(), ts))) {
+			free(source);
+			free(name);
+			return -1;
+		}
+		row = store_last_id(st);
+		q->fresh = 1;
+	}
+	q->series_id = row;
+	out->n++;
+	free(source);
+	return 0;
+}
+
+static int poll_page(struct store *st, const char *base, json_t *events,
+		     struct patchwork_poll *out)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(events); i++) {
+		json_t *e = json_array_get(events, i);
+		json_t *payload = json_object_get(e, "payload");
+		json_t *date = json_object_get(e, "date");
+
+		if (!json_is_object(e))
+			continue;
+		if (json_is_string(date) &&
+		    strnlen(json_string_value(date), 64) < 64 &&
+		    (!out->newest ||
+		     strcmp(json_string_value(date), out->newest) > 0)) {
+			free(out->newest);
+			out->newest = xstrdup(json_string_value(date));
+		}
+		if (queue_one(st, base, json_object_get(payload, "series"), out))
+			return -1;
+	}
+	return 0;
+}
+
+/* Every page of events, oldest first, up to the page cap. */
+static json_t *poll_fetch(const char *base, const char *first,
+			  struct patchwork_poll *out, struct strbuf *err)
+{
+	struct fetch_opts fo = FETCH_OPTS_INIT;
+	json_t *all = json_array();
+	char *url = xstrdup(first);
+
+	fo.accept = "application/json";
+	fo.max_size = (size_t)16 << 20;
+	while (url && out->pages < PATCHWORK_MAX_PAGES) {
+		struct fetch_response r = FETCH_RESPONSE_INIT;
+		json_error_t je;
+		json_t *j = NULL;
+		char *next = NULL;
+
+		if (fetch_get(url, &fo, &r, err))
+			goto fail;
+		out->pages++;
+		j = json_loadb(r.body.buf ? r.body.buf : "", r.body.len, 0, &je);
+		if (!json_is_array(j)) {
+			strbuf_addf(err, "%s: not a JSON list of events", url);
+			goto fail;
+		}
+		next = fetch_link_next(&r);
+		if (next && !fetch_is_url(next)) {
+			strbuf_addf(err, "%s: next page is not an http(s) URL",
+				    url);
+			goto fail;
+		}
+		json_array_extend(all, j);
+		json_decref(j);
+		fetch_response_release(&r);
+		free(url);
+		url = next;
+		continue;
+fail:
+		free(next);
+		json_decref(j);
+		fetch_response_release(&r);
+		free(url);
+		json_decref(all);
+		return NULL;
+	}
+	free(url);
+	return all;
+}
+
+int patchwork_poll(struct store *st, const char *base_url, const char *project,
+		   struct patchwork_poll *out, struct strbuf *err)
+{
+	char *base = patchwork_base(base_url);
+	char *key = patchwork_state_key(base_url, project);
+	char *url = NULL;
+	json_t *events = NULL;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->since = store_state_get(st, key);
+	url = events_url(base, project, out->since);
+	/* The network first: no write transaction waits on a server. */
+	events = poll_fetch(base, url, out, err);
+	if (!events)
+		goto out;
+	if (store_begin(st)) {
+		strbuf_addf(err, "%s: cannot start a transaction", st->path);
+		goto out;
+	}
+	if (poll_page(st, base, events, out)) {
+		strbuf_addf(err, "%s: cannot queue series", st->path);
+		store_rollback(st);
+		goto out;
+	}
+	if (out->newest && store_state_set(st, key, out->newest)) {
+		strbuf_addf(err, "%s: cannot save the poll position", st->path);
+		store_rollback(st);
+		goto out;
+	}
+	if (store_commit(st)) {
+		strbuf_addf(err, "%s: cannot commit", st->path);
+		store_rollback(st);
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(events);
+	free(url);
+	free(key);
+	free(base);
+	return ret;
+}
+
+void patchwork_poll_release(struct patchwork_poll *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->v[i].name);
+	free(p->v);
+	free(p->since);
+	free(p->newest);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,79 @@
+/*
+ * patchwork.h - the patchwork REST API (v1.3): one series with its
+ * patches and mbox, and the poll over series-completed events that
+ * queues new series for testing.
+ */
+#ifndef KFLAKE_PATCHWORK_H
+#define KFLAKE_PATCHWORK_H
+
+#include <stddef.h>
+
+#include "store.h"
+#include "strbuf.h"
+
+#define PATCHWORK_MAX_PATCHES 500
+#define PATCHWORK_MAX_PAGES 50
+
+struct patchwork_patch {
+	long id;
+	char *msgid;
+	char *name;
+	char *mbox;
+};
+
+/* Strings are never NULL ("" when absent). */
+struct patchwork_series {
+	long id;
+	char *name;
+	int version;
+	int total;
+	int received_all;
+	char *submitter;	/* "Name <email>" */
+	char *mbox;		/* URL of the whole series as one mbox */
+	char *cover_msgid;	/* "" without a cover letter */
+	struct patchwork_patch *patches;
+	size_t npatches;
+};
+
+/*
+ * Strip a trailing '/' and "/api[/1.x]" so that "https://pw/",
+ * "https://pw/api/1.3/" and "https://pw" name the same instance.
+ */
+char *patchwork_base(const char *url);
+
+/* GET {base}/api/1.3/series/{id}/; -1 with one line in err. */
+int patchwork_series_get(const char *base, long id,
+			 struct patchwork_series *s, struct strbuf *err);
+/* Download the series mbox into out. */
+int patchwork_series_mbox(const struct patchwork_series *s,
+			  struct strbuf *out, struct strbuf *err);
+void patchwork_series_release(struct patchwork_series *s);
+
+struct patchwork_queued {
+	long long series_id;	/* row in the series table */
+	long pw_id;
+	char *name;
+	int fresh;		/* 0: it was queued by an earlier poll */
+};
+
+struct patchwork_poll {
+	struct patchwork_queued *v;
+	size_t n, alloc;
+	int pages;
+	char *since;		/* position the poll started from, or NULL */
+	char *newest;		/* date of the newest event seen, or NULL */
+};
+
+/*
+ * Read the series-completed events of project since the remembered
+ * position (key patchwork_state_key()), following Link rel="next" up to
+ * PATCHWORK_MAX_PAGES, queue each series not queued before (series row
+ * state 'queued', pw_id, source "pw:<base>/<id>") and remember the
+ * newest event date, all in one transaction.
+ */
+int patchwork_poll(struct store *st, const char *base, const char *project,
+		   struct patchwork_poll *out, struct strbuf *err);
+void patchwork_poll_release(struct patchwork_poll *p);
+char *patchwork_state_key(const char *base, const char *project);
+
+#endif

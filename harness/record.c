@@ -1,0 +1,331 @@
+/*
+ * record.c - writes runs, boots and iterations, and tallies iterations
+ * per test for scoring. Each write is a single statement (atomic on its
+ * own); callers group related writes in store_begin/store_commit.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ktap.h"
+#include "record.h"
+#include "stats.h"
+#include "util.h"
+
+static const char *const outcome_names[OUTCOME_NR] = {
+	"pass", "fail", "skip", "stall", "crash", "error",
+};
+
+const char *record_outcome_name(enum record_outcome o)
+{
+	return (unsigned)o < OUTCOME_NR ? outcome_names[o] : "error";
+}
+
+int record_outcome_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < OUTCOME_NR; i++)
+		if (!strcmp(s, outcome_names[i]))
+			return i;
+	return -1;
+}
+
+static const char *now_iso(char buf[32])
+{
+	return util_iso8601(util_wallclock(), buf);
+}
+
+/* Binds 0 ids as NULL so foreign keys stay valid. */
+static int bind_id(sqlite3_stmt *stmt, int col, long long id)
+{
+	return id ? sqlite3_bind_int64(stmt, col, id)
+		  : sqlite3_bind_null(stmt, col);
+}
+
+long long record_run_create(struct store *st, const struct record_run *r)
+{
+	char host[256] = "", ts[32];
+	sqlite3_stmt *stmt;
+	long long id = -1;
+
+	gethostname(host, sizeof(host) - 1);
+	stmt = store_prepare(st,
+		"INSERT INTO runs(kind, state, ref, commit_id, tests, "
+		"iterations, argv, host, pid, started_at, tree_id, kernel_id, "
+		"series_id, bisect_id) "
+		"VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"ssssissis", r->kind ? r->kind : "run", r->ref, r->commit_id,
+		r->tests_json ? r->tests_json : "[]", r->iterations,
+		r->argv_json, host, (int)getpid(), now_iso(ts));
+	if (!stmt)
+		return -1;
+	bind_id(stmt, 10, r->tree_id);
+	bind_id(stmt, 11, r->kernel_id);
+	bind_id(stmt, 12, r->series_id);
+	bind_id(stmt, 13, r->bisect_id);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		id = store_last_id(st);
+	else
+		error("%s: cannot create run: %s", st->path,
+		      sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return id;
+}
+
+int record_run_set(struct store *st, long long run_id, const char *column,
+		   const char *value)
+{
+	/* Column names are ours, never the user's; still, allow-list them. */
+	static const char *const ok[] = {
+		"accel", "qemu_cmdline", "commit_id", "ref", "error", "step",
+	};
+	char *sql;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++)
+		if (!strcmp(ok[i], column))
+			break;
+	if (i == ARRAY_SIZE(ok))
+		return error("record: no settable run column '%s'", column);
+	sql = xasprintf("UPDATE runs SET %s = ? WHERE id = ?", ok[i]);
+	ret = store_exec(st, sql, "sI", value, run_id);
+	free(sql);
+	return ret;
+}
+
+int record_run_progress(struct store *st, long long run_id, const char *step,
+			const char *progress_json)
+{
+	return store_exec(st, "UPDATE runs SET step = ?, progress = ? "
+			  "WHERE id = ?", "ssI", step, progress_json, run_id);
+}
+
+int record_run_finish(struct store *st, long long run_id, const char *state,
+		      const char *err)
+{
+	char ts[32];
+
+	return store_exec(st, "UPDATE runs SET state = ?, error = ?, "
+			  "finished_at = ?, step = NULL WHERE id = ?", "sssI",
+			  state, err, now_iso(ts), run_id);
+}
+
+int record_reap_stale(struct store *st)
+{
+	char host[256] = "";
+	sqlite3_stmt *stmt;
+	long long ids[64];
+	int n = 0, i;
+
+	gethostname(host, sizeof(host) - 1);
+	stmt = store_prepare(st, "SELECT id, pid FROM runs WHERE state = "
+			     "'running' AND host = ? LIMIT 64", "s", host);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW && n < 64) {
+		pid_t pid = (pid_t)sqlite3_column_int(stmt, 1);
+
+		if (pid > 0 && kill(pid, 0) && errno == ESRCH)
+			ids[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < n; i++)
+		record_run_finish(st, ids[i], "interrupted",
+				  "the kflake process ended without closing "
+				  "the run (killed?)");
+	return n;
+}
+
+long long record_boot_create(struct store *st, long long run_id, int seq,
+			     const char *accel, const char *cmdline,
+			     const char *console_path)
+{
+	char ts[32];
+
+	if (store_exec(st, "INSERT INTO boots(run_id, seq, accel, cmdline, "
+		       "console_path, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+		       "Iisss" "s", run_id, seq, accel, cmdline, console_path,
+		       now_iso(ts)))
+		return -1;
+	return store_last_id(st);
+}
+
+int record_boot_finish(struct store *st, long long boot_id,
+		       double ready_seconds, const char *end_reason)
+{
+	char ts[32];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	stmt = store_prepare(st, "UPDATE boots SET ready_seconds = ?, "
+			     "end_reason = ?, finished_at = ? WHERE id = ?",
+			     "dssI", ready_seconds, end_reason, now_iso(ts),
+			     boot_id);
+	if (!stmt)
+		return -1;
+	if (ready_seconds < 0)
+		sqlite3_bind_null(stmt, 1);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+long long record_iteration_add(struct store *st,
+			       const struct record_iteration *it)
+{
+	char t1[32], t2[32];
+	sqlite3_stmt *stmt;
+	long long id = -1;
+
+	stmt = store_prepare(st,
+		"INSERT INTO iterations(run_id, test, suite, seq, outcome, "
+		"reason, duration, timeout, output, console, started_at, "
+		"finished_at, boot_id, rc, guest_duration, crash_id) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"Issis" "sddss" "ss", it->run_id, it->test,
+		it->suite ? it->suite : "net", it->seq,
+		record_outcome_name(it->outcome), it->reason, it->duration,
+		it->timeout, it->output, it->console,
+		util_iso8601(it->started_at, t1),
+		util_iso8601(it->finished_at, t2));
+	if (!stmt)
+		return -1;
+	bind_id(stmt, 13, it->boot_id);
+	if (it->rc >= 0)
+		sqlite3_bind_int(stmt, 14, it->rc);
+	if (it->guest_duration >= 0)
+		sqlite3_bind_double(stmt, 15, it->guest_duration);
+	bind_id(stmt, 16, it->crash_id);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		id = store_last_id(st);
+	else
+		error("%s: cannot record iteration: %s", st->path,
+		      sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return id;
+}
+
+int record_subresults(struct store *st, long long iteration_id,
+		      const char *output)
+{
+	struct ktap_results res = { 0 };
+	size_t i;
+	int ret = 0;
+
+	if (!output || !*output)
+		return 0;
+	ktap_extract(output, strlen(output), &res);
+	for (i = 0; i < res.nr && !ret; i++)
+		ret = store_exec(st, "INSERT INTO subresults(iteration_id, name, "
+				 "outcome, detail) VALUES (?, ?, ?, ?)", "Isss",
+				 iteration_id, res.cases[i].name,
+				 ktap_result_name(res.cases[i].result),
+				 res.cases[i].reason);
+	for (i = 0; i < res.nmetrics && !ret; i++)
+		ret = store_exec(st, "INSERT INTO metrics(iteration_id, subcase, "
+				 "name, value, unit) VALUES (?, ?, ?, ?, ?)",
+				 "Issds", iteration_id, res.metrics[i].subcase,
+				 res.metrics[i].name, res.metrics[i].value,
+				 res.metrics[i].unit);
+	ktap_results_release(&res);
+	return ret;
+}
+
+/*
+ * The WHERE clause for "one run" or "every run of a commit": two fixed
+ * texts rather than `? = 0 OR run_id = ?`, which defeats the indexes.
+ */
+static const char *tally_filter(long long run_id)
+{
+	return run_id ? "i.run_id = ?1 AND (?2 IS NULL OR r.commit_id = ?2)"
+		      : "(?2 IS NULL OR r.commit_id = ?2)";
+}
+
+static void tally_durations(struct store *st, long long run_id,
+			    const char *commit, struct record_tally *t)
+{
+	double *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+	char *sql;
+
+	sql = xasprintf("SELECT i.duration FROM iterations i JOIN runs r "
+			"ON r.id = i.run_id WHERE %s AND i.test = ?3 AND "
+			"i.duration IS NOT NULL AND i.outcome != 'error'",
+			tally_filter(run_id));
+	stmt = store_prepare(st, sql, "Iss", run_id, commit, t->test);
+	free(sql);
+	if (!stmt)
+		return;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		v[n++] = sqlite3_column_double(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	if (n) {
+		t->median_duration = stats_median(v, n);
+		t->max_duration = v[n - 1];	/* stats_median sorts */
+	}
+	free(v);
+}
+
+int record_tally(struct store *st, long long run_id, const char *commit,
+		 struct record_tally **out)
+{
+	struct record_tally *v = NULL;
+	size_t n = 0, alloc = 0, i;
+	sqlite3_stmt *stmt;
+	char *sql;
+
+	sql = xasprintf("SELECT i.test, i.outcome, count(*) FROM iterations i "
+			"JOIN runs r ON r.id = i.run_id WHERE %s "
+			"GROUP BY i.test, i.outcome ORDER BY i.test",
+			tally_filter(run_id));
+	stmt = store_prepare(st, sql, "Is", run_id, commit);
+	free(sql);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *test = store_col_text(stmt, 0);
+		int o = record_outcome_parse(store_col_text(stmt, 1));
+		long c = (long)sqlite3_column_int64(stmt, 2);
+
+		if (!n || strcmp(v[n - 1].test, test)) {
+			ALLOC_GROW(v, n, alloc);
+			memset(&v[n], 0, sizeof(v[n]));
+			v[n++].test = xstrdup(test);
+		}
+		if (o >= 0)
+			v[n - 1].counts[o] += c;
+		v[n - 1].runs += c;
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < n; i++)
+		tally_durations(st, run_id, commit, &v[i]);
+	*out = v;
+	return (int)n;
+}
+
+void record_tally_release(struct record_tally *t, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(t[i].test);
+	free(t);
+}
+
+long record_tally_failures(const struct record_tally *t)
+{
+	return t->counts[OUTCOME_FAIL] + t->counts[OUTCOME_STALL] +
+	       t->counts[OUTCOME_CRASH];
+}
+
+long record_tally_verdict_runs(const struct record_tally *t)
+{
+	return record_tally_failures(t) + t->counts[OUTCOME_PASS];
+}

@@ -1,0 +1,103 @@
+/*
+ * record.h - typed writes of runs, boots and iterations into the store,
+ * and the reads that score them. Everything a run learns goes through
+ * here, so a killed run leaves complete rows or none.
+ */
+#ifndef KFLAKE_RECORD_H
+#define KFLAKE_RECORD_H
+
+#include "store.h"
+
+/* Outcomes in display order; the strings are what the database holds. */
+enum record_outcome {
+	OUTCOME_PASS,
+	OUTCOME_FAIL,
+	OUTCOME_SKIP,
+	OUTCOME_STALL,
+	OUTCOME_CRASH,
+	OUTCOME_ERROR,
+	OUTCOME_NR
+};
+const char *record_outcome_name(enum record_outcome o);
+int record_outcome_parse(const char *s);
+
+struct record_run {
+	const char *kind;	/* run, check, bisect */
+	long long tree_id;	/* 0: NULL */
+	const char *ref;
+	const char *commit_id;
+	long long kernel_id;
+	long long series_id;
+	long long bisect_id;
+	const char *tests_json;
+	int iterations;
+	const char *argv_json;
+};
+
+struct record_iteration {
+	long long run_id;
+	long long boot_id;	/* 0: NULL */
+	const char *test;
+	const char *suite;
+	int seq;
+	enum record_outcome outcome;
+	int rc;			/* < 0: the test did not exit by itself */
+	const char *reason;
+	double duration;
+	double guest_duration;	/* < 0: unknown */
+	double timeout;
+	const char *output;
+	const char *console;
+	long long crash_id;	/* 0: NULL */
+	double started_at;	/* wall clock */
+	double finished_at;
+};
+
+long long record_run_create(struct store *st, const struct record_run *r);
+int record_run_set(struct store *st, long long run_id, const char *column,
+		   const char *value);
+int record_run_progress(struct store *st, long long run_id, const char *step,
+			const char *progress_json);
+/* state: done, interrupted or failed; error may be NULL. */
+int record_run_finish(struct store *st, long long run_id, const char *state,
+		      const char *error);
+
+/*
+ * Runs left 'running' by a process that no longer exists on this host
+ * (SIGKILL, power loss) are marked interrupted. Returns how many.
+ */
+int record_reap_stale(struct store *st);
+
+long long record_boot_create(struct store *st, long long run_id, int seq,
+			     const char *accel, const char *cmdline,
+			     const char *console_path);
+int record_boot_finish(struct store *st, long long boot_id,
+		       double ready_seconds, const char *end_reason);
+
+long long record_iteration_add(struct store *st,
+			       const struct record_iteration *it);
+
+/*
+ * Parse an iteration's output (KTAP, or the udpgro scripts' sub-case
+ * blocks and throughput lines) into subresults and metrics rows.
+ */
+int record_subresults(struct store *st, long long iteration_id,
+		      const char *output);
+
+/* Per-test tallies for scoring: one row per test of a run (or all runs). */
+struct record_tally {
+	char *test;
+	long counts[OUTCOME_NR];
+	long runs;
+	double median_duration;
+	double max_duration;
+};
+/* run_id 0: every run in the database. Returns the number of tests. */
+int record_tally(struct store *st, long long run_id, const char *commit_id,
+		 struct record_tally **out);
+void record_tally_release(struct record_tally *t, int n);
+/* Failures = fail + stall + crash; verdict runs exclude error and skip. */
+long record_tally_failures(const struct record_tally *t);
+long record_tally_verdict_runs(const struct record_tally *t);
+
+#endif

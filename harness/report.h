@@ -1,0 +1,18 @@
+/*
+ * report.h - the score table: per test, runs, outcome counts, failure
+ * rate with its 95% Wilson interval, median and max duration, verdict.
+ */
+#ifndef KFLAKE_REPORT_H
+#define KFLAKE_REPORT_H
+
+#include "store.h"
+
+enum report_format { REPORT_TABLE, REPORT_JSON };
+
+/* Score one run (run_id > 0) or, with run_id 0, every run of commit
+ * (NULL: of every commit). */
+int report_print(struct store *st, long long run_id, const char *commit,
+		 enum report_format fmt);
+int report_run(struct store *st, long long run_id, enum report_format fmt);
+
+#endif

@@ -1,0 +1,452 @@
+/*
+ * selftest.c - resolves test names to kselftest targets, reads their
+ * settings, picks their kconfig fragment and builds the payload the guest
+ * runs. The payload is cached by (commit, compilers, tests), so a second
+ * run of the same inputs builds nothing.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runcmd.h"
+#include "selftest.h"
+#include "util.h"
+
+static int valid_name(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-+", *s))
+			return 0;
+	return 1;
+}
+
+static double read_settings_timeout(const char *dir)
+{
+	char *path = xasprintf("%s/settings", dir);
+	struct strbuf sb = STRBUF_INIT;
+	double t = SELFTEST_DEFAULT_TIMEOUT;
+	const char *p;
+
+	if (!util_read_file(path, &sb, 65536)) {
+		for (p = sb.buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+			if (!strncmp(p, "timeout=", 8) && atof(p + 8) > 0)
+				t = atof(p + 8);
+	}
+	strbuf_release(&sb);
+	free(path);
+	return t;
+}
+
+static int parse_path(const char *arg, struct selftest *t)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	const char *slash;
+
+	if (!realpath(arg, real) || stat(real, &st) || !S_ISREG(st.st_mode))
+		return error("--test %s: no such file", arg);
+	if (!(st.st_mode & 0111))
+		return error("--test %s: not executable", arg);
+	slash = strrchr(real, '/');
+	t->suite = xstrdup("path");
+	t->name = xstrdup(slash + 1);
+	t->path = xstrdup(real);
+	*strrchr(real, '/') = '\0';
+	t->settings_timeout = read_settings_timeout(real);
+	return 0;
+}
+
+int selftest_parse(const char *arg, const char *srcdir, struct selftest *t)
+{
+	const char *colon = strchr(arg, ':');
+	char *target, *dir, *script;
+	int ret = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (strchr(arg, '/') && !colon)
+		return parse_path(arg, t);
+	target = colon ? xstrndup(arg, (size_t)(colon - arg)) : xstrdup("net");
+	t->name = xstrdup(colon ? colon + 1 : arg);
+	t->suite = target;
+	if (!valid_name(target) || !valid_name(t->name)) {
+		error("--test %s: expected TARGET:SCRIPT, SCRIPT or a path", arg);
+		goto out;
+	}
+	dir = xasprintf("%s/tools/testing/selftests/%s", srcdir, target);
+	script = xasprintf("%s/%s", dir, t->name);
+	if (!util_file_exists(script))
+		error("--test %s: no %s in the tree's selftests/%s", arg,
+		      t->name, target);
+	else
+		ret = 0;
+	t->settings_timeout = read_settings_timeout(dir);
+	free(dir);
+	free(script);
+out:
+	if (ret)
+		selftest_release(t);
+	return ret;
+}
+
+void selftest_release(struct selftest *t)
+{
+	free(t->name);
+	free(t->suite);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+char *selftest_kconfig(const struct selftest *t, const char *srcdir)
+{
+	char *stem, *dot, *path;
+
+	if (!strcmp(t->suite, "path"))
+		return NULL;
+	/* udpgro_bench.sh and udpgro_frglist.sh share kconfigs/tests/udpgro. */
+	stem = xstrdup(t->name);
+	dot = strpbrk(stem, "_.");
+	if (dot)
+		*dot = '\0';
+	path = xasprintf("%s/kconfigs/tests/%s.config", util_home(), stem);
+	free(stem);
+	if (util_file_exists(path))
+		return path;
+	free(path);
+	path = xasprintf("%s/tools/testing/selftests/%s/config", srcdir,
+			 t->suite);
+	if (util_file_exists(path))
+		return path;
+	free(path);
+	return NULL;
+}
+
+char *selftest_run_dir(const struct selftest *t, const char *payload)
+{
+	char *dir, *slash;
+
+	if (strcmp(t->suite, "path")) {
+		return xasprintf("%s/%s", payload, t->suite);
+	}
+	dir = xstrdup(t->path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	return dir;
+}
+
+char *selftest_command(const struct selftest *t)
+{
+	return xasprintf("./%s", t->name);
+}
+
+/* Names from TEST_GEN_FILES/TEST_GEN_PROGS lines of a target Makefile. */
+static void gen_files(const char *dir, char ***names, size_t *n)
+{
+	char *path = xasprintf("%s/Makefile", dir);
+	struct strbuf mk = STRBUF_INIT;
+	size_t alloc = 0;
+	char *line, *save = NULL;
+
+	util_read_file(path, &mk, 1 << 20);
+	for (line = strtok_r(mk.buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p, *tok, *s2 = NULL;
+
+		if (strncmp(line, "TEST_GEN_FILES", 14) &&
+		    strncmp(line, "TEST_GEN_PROGS", 14))
+			continue;
+		p = strchr(line, '=');
+		if (!p)
+			continue;
+		for (tok = strtok_r(p + 1, " \t", &s2); tok;
+		     tok = strtok_r(NULL, " \t", &s2)) {
+			if (!valid_name(tok))
+				continue;
+			ALLOC_GROW(*names, *n, alloc);
+			(*names)[(*n)++] = xstrdup(tok);
+		}
+	}
+	strbuf_release(&mk);
+	free(path);
+}
+
+static int is_ident(int c)
+{
+	return isalnum(c) || c == '_' || c == '-';
+}
+
+/*
+ * Does a script call the program word? Programs are run as ./name (or
+ * $dir/name); BPF objects are named bare (object-file nat6to4.o). Bare
+ * words are not enough: "gro" is a program and also English.
+ */
+static int mentions(const char *text, const char *word)
+{
+	size_t len = strlen(word);
+	int object = len > 2 && !strcmp(word + len - 2, ".o");
+	const char *p = text;
+
+	while ((p = strstr(p, word))) {
+		int before = p == text ? ' ' : (unsigned char)p[-1];
+		int after = (unsigned char)p[len];
+
+		if (!is_ident(after) && after != '.' &&
+		    (before == '/' || (object && !is_ident(before))))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static int compile(const char *const *argv, const char *log, const char *what)
+{
+	struct runcmd c = RUNCMD_INIT;
+
+	c.argv = argv;
+	c.log_path = log;
+	if (runcmd_run(&c))
+		return error("payload: cannot build %s (see %s)", what, log);
+	return 0;
+}
+
+static int build_c(const char *src, const char *out, const char *headers,
+		   const char *log)
+{
+	char *inc = xasprintf("-I%s", headers);
+	const char *argv[] = { "gcc", "-O2", "-w", inc, "-o", out, src,
+			       "-lpthread", "-lm", NULL };
+	int ret = compile(argv, log, out);
+
+	free(inc);
+	return ret;
+}
+
+static int build_bpf(const char *src, const char *out, const char *headers,
+		     const char *bpfdir, const char *log)
+{
+	char *inc = xasprintf("-I%s", headers);
+	char *inc2 = xasprintf("-I%s", bpfdir);
+	/* __x86_64__: nat6to4.c's headers pick the arch from it. */
+	const char *argv[] = { "clang", "-O2", "-target", "bpf", "-D__x86_64__",
+			       "-w", inc, "-I/usr/include/x86_64-linux-gnu",
+			       inc2, "-c", src, "-o", out, NULL };
+	int ret = compile(argv, log, out);
+
+	free(inc);
+	free(inc2);
+	return ret;
+}
+
+static int copy_target(const char *from, const char *to)
+{
+	DIR *d = opendir(from);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return error("%s: %s", from, strerror(errno));
+	if (util_mkdir_p(to)) {
+		closedir(d);
+		return error("%s: cannot create", to);
+	}
+	while ((de = readdir(d)) && !ret) {
+		char *s = xasprintf("%s/%s", from, de->d_name);
+		char *t = xasprintf("%s/%s", to, de->d_name);
+		struct stat st;
+
+		if (!stat(s, &st) && S_ISREG(st.st_mode)) {
+			ret = util_copy_file(s, t);
+			if (!ret)
+				chmod(t, st.st_mode & 0777);
+		}
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return ret ? error("%s: cannot copy to %s", from, to) : 0;
+}
+
+struct payload_ctx {
+	const char *srcdir;
+	const char *headers;
+	const char *root;
+	const char *log;
+};
+
+static int build_target(struct payload_ctx *pc, const char *target,
+			const char *scripts)
+{
+	char *src = xasprintf("%s/tools/testing/selftests/%s", pc->srcdir, target);
+	char *dst = xasprintf("%s/%s", pc->root, target);
+	char *bpfdir = xasprintf("%s/tools/testing/selftests/bpf", pc->srcdir);
+	char **names = NULL;
+	size_t n = 0, i;
+	int ret = copy_target(src, dst);
+
+	gen_files(src, &names, &n);
+	for (i = 0; i < n && !ret; i++) {
+		char *c, *out;
+		size_t len = strlen(names[i]);
+
+		if (!mentions(scripts, names[i]))
+			continue;
+		out = xasprintf("%s/%s", dst, names[i]);
+		if (len > 2 && !strcmp(names[i] + len - 2, ".o")) {
+			c = xasprintf("%s/%.*s.c", src, (int)len - 2, names[i]);
+			ret = build_bpf(c, out, pc->headers, bpfdir, pc->log);
+		} else {
+			c = xasprintf("%s/%s.c", src, names[i]);
+			ret = util_file_exists(c)
+				? build_c(c, out, pc->headers, pc->log)
+				: error("payload: %s has no source %s", names[i], c);
+		}
+		free(c);
+		free(out);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(src);
+	free(dst);
+	free(bpfdir);
+	return ret;
+}
+
+/* ../bpf/NAME.bpf.o in a script: built from selftests/bpf/progs/NAME.c. */
+static int build_bpf_refs(struct payload_ctx *pc, const char *scripts)
+{
+	const char *p = scripts, *key = "../bpf/";
+	char *bpfdir = xasprintf("%s/tools/testing/selftests/bpf", pc->srcdir);
+	char *outdir = xasprintf("%s/bpf", pc->root);
+	int ret = 0;
+
+	while (!ret && (p = strstr(p, key))) {
+		const char *name = p + strlen(key);
+		size_t len = 0;
+		char *stem, *src, *out;
+
+		while (is_ident((unsigned char)name[len]) && len < 64)
+			len++;
+		p = name + len;
+		if (strncmp(p, ".bpf.o", 6))
+			continue;
+		stem = xstrndup(name, len);
+		src = xasprintf("%s/progs/%s.c", bpfdir, stem);
+		out = xasprintf("%s/%s.bpf.o", outdir, stem);
+		util_mkdir_p(outdir);
+		if (!util_file_exists(out))
+			ret = util_file_exists(src)
+				? build_bpf(src, out, pc->headers, bpfdir, pc->log)
+				: error("payload: no BPF source %s", src);
+		free(stem);
+		free(src);
+		free(out);
+	}
+	free(bpfdir);
+	free(outdir);
+	return ret;
+}
+
+static void compiler_versions(struct strbuf *out)
+{
+	const char *gcc[] = { "gcc", "--version", NULL };
+	const char *clang[] = { "clang", "--version", NULL };
+
+	runcmd_capture(gcc, out, 200);
+	runcmd_capture(clang, out, 200);
+}
+
+static char *payload_key(const struct selftest *tests, size_t n,
+			 const char *commit_hex)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char hex[41];
+	size_t i;
+
+	strbuf_addf(&sb, "payload-v1 %s\n", commit_hex);
+	compiler_versions(&sb);
+	for (i = 0; i < n; i++)
+		if (strcmp(tests[i].suite, "path"))
+			strbuf_addf(&sb, "%s:%s\n", tests[i].suite,
+				    tests[i].name);
+	util_sha1_hex(sb.buf, sb.len, hex);
+	strbuf_release(&sb);
+	return xstrndup(hex, 16);
+}
+
+/* All scripts of the requested tests of one target, concatenated. */
+static void target_scripts(const struct selftest *tests, size_t n,
+			   const char *srcdir, const char *target,
+			   struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *p;
+
+		if (strcmp(tests[i].suite, target))
+			continue;
+		p = xasprintf("%s/tools/testing/selftests/%s/%s", srcdir,
+			      target, tests[i].name);
+		util_read_file(p, out, 1 << 20);
+		strbuf_addch(out, '\n');
+		free(p);
+	}
+}
+
+int selftest_payload(const struct selftest *tests, size_t n,
+		     const char *srcdir, const char *headers,
+		     const char *commit_hex, char **dir, int *cached)
+{
+	char *key = payload_key(tests, n, commit_hex);
+	char *root = xasprintf("%s/payload/%s", util_cache_dir(), key);
+	char *tmp = xasprintf("%s.tmp", root);
+	char *log = xasprintf("%s.log", root);
+	struct payload_ctx pc = { srcdir, headers, tmp, log };
+	size_t i, j;
+	int ret = 0;
+
+	*cached = util_file_exists(root);
+	if (*cached)
+		goto out;
+	util_rm_rf(tmp);
+	unlink(log);
+	if (util_mkdir_p(tmp)) {
+		ret = error("%s: cannot create", tmp);
+		goto out;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		struct strbuf scripts = STRBUF_INIT;
+
+		if (!strcmp(tests[i].suite, "path"))
+			continue;
+		for (j = 0; j < i; j++)
+			if (!strcmp(tests[j].suite, tests[i].suite))
+				break;
+		if (j < i)
+			continue;
+		target_scripts(tests, n, srcdir, tests[i].suite, &scripts);
+		ret = build_target(&pc, tests[i].suite, scripts.buf);
+		if (!ret)
+			ret = build_bpf_refs(&pc, scripts.buf);
+		strbuf_release(&scripts);
+	}
+	if (!ret && rename(tmp, root))
+		ret = error("%s: cannot rename: %s", root, strerror(errno));
+out:
+	if (ret)
+		util_rm_rf(tmp);
+	*dir = ret ? NULL : xstrdup(root);
+	free(key);
+	free(root);
+	free(tmp);
+	free(log);
+	return ret;
+}

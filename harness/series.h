@@ -1,0 +1,56 @@
+/*
+ * series.h - `--series SRC`: where a patch series comes from (an mbox
+ * file or a directory of format-patch files, an http(s) mbox such as
+ * lore's t.mbox.gz, "pw:URL/ID" for patchwork, "git:URL#BRANCH" for a
+ * branch of another repository), turning it into commits on a base in
+ * the tree's repository, and its series and patches rows.
+ */
+#ifndef KFLAKE_SERIES_H
+#define KFLAKE_SERIES_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "store.h"
+#include "strbuf.h"
+
+#define SERIES_MAX_COMMITS 1000	/* commits of a git: branch series */
+
+struct series_opts {
+	const char *source;
+	const char *tree;	/* NULL: the default tree */
+	const char *ref;	/* base; NULL: the tree's default branch */
+	int allow_incomplete;
+};
+
+struct series_result {
+	long long id;		/* series row */
+	const char *kind;	/* mbox, lore, patchwork, branch */
+	char *subject;
+	int version;
+	int applied;		/* 0: apply-failed, error holds why */
+	size_t npatches;
+	char base[41];		/* what the series sits on */
+	char result[41];	/* last commit, "" unless applied */
+	char *ref;		/* refs/kflake/series/<id>, when applied */
+	char *error;
+	char *notes;		/* parse notes, one per line, or NULL */
+	char *tree_source;
+};
+
+/* "mbox", "lore", "patchwork" or "branch", or NULL for junk. */
+const char *series_kind_of(const char *source);
+
+/*
+ * Fetch, parse and apply o->source and record it. Returns 0 when it
+ * applied, 1 when a patch did not apply (the series row says
+ * apply-failed with the error, nothing else changed), -1 with one line
+ * in err on anything else (nothing recorded).
+ */
+int series_fetch(struct store *st, const struct series_opts *o,
+		 struct series_result *r, struct strbuf *err);
+void series_result_release(struct series_result *r);
+json_t *series_result_json(const struct series_result *r);
+
+#endif

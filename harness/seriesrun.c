@@ -1,0 +1,371 @@
+/*
+ * seriesrun.c - base against series (see seriesrun.h). The series kernel
+ * runs first: if it does not build there is nothing to compare, and its
+ * kernel's config hash tells which earlier base runs are comparable
+ * (same commit, same final .config, same test). Both sides count every
+ * finished iteration on record for their commit and config, so running
+ * the same series again adds evidence instead of starting over.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "progress.h"
+#include "record.h"
+#include "series.h"
+#include "seriesrun.h"
+#include "stats.h"
+#include "store.h"
+#include "util.h"
+
+#define SERIESRUN_MAX_SUBCASES 200
+
+struct side {
+	long fails, runs;
+};
+
+/* Iterations that count: those of finished runs on commit with config. */
+#define SIDE_FROM \
+	"FROM iterations i JOIN runs r ON r.id = i.run_id " \
+	"JOIN kernels k ON k.id = r.kernel_id WHERE r.commit_id = ? " \
+	"AND k.config_hash = ? AND r.state IN ('done', 'interrupted') " \
+	"AND i.test = ?"
+
+static struct side test_side(struct store *st, const char *commit,
+			     const char *config_hash, const char *test)
+{
+	struct side s = { 0, 0 };
+	sqlite3_stmt *stmt = store_prepare(st,
+		"SELECT coalesce(sum(i.outcome IN ('fail', 'stall', 'crash')), 0), "
+		"coalesce(sum(i.outcome NOT IN ('error', 'skip')), 0) " SIDE_FROM,
+		"sss", commit, config_hash, test);
+
+	if (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+		s.fails = (long)sqlite3_column_int64(stmt, 0);
+		s.runs = (long)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+static struct side subcase_side(struct store *st, const char *commit,
+				const char *config_hash, const char *test,
+				const char *name)
+{
+	struct side s = { 0, 0 };
+	sqlite3_stmt *stmt = store_prepare(st,
+		"SELECT coalesce(sum(s.outcome IN ('fail', 'timeout', 'error')), 0), "
+		"coalesce(sum(s.outcome <> 'skip'), 0) FROM subresults s "
+		"JOIN iterations i ON i.id = s.iteration_id "
+		"JOIN runs r ON r.id = i.run_id JOIN kernels k ON "
+		"k.id = r.kernel_id WHERE r.commit_id = ? AND k.config_hash = ? "
+		"AND r.state IN ('done', 'interrupted') AND i.test = ? "
+		"AND s.name = ?", "ssss", commit, config_hash, test, name);
+
+	if (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+		s.fails = (long)sqlite3_column_int64(stmt, 0);
+		s.runs = (long)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+static double rate(struct side s)
+{
+	return s.runs ? (double)s.fails / (double)s.runs : 0.0;
+}
+
+static json_t *side_json(struct side s)
+{
+	double lo, hi;
+
+	stats_wilson(s.fails, s.runs, STATS_Z95, &lo, &hi);
+	return json_pack("{s:I,s:I,s:f,s:f,s:f}", "failures",
+			 (json_int_t)s.fails, "runs", (json_int_t)s.runs,
+			 "rate", rate(s), "low", lo, "high", hi);
+}
+
+/*
+ * Compare one test or sub-case: prints the figures and the verdict and
+ * returns them as JSON. indent is the text output's left margin.
+ */
+static json_t *compare(const char *what, struct side b, struct side s,
+		       int indent, int text)
+{
+	double blo, bhi, slo, shi, p, q = -1, lo, hi;
+	enum stats_change c;
+	long needed = -1, more = 0;
+	struct strbuf v = STRBUF_INIT;
+	json_t *j;
+
+	stats_wilson(b.fails, b.runs, STATS_Z95, &blo, &bhi);
+	stats_wilson(s.fails, s.runs, STATS_Z95, &slo, &shi);
+	p = stats_fisher_two_sided(b.fails, b.runs, s.fails, s.runs);
+	c = stats_compare(b.fails, b.runs, s.fails, s.runs, SERIESRUN_ALPHA);
+	if (!b.runs || !s.runs) {
+		strbuf_addstr(&v, "undecided (no counted runs on one side)");
+	} else if (c == STATS_REGRESSION) {
+		strbuf_addstr(&v, "regression");
+	} else if (c == STATS_IMPROVEMENT) {
+		strbuf_addstr(&v, "improvement");
+	} else {
+		q = stats_detectable_rate(rate(b), b.runs, s.runs,
+					  SERIESRUN_ALPHA, SERIESRUN_POWER);
+		strbuf_addstr(&v, "no change detected (with ");
+		if (b.runs == s.runs)
+			strbuf_addf(&v, "%ld runs", b.runs);
+		else
+			strbuf_addf(&v, "%ld base and %ld series runs", b.runs,
+				    s.runs);
+		if (q < 0)
+			strbuf_addf(&v, " not even a change from %.0f%% to "
+				    "100%% would show)", 100 * rate(b));
+		else
+			strbuf_addf(&v, " we would detect a change from %.0f%% "
+				    "to %.0f%%)", 100 * rate(b), 100 * q);
+		/*
+		 * What would decide it: the difference seen, if any;
+		 * else a 10-point rise over the base's rate.
+		 */
+		lo = fmin(rate(b), rate(s));
+		hi = fmax(rate(b), rate(s));
+		if (hi <= lo)
+			hi = fmin(1.0, lo + 0.10);
+		needed = hi > lo ? stats_runs_needed(lo, hi, SERIESRUN_ALPHA,
+						     SERIESRUN_POWER) : -1;
+		more = needed - (b.runs < s.runs ? b.runs : s.runs);
+	}
+	if (text) {
+		printf("%*s%s: base %ld/%ld failed (%.0f%%, 95%% CI %.0f-%.0f%%), "
+		       "series %ld/%ld (%.0f%%, %.0f-%.0f%%), difference %+.0f "
+		       "points, Fisher p = %.3f\n", indent, "", what, b.fails,
+		       b.runs, 100 * rate(b), 100 * blo, 100 * bhi, s.fails,
+		       s.runs, 100 * rate(s), 100 * slo, 100 * shi,
+		       100 * (rate(s) - rate(b)), isnan(p) ? 1.0 : p);
+		printf("%*s  verdict: %s\n", indent, "", v.buf);
+		if (needed > 0 && more > 0)
+			printf("%*s  ~%ld more iterations per side would tell "
+			       "%.0f%% from %.0f%% (%ld per side in all)\n",
+			       indent, "", more, 100 * lo, 100 * hi, needed);
+	}
+	j = json_pack("{s:s,s:o,s:o,s:f,s:o,s:s,s:s}", "name", what,
+		      "base", side_json(b), "series", side_json(s),
+		      "difference", rate(s) - rate(b),
+		      "p_value", isnan(p) ? json_null() : json_real(p),
+		      "change", stats_change_name(c), "verdict", v.buf);
+	if (q >= 0)
+		json_object_set_new(j, "detectable_rate", json_real(q));
+	if (needed > 0 && more > 0)
+		json_object_set_new(j, "more_iterations", json_integer(more));
+	strbuf_release(&v);
+	return j;
+}
+
+static json_t *compare_subcases(struct store *st, const char *test,
+				const char *base, const char *base_hash,
+				const char *series, const char *series_hash,
+				int text)
+{
+	json_t *a = json_array();
+	sqlite3_stmt *stmt;
+
+	/* The sub-cases the series ran, in the order they first appeared. */
+	stmt = store_prepare(st,
+		"SELECT s.name FROM subresults s JOIN iterations i ON "
+		"i.id = s.iteration_id JOIN runs r ON r.id = i.run_id JOIN "
+		"kernels k ON k.id = r.kernel_id WHERE r.commit_id = ? AND "
+		"k.config_hash = ? AND i.test = ? GROUP BY s.name "
+		"ORDER BY min(s.id) LIMIT ?", "sssi", series, series_hash, test,
+		SERIESRUN_MAX_SUBCASES);
+	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *name = store_col_text(stmt, 0);
+		struct side b = subcase_side(st, base, base_hash, test, name);
+		struct side s = subcase_side(st, series, series_hash, test,
+					     name);
+
+		json_array_append_new(a, compare(name, b, s, 4, text));
+	}
+	sqlite3_finalize(stmt);
+	return a;
+}
+
+static char *kernel_hash(struct store *st, long long kernel_id)
+{
+	return store_query_str(st, "SELECT config_hash FROM kernels WHERE id = ?",
+			       "I", kernel_id);
+}
+
+/* The tests the series run planned (names as iterations record them). */
+static json_t *run_tests(struct store *st, long long run_id)
+{
+	char *s = store_query_str(st, "SELECT tests FROM runs WHERE id = ?",
+				  "I", run_id);
+	json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+
+	free(s);
+	if (!json_is_array(j)) {
+		json_decref(j);
+		j = json_array();
+	}
+	return j;
+}
+
+/* Whether every test has at least iterations counted runs on the base. */
+static int base_enough(struct store *st, const char *base, const char *hash,
+		       json_t *tests, int iterations, long *have)
+{
+	size_t i;
+	int enough = json_array_size(tests) > 0;
+
+	*have = -1;
+	for (i = 0; i < json_array_size(tests); i++) {
+		const char *t = json_string_value(json_array_get(tests, i));
+		struct side b = test_side(st, base, hash, t ? t : "");
+
+		if (*have < 0 || b.runs < *have)
+			*have = b.runs;
+		if (b.runs < iterations)
+			enough = 0;
+	}
+	return enough;
+}
+
+int seriesrun_run(const struct job_opts *o)
+{
+	struct series_opts so = { 0 };
+	struct series_result sr;
+	struct strbuf err = STRBUF_INIT;
+	struct job_opts jo;
+	struct job_result res_s, res_b;
+	struct store st;
+	char *shash = NULL, *bhash = NULL;
+	json_t *tests = NULL, *out = NULL, *arr;
+	int text = o->progress != PROGRESS_JSON, rc, reused = 0;
+	long have;
+	size_t i;
+
+	if (store_open(&st, o->db, 0))
+		return KFLAKE_EXIT_FAIL;
+	so.source = o->series;
+	so.tree = o->tree;
+	so.ref = o->ref;
+	so.allow_incomplete = o->allow_incomplete;
+	progress_step("series", "%s", o->series);
+	rc = series_fetch(&st, &so, &sr, &err);
+	if (rc < 0) {
+		error("%s", strbuf_str(&err));
+		rc = KFLAKE_EXIT_FAIL;
+		goto out_store;
+	}
+	if (sr.notes) {
+		char *p = sr.notes;
+
+		for (p = strtok(p, "\n"); p; p = strtok(NULL, "\n"))
+			warning("%s: %s", o->series, p);
+	}
+	if (rc > 0) {
+		error("series %lld: %s", sr.id, sr.error);
+		rc = KFLAKE_EXIT_FAIL;
+		goto out;
+	}
+	progress_step("series", "series %lld: '%s' v%d, %zu patch(es) on %.12s "
+		      "-> %.12s", sr.id, sr.subject, sr.version, sr.npatches,
+		      sr.base, sr.result);
+
+	/* The series side. */
+	jo = *o;
+	jo.ref = sr.result;
+	jo.series_id = sr.id;
+	jo.no_report = 1;
+	rc = job_run(&jo, &res_s);
+	if (rc) {
+		if (res_s.build_failed)
+			error("series %lld: verdict: the series does not build "
+			      "(run %lld)", sr.id, res_s.run_id);
+		goto out;
+	}
+	shash = kernel_hash(&st, res_s.kernel_id);
+	tests = run_tests(&st, res_s.run_id);
+
+	/* The base side, unless enough comparable runs are on record. */
+	if (shash && base_enough(&st, sr.base, shash, tests, o->iterations,
+				 &have)) {
+		reused = 1;
+		bhash = xstrdup(shash);
+		progress_step("base", "%.12s: reusing %ld or more earlier "
+			      "iterations per test on the same commit and "
+			      "config; not running the base again", sr.base,
+			      have);
+	} else {
+		jo = *o;
+		jo.ref = sr.base;
+		jo.series_id = 0;
+		jo.no_report = 1;
+		rc = job_run(&jo, &res_b);
+		if (rc) {
+			if (res_b.build_failed)
+				error("series %lld: the base %.12s does not "
+				      "build (run %lld)", sr.id, sr.base,
+				      res_b.run_id);
+			goto out;
+		}
+		bhash = kernel_hash(&st, res_b.kernel_id);
+	}
+	if (!shash || !bhash) {
+		error("series %lld: no kernel on record for a run", sr.id);
+		rc = KFLAKE_EXIT_FAULT;
+		goto out;
+	}
+	if (strcmp(shash, bhash) && text)
+		warning("series %lld changes the kernel's .config: comparing "
+			"kernels configured differently", sr.id);
+
+	out = json_pack("{s:o,s:I,s:b}", "series", series_result_json(&sr),
+			"series_run", (json_int_t)res_s.run_id, "base_reused",
+			reused);
+	if (!reused)
+		json_object_set_new(out, "base_run", json_integer(res_b.run_id));
+	arr = json_array();
+	json_object_set_new(out, "tests", arr);
+	if (text)
+		printf("series %lld '%s': base %.12s against series %.12s "
+		       "(%zu patch(es))\n", sr.id, sr.subject, sr.base,
+		       sr.result, sr.npatches);
+	for (i = 0; i < json_array_size(tests); i++) {
+		const char *t = json_string_value(json_array_get(tests, i));
+		struct side b, s;
+		json_t *j;
+
+		if (!t)
+			continue;
+		b = test_side(&st, sr.base, bhash, t);
+		s = test_side(&st, sr.result, shash, t);
+		j = compare(t, b, s, 2, text);
+		json_object_set_new(j, "subcases",
+				    compare_subcases(&st, t, sr.base, bhash,
+						     sr.result, shash, text));
+		json_array_append_new(arr, j);
+	}
+	if (!text) {
+		char *s = json_dumps(out, JSON_COMPACT);
+
+		puts(s);
+		free(s);
+	}
+	store_exec(&st, "UPDATE series SET state = 'tested' WHERE id = ?", "I",
+		   sr.id);
+	rc = 0;
+out:
+	json_decref(out);
+	json_decref(tests);
+	free(shash);
+	free(bhash);
+	series_result_release(&sr);
+out_store:
+	strbuf_release(&err);
+	store_close(&st);
+	return rc;
+}

@@ -1,0 +1,59 @@
+/*
+ * session.h - executes a run's plan: N iterations of each test across as
+ * many QEMU boots as it takes (a fresh VM after every crash, stall or lost
+ * VM), classifying and storing every iteration as it finishes.
+ */
+#ifndef KFLAKE_SESSION_H
+#define KFLAKE_SESSION_H
+
+#include <signal.h>
+
+#include "record.h"
+#include "selftest.h"
+#include "store.h"
+
+struct session_test {
+	const struct selftest *t;
+	char *run_dir;		/* directory the guest runs it in */
+	char *cmd;		/* ./script */
+	double timeout;		/* hard stall limit, seconds */
+	double idle;		/* stall when silent this long (0: off) */
+	long counts[OUTCOME_NR];
+	double seconds;		/* sum of durations, for the ETA */
+	int done;
+};
+
+struct session {
+	struct store *st;
+	long long run_id;
+	long long kernel_id;
+	struct session_test *tests;
+	size_t ntests;
+	int iterations;
+	const char *kernel;	/* bzImage */
+	const char *accel;
+	int cpus;
+	int mem_mb;
+	char *workdir;		/* <data>/runs/<id> */
+	int (*enough)(void *data, const long *counts);	/* see job.h */
+	void *enough_data;
+	/* filled while running */
+	int boots;
+	int errors_in_a_row;
+	int items_done;
+	int items_total;
+	int decided;		/* enough() said stop */
+	double started;
+	char *first_cmdline;
+	char *abort_reason;
+};
+
+extern volatile sig_atomic_t session_interrupted;
+/* SIGINT/SIGTERM set session_interrupted (no SA_RESTART: polls wake up). */
+void session_catch_signals(void);
+
+/* Returns 0 when every planned iteration ran, 1 when interrupted, -1 on abort. */
+int session_execute(struct session *s);
+void session_release(struct session *s);
+
+#endif

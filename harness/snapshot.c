@@ -1,0 +1,177 @@
+/*
+ * snapshot.c - parses and stores stall snapshots (see snapshot.h). The
+ * parser reads iproute2's `ss -tinmoe` layout: a socket line (state,
+ * Recv-Q, Send-Q, local, peer) followed by indented detail lines holding
+ * key:value fields such as unacked, bytes_sent, bytes_acked, lastack,
+ * retrans and notsent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot.h"
+#include "util.h"
+
+#define SNAPSHOT_CAP (512 << 10)
+
+struct sock_info {
+	char state[16];
+	char local[64];
+	char peer[64];
+	long sendq;
+	long unacked;
+	long notsent;
+	long lastack;
+	long long bytes_sent;
+	long long bytes_acked;
+	char retrans[24];
+	int valid;
+};
+
+/* The value after " key:" in an ss detail line (whole key only). */
+static const char *field(const char *line, const char *key)
+{
+	const char *p = line;
+	size_t len = strlen(key);
+
+	while ((p = strstr(p, key))) {
+		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
+		    p[len] == ':')
+			return p + len + 1;
+		p += len;
+	}
+	return NULL;
+}
+
+static long field_long(const char *line, const char *key, long dflt)
+{
+	const char *v = field(line, key);
+
+	return v ? strtol(v, NULL, 10) : dflt;
+}
+
+static void field_str(const char *line, const char *key, char *out,
+		      size_t size)
+{
+	const char *v = field(line, key);
+	size_t n;
+
+	if (!v)
+		return;
+	n = strcspn(v, " \t");
+	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), v);
+}
+
+static int stuck(const struct sock_info *s)
+{
+	if (!s->valid || strcmp(s->state, "ESTAB"))
+		return 0;
+	if (s->unacked <= 0 && s->notsent <= 0 && s->sendq <= 0)
+		return 0;
+	return s->lastack >= SNAPSHOT_STUCK_MS;
+}
+
+static void describe(const struct sock_info *s, const char *ns,
+		     struct strbuf *out)
+{
+	strbuf_addf(out, "%s: %s -> %s unacked %ld, Send-Q %ld, notsent %ld, "
+		    "bytes sent %lld acked %lld, no ACK for %.1f s, retrans %s\n",
+		    ns, s->local, s->peer, s->unacked, s->sendq, s->notsent,
+		    s->bytes_sent, s->bytes_acked, s->lastack / 1000.0,
+		    *s->retrans ? s->retrans : "0");
+}
+
+/* A socket line: "ESTAB 0 1234 1.2.3.4:5 6.7.8.9:10 ...". */
+static int parse_sock_line(const char *line, struct sock_info *s)
+{
+	long recvq;
+
+	memset(s, 0, sizeof(*s));
+	if (sscanf(line, "%15s %ld %ld %63s %63s", s->state, &recvq, &s->sendq,
+		   s->local, s->peer) != 5)
+		return 0;
+	s->lastack = -1;
+	s->valid = 1;
+	return 1;
+}
+
+static void parse_detail(const char *line, struct sock_info *s)
+{
+	s->unacked = field_long(line, "unacked", s->unacked);
+	s->notsent = field_long(line, "notsent", s->notsent);
+	s->lastack = field_long(line, "lastack", s->lastack);
+	s->bytes_sent = field_long(line, "bytes_sent", (long)s->bytes_sent);
+	s->bytes_acked = field_long(line, "bytes_acked", (long)s->bytes_acked);
+	field_str(line, "retrans", s->retrans, sizeof(s->retrans));
+}
+
+int snapshot_analyze(const char *text, char **label, char **summary)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct sock_info s = { 0 };
+	char ns[80] = "";
+	const char *p = text;
+	int in_ss = 0, socks = 0, nstuck = 0, lines = 0;
+
+	*label = NULL;
+	*summary = NULL;
+	while (p && *p && lines++ < 200000) {
+		size_t len = strcspn(p, "\n");
+		char *line = xstrndup(p, len);
+
+		if (!strncmp(line, "=== ", 4)) {
+			if (stuck(&s) && ++nstuck)
+				describe(&s, ns, &out);
+			s.valid = 0;
+			in_ss = !strncmp(line, "=== ss ", 7);
+			snprintf(ns, sizeof(ns), "%s", strstr(line, "(") ?
+				 strstr(line, "(") : "init namespace");
+		} else if (in_ss && (*line == ' ' || *line == '\t')) {
+			if (s.valid)
+				parse_detail(line, &s);
+		} else if (in_ss && *line && strncmp(line, "State", 5)) {
+			if (stuck(&s) && ++nstuck)
+				describe(&s, ns, &out);
+			if (parse_sock_line(line, &s))
+				socks++;
+		}
+		free(line);
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (stuck(&s) && ++nstuck)
+		describe(&s, ns, &out);
+	if (nstuck) {
+		*label = xstrdup("tcp-sender-stuck");
+		strbuf_trim(&out);
+		*summary = strbuf_detach(&out);
+		return 1;
+	}
+	strbuf_release(&out);
+	if (socks)
+		*label = xstrdup("no-stuck-tcp-sender");
+	return 0;
+}
+
+int snapshot_store(struct store *st, long long iteration_id,
+		   const char *outdir, int item)
+{
+	char *path = xasprintf("%s/%d.snapshot", outdir, item);
+	struct strbuf sb = STRBUF_INIT;
+	char *label = NULL, *summary = NULL;
+	int ret = 0;
+
+	if (util_read_file(path, &sb, SNAPSHOT_CAP) || !sb.len)
+		goto out;
+	snapshot_analyze(sb.buf, &label, &summary);
+	ret = store_exec(st, "INSERT INTO snapshots(iteration_id, label, "
+			 "summary, content) VALUES (?, ?, ?, ?)", "Isss",
+			 iteration_id, label, summary, sb.buf);
+out:
+	strbuf_release(&sb);
+	free(label);
+	free(summary);
+	free(path);
+	return ret;
+}

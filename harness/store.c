@@ -1,0 +1,324 @@
+/*
+ * store.c - opens kflake's SQLite database in WAL mode, applies the
+ * embedded migrations from db/ in order (each in its own transaction,
+ * recorded in PRAGMA user_version), and offers small bound-parameter
+ * helpers so no module ever formats SQL with data.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util.h"
+
+const char *store_default_path(void)
+{
+	static char *path;
+	const char *env = getenv("KFLAKE_DB");
+
+	if (env && *env)
+		return env;
+	if (!path)
+		path = xasprintf("%s/kflake.db", util_data_dir());
+	return path;
+}
+
+int store_latest_version(void)
+{
+	const struct store_migration *m;
+	int v = 0;
+
+	for (m = store_migrations; m->sql; m++)
+		if (m->version > v)
+			v = m->version;
+	return v;
+}
+
+int store_schema_version(struct store *st)
+{
+	return (int)store_query_int(st, -1, "PRAGMA user_version", "");
+}
+
+static int apply_migration(struct store *st, const struct store_migration *m)
+{
+	char *err = NULL;
+	char pragma[64];
+
+	if (store_begin(st))
+		return -1;
+	if (sqlite3_exec(st->db, m->sql, NULL, NULL, &err) != SQLITE_OK) {
+		error("%s: migration %s failed: %s", st->path, m->name, err);
+		sqlite3_free(err);
+		store_rollback(st);
+		return -1;
+	}
+	/* PRAGMA cannot take bound parameters; the value is our own int. */
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		 m->version);
+	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+		store_rollback(st);
+		return error("%s: cannot record schema version", st->path);
+	}
+	return store_commit(st);
+}
+
+static int migrate(struct store *st)
+{
+	const struct store_migration *m;
+	int cur = store_schema_version(st);
+
+	if (cur < 0)
+		return error("%s: not a kflake database", st->path);
+	if (cur > store_latest_version())
+		return error("%s: schema version %d is newer than this kflake "
+			     "(%d); upgrade kflake", st->path, cur,
+			     store_latest_version());
+	for (m = store_migrations; m->sql; m++) {
+		if (m->version <= cur)
+			continue;
+		if (apply_migration(st, m))
+			return -1;
+	}
+	return 0;
+}
+
+static int ensure_parent_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int ret = 0;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		ret = util_mkdir_p(dir);
+	}
+	free(dir);
+	return ret;
+}
+
+int store_open(struct store *st, const char *path, int flags)
+{
+	int oflags;
+
+	memset(st, 0, sizeof(*st));
+	st->path = xstrdup(path ? path : store_default_path());
+	st->readonly = !!(flags & STORE_READONLY);
+	if (st->readonly) {
+		oflags = SQLITE_OPEN_READONLY;
+		if (!util_file_exists(st->path)) {
+			error("%s: no such database", st->path);
+			goto fail;
+		}
+	} else {
+		oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+		if (ensure_parent_dir(st->path)) {
+			error("%s: cannot create directory: %s", st->path,
+			      strerror(errno));
+			goto fail;
+		}
+	}
+	if (sqlite3_open_v2(st->path, &st->db, oflags | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		error("%s: cannot open database: %s", st->path,
+		      st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	/* Runs, a server and bisects share the file: wait rather than fail. */
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (st->readonly) {
+		if (store_schema_version(st) < 0) {
+			error("%s: not a kflake database", st->path);
+			goto fail;
+		}
+		return 0;
+	}
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+			 NULL) != SQLITE_OK) {
+		error("%s: cannot enable WAL: %s", st->path,
+		      sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	if (migrate(st))
+		goto fail;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void store_close(struct store *st)
+{
+	if (st->db)
+		sqlite3_close_v2(st->db);
+	free(st->path);
+	memset(st, 0, sizeof(*st));
+}
+
+int store_begin(struct store *st)
+{
+	/* IMMEDIATE: take the write lock now, so busy_timeout applies. */
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return error("%s: cannot begin transaction: %s", st->path,
+			     sqlite3_errmsg(st->db));
+	return 0;
+}
+
+int store_commit(struct store *st)
+{
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		error("%s: commit failed: %s", st->path,
+		      sqlite3_errmsg(st->db));
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static sqlite3_stmt *vprepare(struct store *st, const char *sql,
+			      const char *fmt, va_list ap)
+{
+	sqlite3_stmt *stmt;
+	int i, rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		error("%s: %s (in: %.60s)", st->path, sqlite3_errmsg(st->db),
+		      sql);
+		return NULL;
+	}
+	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
+		const char *s;
+
+		switch (fmt[i]) {
+		case 'i':
+			rc = sqlite3_bind_int(stmt, i + 1, va_arg(ap, int));
+			break;
+		case 'I':
+			rc = sqlite3_bind_int64(stmt, i + 1,
+						va_arg(ap, long long));
+			break;
+		case 'd':
+			rc = sqlite3_bind_double(stmt, i + 1,
+						 va_arg(ap, double));
+			break;
+		case 's':
+			s = va_arg(ap, const char *);
+			rc = s ? sqlite3_bind_text(stmt, i + 1, s, -1,
+						   SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(stmt, i + 1);
+			break;
+		default:
+			die("store: bad bind format '%c'", fmt[i]);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		error("%s: bind failed: %s", st->path, sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+		return NULL;
+	}
+	return stmt;
+}
+
+sqlite3_stmt *store_prepare(struct store *st, const char *sql,
+			    const char *fmt, ...)
+{
+	sqlite3_stmt *stmt;
+	va_list ap;
+
+	va_start(ap, fmt);
+	stmt = vprepare(st, sql, fmt, ap);
+	va_end(ap);
+	return stmt;
+}
+
+int store_exec(struct store *st, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *stmt;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	stmt = vprepare(st, sql, fmt, ap);
+	va_end(ap);
+	if (!stmt)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return error("%s: %s", st->path, sqlite3_errmsg(st->db));
+	return 0;
+}
+
+long long store_query_int(struct store *st, long long dflt, const char *sql,
+			  const char *fmt, ...)
+{
+	sqlite3_stmt *stmt;
+	long long v = dflt;
+	va_list ap;
+
+	va_start(ap, fmt);
+	stmt = vprepare(st, sql, fmt, ap);
+	va_end(ap);
+	if (!stmt)
+		return dflt;
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+char *store_query_str(struct store *st, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *stmt;
+	char *v = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	stmt = vprepare(st, sql, fmt, ap);
+	va_end(ap);
+	if (!stmt)
+		return NULL;
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		v = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+long long store_last_id(struct store *st)
+{
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+const char *store_col_text(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	return t ? (const char *)t : "";
+}
+
+char *store_state_get(struct store *st, const char *key)
+{
+	return store_query_str(st, "SELECT value FROM state WHERE key = ?",
+			       "s", key);
+}
+
+int store_state_set(struct store *st, const char *key, const char *value)
+{
+	return store_exec(st,
+			  "INSERT INTO state(key, value) VALUES (?, ?) "
+			  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			  "ss", key, value);
+}

@@ -1,0 +1,61 @@
+/*
+ * store.h - the SQLite database: opening, migrations, transactions and
+ * the typed writes and reads the rest of kflake uses. Every statement
+ * binds its parameters; nothing is ever spliced into SQL text.
+ */
+#ifndef KFLAKE_STORE_H
+#define KFLAKE_STORE_H
+
+#include <sqlite3.h>
+
+struct store_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct store_migration store_migrations[];
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+};
+
+#define STORE_READONLY 1
+
+/* Default database path: $KFLAKE_DB or <data dir>/kflake.db. */
+const char *store_default_path(void);
+/* Opens (creating and migrating unless read-only) the database. */
+int store_open(struct store *st, const char *path, int flags);
+void store_close(struct store *st);
+int store_schema_version(struct store *st);
+int store_latest_version(void);
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/*
+ * Prepare sql and bind the arguments described by fmt, one char each:
+ * 'i' int, 'I' int64, 'd' double, 's' text (NULL binds NULL).
+ * Returns NULL (after printing an error) on failure.
+ */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql,
+			    const char *fmt, ...);
+/* Run a statement that returns no rows; returns 0 or -1. */
+int store_exec(struct store *st, const char *sql, const char *fmt, ...);
+/* Run a statement, return the first column of the first row as int64 (or dflt). */
+long long store_query_int(struct store *st, long long dflt, const char *sql,
+			  const char *fmt, ...);
+/* First column of first row as a malloc'ed string, or NULL. */
+char *store_query_str(struct store *st, const char *sql, const char *fmt, ...);
+long long store_last_id(struct store *st);
+
+/* Column text or "" (never NULL), for printing. */
+const char *store_col_text(sqlite3_stmt *stmt, int col);
+
+/* Key/value state (patchwork poll position, accelerator probe, ...). */
+char *store_state_get(struct store *st, const char *key);
+int store_state_set(struct store *st, const char *key, const char *value);
+
+#endif

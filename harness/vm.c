@@ -1,0 +1,433 @@
+/*
+ * vm.c - starts QEMU the way virtme-ng does (the host's root read-only
+ * over virtio-9p, a writable 9p share for outputs), with the kernel
+ * console on QEMU's stdout and guest records on a virtio-serial port, and
+ * turns both into a stream of lines for session.c. Also owns the KVM
+ * probe: KVM is used only when it really boots a kernel, quickly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vm.h"
+#include "util.h"
+
+#define VM_LINE_MAX 4096
+
+static int sock_seq;
+
+static void argv_push(struct vm *vm, const char *s)
+{
+	vm->argv = xrealloc(vm->argv, sizeof(char *) * (size_t)(vm->argc + 2));
+	vm->argv[vm->argc++] = xstrdup(s);
+	vm->argv[vm->argc] = NULL;
+}
+
+static void argv_pushf(struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void argv_pushf(struct vm *vm, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	argv_push(vm, sb.buf);
+	strbuf_release(&sb);
+}
+
+/* QEMU option values are comma-separated: a comma in a path must double. */
+static char *qemu_escape(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (; *s; s++) {
+		if (*s == ',')
+			strbuf_addch(&sb, ',');
+		strbuf_addch(&sb, *s);
+	}
+	return strbuf_detach(&sb);
+}
+
+static void build_argv(struct vm *vm, const struct vm_config *cfg)
+{
+	char *kernel = qemu_escape(cfg->kernel);
+	char *out = qemu_escape(cfg->outdir);
+	char *sock = qemu_escape(vm->sock_path);
+	int kvm = !strcmp(cfg->accel, "kvm");
+
+	argv_push(vm, "qemu-system-x86_64");
+	argv_push(vm, "-name");
+	argv_push(vm, "kflake");
+	argv_push(vm, "-machine");
+	argv_push(vm, "pc");
+	argv_push(vm, "-accel");
+	argv_push(vm, kvm ? "kvm" : "tcg");
+	if (kvm) {
+		argv_push(vm, "-cpu");
+		argv_push(vm, "host");
+	}
+	argv_push(vm, "-smp");
+	argv_pushf(vm, "%d", cfg->cpus);
+	argv_push(vm, "-m");
+	argv_pushf(vm, "%d", cfg->mem_mb);
+	argv_push(vm, "-nodefaults");
+	argv_push(vm, "-no-user-config");
+	argv_push(vm, "-display");
+	argv_push(vm, "none");
+	argv_push(vm, "-no-reboot");
+	argv_push(vm, "-kernel");
+	argv_push(vm, cfg->kernel);
+	argv_push(vm, "-append");
+	argv_pushf(vm, "console=ttyS0 root=/dev/root rootfstype=9p "
+		   "rootflags=trans=virtio,version=9p2000.L,msize=262144,"
+		   "cache=loose ro init=%s panic=-1 oops=panic "
+		   "printk.devkmsg=on kflake.plan=%s%s%s", cfg->init,
+		   cfg->plan ? cfg->plan : "", cfg->append ? " " : "",
+		   cfg->append ? cfg->append : "");
+	argv_push(vm, "-serial");
+	argv_push(vm, "stdio");
+	argv_push(vm, "-fsdev");
+	argv_push(vm, "local,id=root,path=/,security_model=none,readonly=on,"
+		  "multidevs=remap");
+	argv_push(vm, "-device");
+	argv_push(vm, "virtio-9p-pci,fsdev=root,mount_tag=/dev/root");
+	argv_push(vm, "-fsdev");
+	argv_pushf(vm, "local,id=out,path=%s,security_model=none,"
+		   "multidevs=remap", out);
+	argv_push(vm, "-device");
+	argv_push(vm, "virtio-9p-pci,fsdev=out,mount_tag=kflake_out");
+	argv_push(vm, "-device");
+	argv_push(vm, "virtio-serial-pci");
+	argv_push(vm, "-chardev");
+	argv_pushf(vm, "socket,id=chan,path=%s,server=on,wait=on", sock);
+	argv_push(vm, "-device");
+	argv_push(vm, "virtserialport,chardev=chan,name=kflake.0");
+	argv_push(vm, "-device");
+	argv_push(vm, "virtio-rng-pci");
+	free(kernel);
+	free(out);
+	free(sock);
+}
+
+void vm_cmdline(const struct vm *vm, struct strbuf *out)
+{
+	runcmd_quote((const char *const *)vm->argv, out);
+}
+
+static int reap(struct vm *vm, int block)
+{
+	int status;
+	pid_t r;
+
+	if (vm->exited || vm->qemu.pid <= 0)
+		return vm->exited;
+	do {
+		r = waitpid(vm->qemu.pid, &status, block ? 0 : WNOHANG);
+	} while (r < 0 && errno == EINTR);
+	if (r != vm->qemu.pid)
+		return 0;
+	vm->exited = 1;
+	vm->qemu.pid = 0;
+	vm->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
+					    : 128 + WTERMSIG(status);
+	return 1;
+}
+
+/* QEMU waits (server=on,wait=on) until we connect: retry until it listens. */
+static int connect_channel(struct vm *vm)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double deadline = util_now() + 20;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vm->sock_path);
+	while (util_now() < deadline) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return error("socket: %s", strerror(errno));
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			vm->chan_fd = fd;
+			return 0;
+		}
+		close(fd);
+		if (reap(vm, 0))
+			return error("QEMU exited before the guest started "
+				     "(status %d)", vm->exit_status);
+		usleep(20000);
+	}
+	return error("QEMU did not open its channel socket %s",
+		     vm->sock_path);
+}
+
+int vm_start(struct vm *vm, const struct vm_config *cfg)
+{
+	int con[2];
+
+	memset(vm, 0, sizeof(*vm));
+	vm->console_fd = vm->chan_fd = vm->console_log_fd = -1;
+	vm->sock_path = xasprintf("/tmp/kflake-%d-%d.sock", (int)getpid(),
+				  ++sock_seq);
+	unlink(vm->sock_path);
+	build_argv(vm, cfg);
+	vm->console_log_fd = open(cfg->console_log,
+				  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				  0644);
+	if (vm->console_log_fd < 0)
+		return error("%s: %s", cfg->console_log, strerror(errno));
+	if (pipe2(con, O_CLOEXEC))
+		return error("pipe: %s", strerror(errno));
+	vm->qemu = (struct runcmd)RUNCMD_INIT;
+	vm->qemu.argv = (const char *const *)vm->argv;
+	vm->qemu.out_fd = con[1];
+	vm->qemu.err_fd = open(cfg->qemu_log,
+			       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	vm->qemu.new_pgrp = 1;
+	vm->started = util_now();
+	if (runcmd_start(&vm->qemu)) {
+		close(con[0]);
+		close(con[1]);
+		return -1;
+	}
+	close(con[1]);
+	if (vm->qemu.err_fd >= 0)
+		close(vm->qemu.err_fd);
+	vm->console_fd = con[0];
+	return connect_channel(vm);
+}
+
+/* Hand out one complete line from buf, if it holds one (or is too long). */
+static int take_line(struct strbuf *buf, struct strbuf *line, int flush)
+{
+	char *nl = memchr(buf->buf ? buf->buf : "", '\n', buf->len);
+	size_t n;
+
+	if (!nl && buf->len < VM_LINE_MAX && !(flush && buf->len))
+		return 0;
+	n = nl ? (size_t)(nl - buf->buf) : buf->len;
+	if (n > VM_LINE_MAX)
+		n = VM_LINE_MAX;
+	strbuf_reset(line);
+	strbuf_add(line, buf->buf, n);
+	while (line->len && (line->buf[line->len - 1] == '\r'))
+		strbuf_setlen(line, line->len - 1);
+	if (nl && n == (size_t)(nl - buf->buf))
+		n++;
+	memmove(buf->buf, buf->buf + n, buf->len - n);
+	strbuf_setlen(buf, buf->len - n);
+	return 1;
+}
+
+static int read_into(struct vm *vm, int *fd, struct strbuf *buf, int log)
+{
+	char tmp[8192];
+	ssize_t n = read(*fd, tmp, sizeof(tmp));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	/* A full disk loses console log lines, not the run. */
+	if (log && vm->console_log_fd >= 0 &&
+	    write(vm->console_log_fd, tmp, (size_t)n) != n)
+		vm->log_errors++;
+	strbuf_add(buf, tmp, (size_t)n);
+	return 1;
+}
+
+static int pending(struct vm *vm, struct vm_event *ev)
+{
+	int closed_con = vm->console_fd < 0, closed_chan = vm->chan_fd < 0;
+
+	if (take_line(&vm->chan_buf, &vm->line, closed_chan)) {
+		ev->type = VM_EV_RECORD;
+		ev->line = vm->line.buf;
+		return 1;
+	}
+	if (take_line(&vm->con_buf, &vm->line, closed_con)) {
+		ev->type = VM_EV_CONSOLE;
+		ev->line = vm->line.buf;
+		return 1;
+	}
+	return 0;
+}
+
+int vm_poll(struct vm *vm, double timeout, struct vm_event *ev)
+{
+	double deadline = util_now() + timeout;
+
+	memset(ev, 0, sizeof(*ev));
+	for (;;) {
+		struct pollfd pfd[2];
+		int n = 0, rc, wait_ms;
+		double left;
+
+		if (pending(vm, ev))
+			return 0;
+		if (vm->console_fd < 0 && vm->chan_fd < 0) {
+			reap(vm, 1);
+			ev->type = VM_EV_EXIT;
+			ev->status = vm->exit_status;
+			return 0;
+		}
+		left = deadline - util_now();
+		if (left <= 0) {
+			ev->type = VM_EV_TIMEOUT;
+			return 0;
+		}
+		wait_ms = (int)(left * 1000) + 1;
+		if (vm->console_fd >= 0)
+			pfd[n++] = (struct pollfd){ vm->console_fd, POLLIN, 0 };
+		if (vm->chan_fd >= 0)
+			pfd[n++] = (struct pollfd){ vm->chan_fd, POLLIN, 0 };
+		rc = poll(pfd, (nfds_t)n, wait_ms);
+		if (rc < 0 && errno == EINTR) {
+			ev->type = VM_EV_INTR;
+			return 0;
+		}
+		if (rc <= 0)
+			continue;
+		while (n--) {
+			if (!pfd[n].revents)
+				continue;
+			if (pfd[n].fd == vm->console_fd)
+				read_into(vm, &vm->console_fd, &vm->con_buf, 1);
+			else
+				read_into(vm, &vm->chan_fd, &vm->chan_buf, 0);
+		}
+	}
+}
+
+void vm_stop(struct vm *vm)
+{
+	int i;
+
+	if (vm->qemu.pid > 0 && !reap(vm, 0)) {
+		runcmd_kill(&vm->qemu, SIGKILL);
+		reap(vm, 1);
+	}
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
+	if (vm->chan_fd >= 0)
+		close(vm->chan_fd);
+	if (vm->console_log_fd >= 0)
+		close(vm->console_log_fd);
+	if (vm->sock_path) {
+		unlink(vm->sock_path);
+		free(vm->sock_path);
+	}
+	for (i = 0; i < vm->argc; i++)
+		free(vm->argv[i]);
+	free(vm->argv);
+	strbuf_release(&vm->con_buf);
+	strbuf_release(&vm->chan_buf);
+	strbuf_release(&vm->line);
+	vm->argv = NULL;
+	vm->argc = 0;
+	vm->sock_path = NULL;
+	vm->console_fd = vm->chan_fd = vm->console_log_fd = -1;
+}
+
+static char *probe_cache_key(void)
+{
+	struct strbuf boot = STRBUF_INIT;
+	struct stat st;
+	char *key;
+
+	util_read_file("/proc/sys/kernel/random/boot_id", &boot, 64);
+	strbuf_trim(&boot);
+	if (stat("/usr/bin/qemu-system-x86_64", &st))
+		st.st_mtime = 0;
+	key = xasprintf("%s %ld", strbuf_str(&boot), (long)st.st_mtime);
+	strbuf_release(&boot);
+	return key;
+}
+
+/* Boot kernel under KVM; success = the kernel starts init within 10 s. */
+static int kvm_boots(const char *kernel, const char *init)
+{
+	char dir[] = "/tmp/kflake-probe-XXXXXX";
+	struct vm_config cfg = { 0 };
+	struct vm vm;
+	struct vm_event ev;
+	double deadline;
+	int ok = 0;
+	char *con, *qlog;
+
+	if (!mkdtemp(dir))
+		return 0;
+	con = xasprintf("%s/console", dir);
+	qlog = xasprintf("%s/qemu", dir);
+	cfg = (struct vm_config){ .kernel = kernel, .accel = "kvm", .cpus = 1,
+				  .mem_mb = 512, .init = init, .plan = NULL,
+				  .outdir = dir, .console_log = con,
+				  .qemu_log = qlog };
+	if (vm_start(&vm, &cfg))
+		goto out;
+	deadline = util_now() + 10;
+	while (!ok && util_now() < deadline) {
+		vm_poll(&vm, deadline - util_now(), &ev);
+		if (ev.type == VM_EV_EXIT)
+			break;
+		if ((ev.type == VM_EV_CONSOLE && strstr(ev.line, "as init process")) ||
+		    ev.type == VM_EV_RECORD)
+			ok = 1;
+	}
+out:
+	vm_stop(&vm);
+	util_rm_rf(dir);
+	free(con);
+	free(qlog);
+	return ok;
+}
+
+const char *vm_pick_accel(const char *kernel, const char *init)
+{
+	const char *env = getenv("KFLAKE_ACCEL");
+	char *path = xasprintf("%s/accel-probe", util_cache_dir());
+	char *key = probe_cache_key();
+	struct strbuf cached = STRBUF_INIT;
+	const char *accel = "tcg";
+	int fd;
+
+	if (env && (!strcmp(env, "kvm") || !strcmp(env, "tcg"))) {
+		accel = !strcmp(env, "kvm") ? "kvm" : "tcg";
+		goto out;
+	}
+	if (!util_read_file(path, &cached, 256) &&
+	    !strncmp(strbuf_str(&cached), key, strlen(key)) &&
+	    cached.buf[strlen(key)] == ' ') {
+		accel = strstr(cached.buf + strlen(key), "kvm") ? "kvm" : "tcg";
+		goto out;
+	}
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		info("probing KVM (a 10 s boot test, once per host boot)");
+		if (kvm_boots(kernel, init))
+			accel = "kvm";
+		else
+			info("KVM does not boot a kernel here; using TCG");
+	}
+	strbuf_reset(&cached);
+	strbuf_addf(&cached, "%s %s\n", key, accel);
+	util_write_file(path, cached.buf, cached.len);
+out:
+	strbuf_release(&cached);
+	free(path);
+	free(key);
+	return accel;
+}

@@ -1,0 +1,73 @@
+/*
+ * vm.h - one QEMU guest: its command line, the console (QEMU's stdout,
+ * logged and handed back line by line), the record channel (a
+ * virtio-serial port on a unix socket) and the accelerator probe.
+ */
+#ifndef KFLAKE_VM_H
+#define KFLAKE_VM_H
+
+#include "runcmd.h"
+#include "strbuf.h"
+
+struct vm_config {
+	const char *kernel;	/* bzImage */
+	const char *accel;	/* "kvm" or "tcg" */
+	int cpus;
+	int mem_mb;
+	const char *init;	/* absolute path of runners/init */
+	const char *plan;	/* absolute path of the plan file */
+	const char *outdir;	/* writable share (kflake_out) */
+	const char *console_log;
+	const char *qemu_log;	/* QEMU's own stderr */
+	const char *append;	/* extra kernel command line, may be NULL */
+};
+
+enum vm_event_type {
+	VM_EV_TIMEOUT,
+	VM_EV_CONSOLE,	/* ev->line is one console line */
+	VM_EV_RECORD,	/* ev->line is one record from the guest */
+	VM_EV_EXIT,	/* QEMU exited; ev->status */
+	VM_EV_INTR,	/* a signal interrupted the wait */
+};
+
+struct vm_event {
+	enum vm_event_type type;
+	const char *line;
+	int status;
+};
+
+struct vm {
+	struct runcmd qemu;
+	char **argv;
+	int argc;
+	int console_fd;
+	int chan_fd;
+	int console_log_fd;
+	char *sock_path;
+	struct strbuf con_buf;
+	struct strbuf chan_buf;
+	struct strbuf line;
+	int exited;
+	int log_errors;		/* console log writes that failed */
+	int exit_status;
+	double started;
+};
+
+/* Build the argv (kept in vm->argv) and start QEMU; connect the channel. */
+int vm_start(struct vm *vm, const struct vm_config *cfg);
+/* Wait up to timeout seconds for the next event. */
+int vm_poll(struct vm *vm, double timeout, struct vm_event *ev);
+/* Kill QEMU (if running), reap it and release everything. */
+void vm_stop(struct vm *vm);
+/* The QEMU command line, shell-quoted. */
+void vm_cmdline(const struct vm *vm, struct strbuf *out);
+
+/*
+ * Pick the accelerator: "kvm" only when /dev/kvm opens and a real boot
+ * of kernel with -accel kvm reaches userspace within a few seconds;
+ * otherwise "tcg". KFLAKE_ACCEL=kvm|tcg overrides. The answer is cached
+ * per host boot and QEMU version.
+ */
+const char *vm_pick_accel(const char *kernel, const char *init);
+
+#endif

@@ -1,0 +1,30 @@
+# 50-build-fail: a commit that does not compile is a clear one-line error
+# naming the first compiler error, exit 1, and a run marked failed. The
+# broken commit is made with git plumbing on a side ref of the cached
+# default tree, without touching its work tree.
+. "$(dirname "$0")/lib.sh"
+tree=${KFLAKE_CACHE:-$HOME/.cache/kflake}/trees/linux-source-6.1
+[ -d "$tree/.git" ] || fail "no cached default tree (10-run-default runs first)"
+g() { git -C "$tree" "$@"; }
+base=$(g rev-parse refs/heads/master) || fail "no master branch"
+idx=$E2E_WORK/broken.index
+blob=$(g show "$base:init/version.c" | sed 's/^#include <generated\/utsrelease.h>/&\nthis is not C;/' |
+	g hash-object -w --stdin) || fail "hash-object"
+GIT_INDEX_FILE=$idx g read-tree "$base"
+GIT_INDEX_FILE=$idx g update-index --cacheinfo "100644,$blob,init/version.c"
+t=$(GIT_INDEX_FILE=$idx g write-tree)
+c=$(echo "kflake e2e: a commit that does not build" | g commit-tree "$t" -p "$base")
+g update-ref refs/kflake-e2e/broken "$c"
+log=$E2E_OUT/build-fail.log
+"$KFLAKE" run --ref "$c" --iterations 1 --db "$E2E_DB" \
+	--test "$E2E_TESTS/quick-pass.sh" > "$log" 2>&1
+rc=$?
+cat "$log"
+expect_eq "$rc" 1 "exit status"
+grep -q "error: kernel ${c%"${c#????????????}"} does not build: init/version.c:[0-9]*:[0-9]*: error: " "$log" ||
+	fail "the error does not name the first compiler error"
+id=$(run_id_of "$log")
+expect_eq "$(q 'SELECT state FROM runs WHERE id = ?1' "$id")" failed "run state"
+expect_match "$(q 'SELECT error FROM runs WHERE id = ?1' "$id")" "init/version.c" "run error"
+expect_eq "$(q 'SELECT count(*) FROM iterations WHERE run_id = ?1' "$id")" 0 "iterations"
+expect_eq "$(q 'SELECT k.state FROM kernels k JOIN runs r ON r.kernel_id = k.id WHERE r.id = ?1' "$id")" failed "kernel state"

@@ -1,0 +1,74 @@
+/*
+ * main.c - runs every registered unit test case (optionally those whose
+ * name contains argv[1]) and prints the summary line CI reads.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../harness/util.h"
+#include "test.h"
+
+static struct test_case *cases;
+static int case_failed;
+static char tmpdir[256];
+
+void test_register(struct test_case *tc)
+{
+	struct test_case **p = &cases;
+
+	/* Keep file order stable: append. */
+	while (*p)
+		p = &(*p)->next;
+	*p = tc;
+}
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "    %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	case_failed = 1;
+}
+
+const char *test_tmpdir(void)
+{
+	if (!*tmpdir) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/kflake-unit-XXXXXX");
+		if (!mkdtemp(tmpdir))
+			die("mkdtemp failed");
+	}
+	return tmpdir;
+}
+
+int main(int argc, char **argv)
+{
+	struct test_case *tc;
+	int passed = 0, failed = 0;
+
+	util_set_quiet(1);
+	for (tc = cases; tc; tc = tc->next) {
+		if (argc > 1 && !strstr(tc->name, argv[1]))
+			continue;
+		case_failed = 0;
+		tc->fn();
+		if (*tmpdir) {
+			util_rm_rf(tmpdir);
+			*tmpdir = '\0';
+		}
+		printf("%s %s (%s)\n", case_failed ? "FAIL" : "ok  ",
+		       tc->name, tc->file);
+		if (case_failed)
+			failed++;
+		else
+			passed++;
+	}
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

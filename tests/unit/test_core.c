@@ -1,0 +1,369 @@
+/*
+ * test_core.c - unit tests of the run pipeline's pure parts: kconfig
+ * merging, outcome rules, stall snapshot analysis, the store (migrations,
+ * records, tallies), argv quoting, build error extraction and parsers.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "classify.h"
+#include "kconfig.h"
+#include "record.h"
+#include "runcmd.h"
+#include "snapshot.h"
+#include "store.h"
+#include "util.h"
+#include "test.h"
+
+TEST(kconfig_merge_overrides)
+{
+	struct kconfig kc = { 0 };
+	struct strbuf notes = STRBUF_INIT, out = STRBUF_INIT;
+
+	CHECK_INT(kconfig_merge_text(&kc, "CONFIG_A=y\n# CONFIG_B is not set\n"
+				     "# a comment\n\nCONFIG_C=\"x y\"\n", "base",
+				     &notes), 0);
+	CHECK_INT(kconfig_merge_text(&kc, "CONFIG_A=m\nCONFIG_B=y\nCONFIG_C=\"x y\"\n",
+				     "net", &notes), 0);
+	CHECK_STR(kconfig_get(&kc, "CONFIG_A")->value, "m");
+	CHECK_STR(kconfig_get(&kc, "CONFIG_B")->value, "y");
+	CHECK_STR(kconfig_get(&kc, "CONFIG_A")->origin, "net");
+	/* Two overrides noted; re-setting C to the same value is not one. */
+	CHECK(strstr(notes.buf, "CONFIG_A=y (from base) overridden by m"));
+	CHECK(strstr(notes.buf, "CONFIG_B=n (from base) overridden by y"));
+	CHECK(!strstr(notes.buf, "CONFIG_C"));
+	kconfig_format(&kc, &out);
+	CHECK_STR(out.buf, "CONFIG_A=m\nCONFIG_B=y\nCONFIG_C=\"x y\"\n");
+	CHECK_INT(kconfig_merge_text(&kc, "CONFIG_D=y\nnonsense\n", "bad", NULL),
+		  -1);
+	CHECK_INT(kconfig_merge_text(&kc, "FOO=y\n", "bad", NULL), -1);
+	CHECK_INT(kconfig_merge_text(&kc, "CONFIG_E=\n", "bad", NULL), -1);
+	kconfig_release(&kc);
+	strbuf_release(&notes);
+	strbuf_release(&out);
+}
+
+TEST(kconfig_verify_modules_off)
+{
+	struct kconfig want = { 0 };
+	struct strbuf w = STRBUF_INIT;
+	const char *final = "# CONFIG_MODULES is not set\nCONFIG_VETH=y\n"
+			    "CONFIG_IPV6=y\n# CONFIG_NET_VRF is not set\n";
+
+	kconfig_merge_text(&want, "CONFIG_VETH=m\nCONFIG_IPV6=y\nCONFIG_NET_VRF=y\n"
+			   "# CONFIG_BLOCK is not set\nCONFIG_TEST_BPF=m\n",
+			   "frag", NULL);
+	/* VETH=m is satisfied by y without modules; VRF and TEST_BPF are lost. */
+	CHECK_INT(kconfig_verify(&want, final, &w), 2);
+	CHECK(strstr(w.buf, "CONFIG_NET_VRF=y requested by frag, final .config has n"));
+	CHECK(strstr(w.buf, "CONFIG_TEST_BPF=m"));
+	CHECK(!strstr(w.buf, "CONFIG_VETH"));
+	kconfig_release(&want);
+	strbuf_release(&w);
+}
+
+static enum record_outcome classify(struct classify_input in, char **reason)
+{
+	if (!in.timeout)
+		in.timeout = 30;
+	return classify_iteration(&in, reason);
+}
+
+TEST(classify_rules)
+{
+	char *r = NULL;
+
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 0,
+						    .status = "exit" }, &r),
+		  OUTCOME_PASS);
+	CHECK(r == NULL);
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 4,
+						    .status = "exit" }, &r),
+		  OUTCOME_SKIP);
+	free(r);
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 1,
+						    .status = "exit" }, &r),
+		  OUTCOME_FAIL);
+	CHECK_STR(r, "exit code 1");
+	free(r);
+	/* 255: a script's `exit -1`, as udpgro_frglist.sh does. */
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 255,
+						    .status = "exit" }, &r),
+		  OUTCOME_FAIL);
+	free(r);
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 124,
+						    .status = "timeout" }, &r),
+		  OUTCOME_STALL);
+	CHECK(strstr(r, "timeout"));
+	free(r);
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 124,
+						    .status = "inactive",
+						    .idle = 10 }, &r),
+		  OUTCOME_STALL);
+	CHECK(strstr(r, "no output for 10 s"));
+	free(r);
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 124,
+						    .status = "exit" }, &r),
+		  OUTCOME_STALL);
+	free(r);
+	/* A warning turns a pass into a failure and names the report. */
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 0,
+						    .status = "exit", .crash_warn = 1,
+						    .crash_title = "warning: WARNING in x" }, &r),
+		  OUTCOME_FAIL);
+	CHECK_STR(r, "kernel warning: warning: WARNING in x");
+	free(r);
+	/* Death beats everything the test said. */
+	CHECK_INT(classify((struct classify_input){ .ended = 1, .rc = 0,
+						    .status = "exit", .crash_fatal = 1 }, &r),
+		  OUTCOME_CRASH);
+	free(r);
+	CHECK_INT(classify((struct classify_input){ .vm_lost = 1, .crash_fatal = 1 }, &r),
+		  OUTCOME_CRASH);
+	free(r);
+	CHECK_INT(classify((struct classify_input){ .vm_lost = 1 }, &r),
+		  OUTCOME_ERROR);
+	free(r);
+	CHECK_INT(classify((struct classify_input){ .host_watchdog = 1 }, &r),
+		  OUTCOME_STALL);
+	CHECK(strstr(r, "stopped responding"));
+	free(r);
+}
+
+static const char ss_stuck[] =
+"=== ss -tinm (init namespace)\n"
+"State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
+"=== ss -tinm (netns kfa-12)\n"
+"State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
+"ESTAB 0      2588672 10.77.0.1:51724 10.77.0.2:9000 timer:(on,12sec,6) ino:33 sk:1 <->\n"
+"\t skmem:(r0,rb131072,t0,tb2626560,f2048,w2638848,o0,bl0,d0) ts sack cubic "
+"wscale:7,7 rto:12800 backoff:6 rtt:0.5/0.25 mss:1448 pmtu:1500 rcvmss:536 "
+"advmss:1448 cwnd:1 ssthresh:7 bytes_sent:1101568 bytes_retrans:5792 "
+"bytes_acked:1001537 segs_out:770 segs_in:300 data_segs_out:769 send 23.2Mbps "
+"lastsnd:3200 lastrcv:15000 lastack:15000 pacing_rate 46.3Mbps delivery_rate 1.1Gbps "
+"delivered:692 busy:15000ms rwnd_limited:20ms unacked:69 retrans:1/6 lost:69 "
+"rcv_space:14480 rcv_ssthresh:64088 notsent:1487104 minrtt:0.04\n"
+"=== nstat -az\n"
+"TcpExtTCPTimeouts 6 0.0\n";
+
+static const char ss_healthy[] =
+"=== ss -tinm (netns peer)\n"
+"State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
+"ESTAB 0 0 192.168.1.2:5000 192.168.1.1:8000 ino:1 sk:2 <->\n"
+"\t cubic rto:204 bytes_sent:100 bytes_acked:101 lastsnd:10 lastrcv:10 lastack:10 rcv_space:14480\n"
+"ESTAB 0 1000 192.168.1.2:5001 192.168.1.1:8000 ino:1 sk:3 <->\n"
+"\t cubic rto:204 bytes_sent:100 bytes_acked:50 lastsnd:10 lastrcv:10 lastack:200 unacked:2\n";
+
+TEST(snapshot_tcp_sender_stuck)
+{
+	char *label, *summary;
+
+	CHECK_INT(snapshot_analyze(ss_stuck, &label, &summary), 1);
+	CHECK_STR(label, "tcp-sender-stuck");
+	CHECK(summary && strstr(summary, "10.77.0.1:51724 -> 10.77.0.2:9000 "
+				"unacked 69, Send-Q 2588672"));
+	CHECK(summary && strstr(summary, "no ACK for 15.0 s"));
+	CHECK(summary && strstr(summary, "retrans 1/6"));
+	CHECK(summary && strstr(summary, "(netns kfa-12)"));
+	free(label);
+	free(summary);
+	/* Data in flight but ACKs 200 ms old: a busy flow, not a stuck one. */
+	CHECK_INT(snapshot_analyze(ss_healthy, &label, &summary), 0);
+	CHECK_STR(label, "no-stuck-tcp-sender");
+	CHECK(summary == NULL);
+	free(label);
+	CHECK_INT(snapshot_analyze("=== nstat -az\nnothing\n", &label, &summary), 0);
+	CHECK(label == NULL);
+	CHECK_INT(snapshot_analyze("", &label, &summary), 0);
+}
+
+/* A query's text result, kept until the next call (so checks don't leak). */
+static const char *keep(char *s)
+{
+	static char *last;
+
+	free(last);
+	last = s;
+	return s;
+}
+
+static void open_tmp_store(struct store *st, const char *name)
+{
+	char *path = xasprintf("%s/%s", test_tmpdir(), name);
+
+	if (store_open(st, path, 0))
+		test_fail(__FILE__, __LINE__, "cannot open %s", path);
+	free(path);
+}
+
+TEST(store_migrations)
+{
+	struct store st, ro;
+	char *path = xasprintf("%s/m.db", test_tmpdir());
+
+	CHECK_INT(store_open(&st, path, 0), 0);
+	CHECK_INT(store_schema_version(&st), store_latest_version());
+	CHECK(store_latest_version() >= 1);
+	CHECK_STR(keep(store_query_str(&st, "PRAGMA journal_mode", "")), "wal");
+	store_close(&st);
+	/* Reopening applies nothing and keeps the data. */
+	CHECK_INT(store_open(&st, path, 0), 0);
+	CHECK_INT(store_state_set(&st, "k", "v1"), 0);
+	CHECK_INT(store_state_set(&st, "k", "v2"), 0);
+	store_close(&st);
+	CHECK_INT(store_open(&ro, path, STORE_READONLY), 0);
+	CHECK_STR(keep(store_state_get(&ro, "k")), "v2");
+	store_close(&ro);
+	/* A database from a newer kflake is refused, not mangled. */
+	CHECK_INT(store_open(&st, path, 0), 0);
+	store_exec(&st, "PRAGMA user_version = 9999", "");
+	store_close(&st);
+	CHECK_INT(store_open(&st, path, 0), -1);
+	free(path);
+	path = xasprintf("%s/missing.db", test_tmpdir());
+	CHECK_INT(store_open(&ro, path, STORE_READONLY), -1);
+	free(path);
+}
+
+static void add_iter(struct store *st, long long run, const char *test,
+		     int seq, enum record_outcome o, double dur)
+{
+	struct record_iteration it = {
+		.run_id = run, .test = test, .suite = "net", .seq = seq,
+		.outcome = o, .rc = o == OUTCOME_PASS ? 0 : 1,
+		.duration = dur, .guest_duration = dur - 1, .timeout = 60,
+		.output = "out", .started_at = 1.7e9, .finished_at = 1.7e9 + dur,
+	};
+
+	if (record_iteration_add(st, &it) <= 0)
+		test_fail(__FILE__, __LINE__, "iteration not stored");
+}
+
+TEST(record_tally_counts)
+{
+	struct store st;
+	struct record_run r = { .kind = "run", .commit_id = "abc",
+				.tests_json = "[\"a.sh\",\"b.sh\"]",
+				.iterations = 3 };
+	struct record_tally *t = NULL;
+	long long run;
+	int n;
+
+	open_tmp_store(&st, "t.db");
+	run = record_run_create(&st, &r);
+	CHECK(run > 0);
+	add_iter(&st, run, "a.sh", 1, OUTCOME_PASS, 10);
+	add_iter(&st, run, "a.sh", 2, OUTCOME_STALL, 60);
+	add_iter(&st, run, "a.sh", 3, OUTCOME_ERROR, 5);
+	add_iter(&st, run, "b.sh", 1, OUTCOME_SKIP, 2);
+	add_iter(&st, run, "b.sh", 2, OUTCOME_CRASH, 4);
+	add_iter(&st, run, "b.sh", 3, OUTCOME_FAIL, 6);
+	n = record_tally(&st, run, NULL, &t);
+	CHECK_INT(n, 2);
+	CHECK_STR(t[0].test, "a.sh");
+	CHECK_INT(t[0].runs, 3);
+	CHECK_INT(record_tally_failures(&t[0]), 1);
+	CHECK_INT(record_tally_verdict_runs(&t[0]), 2);
+	/* error iterations do not count towards durations either */
+	CHECK_NEAR(t[0].median_duration, 35, 1e-9);
+	CHECK_NEAR(t[0].max_duration, 60, 1e-9);
+	CHECK_INT(record_tally_failures(&t[1]), 2);
+	CHECK_INT(record_tally_verdict_runs(&t[1]), 2);
+	CHECK_INT(t[1].counts[OUTCOME_SKIP], 1);
+	record_tally_release(t, n);
+	/* By commit: same rows; another commit: none. */
+	n = record_tally(&st, 0, "abc", &t);
+	CHECK_INT(n, 2);
+	record_tally_release(t, n);
+	n = record_tally(&st, 0, "def", &t);
+	CHECK_INT(n, 0);
+	record_tally_release(t, n);
+	CHECK_INT(record_run_finish(&st, run, "done", NULL), 0);
+	CHECK_STR(keep(store_query_str(&st, "SELECT state FROM runs WHERE id = ?",
+				  "I", run)), "done");
+	/* The schema refuses an outcome that is not one of the six. */
+	CHECK_INT(store_exec(&st, "UPDATE iterations SET outcome = 'maybe'", ""),
+		  -1);
+	store_close(&st);
+}
+
+TEST(record_reap_stale_runs)
+{
+	struct store st;
+	struct record_run r = { .kind = "run", .tests_json = "[]", .iterations = 1 };
+	long long live, dead;
+	pid_t pid;
+
+	open_tmp_store(&st, "s.db");
+	live = record_run_create(&st, &r);
+	dead = record_run_create(&st, &r);
+	pid = fork();
+	if (!pid)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	/* `dead` claims a process that has exited; `live` is this one. */
+	store_exec(&st, "UPDATE runs SET pid = ? WHERE id = ?", "iI", (int)pid,
+		   dead);
+	CHECK_INT(record_reap_stale(&st), 1);
+	CHECK_STR(keep(store_query_str(&st, "SELECT state FROM runs WHERE id = ?",
+				  "I", dead)), "interrupted");
+	CHECK_STR(keep(store_query_str(&st, "SELECT state FROM runs WHERE id = ?",
+				  "I", live)), "running");
+	store_close(&st);
+}
+
+TEST(runcmd_quote_and_capture)
+{
+	const char *argv[] = { "echo", "plain", "with space", "it's", "", NULL };
+	const char *sh[] = { "printf", "%s|", "a b", "$(reboot)", NULL };
+	struct strbuf sb = STRBUF_INIT;
+
+	runcmd_quote(argv, &sb);
+	CHECK_STR(sb.buf, "echo plain 'with space' 'it'\\''s' ''");
+	strbuf_reset(&sb);
+	/* Arguments reach the program verbatim: no shell ever sees them. */
+	CHECK_INT(runcmd_capture(sh, &sb, 100), 0);
+	CHECK_STR(sb.buf, "a b|$(reboot)|");
+	strbuf_release(&sb);
+}
+
+TEST(build_first_error_line)
+{
+	char *e = build_first_error(
+		"  CC      init/main.o\n"
+		"init/version.c:22:1: error: unknown type name 'this'\n"
+		"   22 | this is not C;\n"
+		"make[2]: *** [scripts/Makefile.build:250: init/version.o] Error 1\n");
+
+	CHECK_STR(e, "init/version.c:22:1: error: unknown type name 'this'");
+	free(e);
+	e = build_first_error("ld: vmlinux.o: in function `f':\n"
+			      "x.c:(.text+0x1): undefined reference to `g'\n");
+	CHECK_STR(e, "x.c:(.text+0x1): undefined reference to `g'");
+	free(e);
+	CHECK(build_first_error("all good\n") == NULL);
+}
+
+TEST(util_parsers)
+{
+	double d;
+	long v;
+
+	CHECK_INT(util_parse_duration("90", &d), 0);
+	CHECK_NEAR(d, 90, 1e-9);
+	CHECK_INT(util_parse_duration("1.5m", &d), 0);
+	CHECK_NEAR(d, 90, 1e-9);
+	CHECK_INT(util_parse_duration("2h", &d), 0);
+	CHECK_NEAR(d, 7200, 1e-9);
+	CHECK_INT(util_parse_duration("5 min", &d), -1);
+	CHECK_INT(util_parse_duration("-3", &d), -1);
+	CHECK_INT(util_parse_duration("", &d), -1);
+	CHECK_INT(util_parse_int("12", 1, 100, &v), 0);
+	CHECK_INT(v, 12);
+	CHECK_INT(util_parse_int("0", 1, 100, &v), -1);
+	CHECK_INT(util_parse_int("12x", 1, 100, &v), -1);
+	CHECK_INT(util_parse_int("99999999999999999999", 1, 100, &v), -1);
+}
