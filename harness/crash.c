@@ -69,6 +69,8 @@ static const struct start_rule rules[] = {
 	{ "leaked reference.", NULL, "ref_tracker", S_PRIMARY },
 	{ "reference already released.", NULL, "ref_tracker", S_PRIMARY },
 	{ "unreferenced object 0x", NULL, "kmemleak", S_PRIMARY },
+	/* A leaked netdev reference: the classic net selftest flake. */
+	{ "unregister_netdevice: waiting for ", NULL, "netdev_leak", S_PRIMARY },
 	{ "general protection fault", NULL, "gpf", S_PRIMARY },
 	{ "WARNING: CPU: ", NULL, "warning", S_WARN_CPU },
 	{ "WARNING: ", "lock", "lockdep", S_PRIMARY },
@@ -575,6 +577,14 @@ static char *normalize_title(const char *kind, const char *raw)
 	p = strstr(t, " blocked for more than ");
 	if (!strcmp(kind, "hung_task") && p)
 		memmove(t + strlen("INFO: task"), p, strlen(p) + 1);
+	/* "waiting for veth1 to become free": the leak, not which device. */
+	p = strstr(t, " to become free");
+	if (!strcmp(kind, "netdev_leak") && p && p - t > 33) {
+		char *dev = xasprintf("%.33s DEV%s", t, p);
+
+		free(t);
+		t = dev;
+	}
 	for (word = strtok_r(t, " \t", &save); word;
 	     word = strtok_r(NULL, " \t", &save)) {
 		if (sb.len)

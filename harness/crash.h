@@ -17,7 +17,7 @@ struct crash_report {
 	/*
 	 * oops, bug, warning, panic, kasan, ubsan, kfence, lockdep,
 	 * hung_task, soft_lockup, hard_lockup, rcu_stall, refcount,
-	 * ref_tracker, kmemleak, gpf
+	 * ref_tracker, kmemleak, gpf, netdev_leak
 	 */
 	char *kind;
 	char *title;		/* normalised first line */

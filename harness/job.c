@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -17,6 +18,7 @@
 #include "record.h"
 #include "report.h"
 #include "selftest.h"
+#include "stats.h"
 #include "session.h"
 #include "store.h"
 #include "tree.h"
@@ -294,12 +296,76 @@ static int do_payload(struct job *j)
 	return 0;
 }
 
-static double test_timeout(const struct job_opts *o, const struct selftest *t)
+/* p99 of a column over the last passes of a test; returns how many. */
+static int pass_p99(struct store *st, const struct selftest *t,
+		    const char *column, double *p99)
 {
+	double *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+	char *sql;
+
+	/* column is one of ours (guest_duration, max_silence), never input. */
+	sql = xasprintf("SELECT %s FROM iterations WHERE test = ? AND "
+			"suite = ? AND outcome = 'pass' AND %s IS NOT NULL "
+			"ORDER BY id DESC LIMIT %d", column, column,
+			JOB_HISTORY);
+	stmt = store_prepare(st, sql, "ss", t->name, t->suite);
+	free(sql);
+	if (!stmt)
+		return 0;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		v[n++] = sqlite3_column_double(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	if (n)
+		*p99 = stats_percentile(v, n, 99);
+	free(v);
+	return (int)n;
+}
+
+/*
+ * Stall limits: what the user gave, else learned from this test's passing
+ * history (a multiple of the p99 runtime, and of the p99 longest silence
+ * for the output watchdog), never above the target's settings timeout;
+ * with too little history, the settings timeout capped at 180 s and no
+ * output watchdog.
+ */
+static void learn_limits(struct job *j, const struct selftest *t,
+			 double *timeout, double *idle)
+{
+	const struct job_opts *o = j->o;
+	double cap = t->settings_timeout, p99 = 0;
+	int n;
+
+	*timeout = cap < JOB_MAX_DEFAULT_TIMEOUT ? cap : JOB_MAX_DEFAULT_TIMEOUT;
+	n = pass_p99(&j->st, t, "guest_duration", &p99);
+	if (n >= JOB_MIN_HISTORY) {
+		double learned = JOB_TIMEOUT_FACTOR * p99;
+
+		if (learned < JOB_MIN_TIMEOUT)
+			learned = JOB_MIN_TIMEOUT;
+		*timeout = learned < cap ? learned : cap;
+	}
 	if (o->timeout > 0)
-		return o->timeout;
-	return t->settings_timeout < JOB_MAX_DEFAULT_TIMEOUT
-		       ? t->settings_timeout : JOB_MAX_DEFAULT_TIMEOUT;
+		*timeout = o->timeout;
+	*idle = 0;
+	if (o->idle >= 0 && o->idle_set) {
+		*idle = o->idle;
+	} else if (pass_p99(&j->st, t, "max_silence", &p99) >= JOB_MIN_HISTORY) {
+		double learned = JOB_TIMEOUT_FACTOR * p99;
+
+		*idle = learned < JOB_MIN_IDLE ? JOB_MIN_IDLE : learned;
+		if (*idle >= *timeout)
+			*idle = 0;
+	}
+	progress_step("limits", "%s: stall after %.0f s%s%.0f%s (%d passing "
+		      "run(s) of history)", t->name, *timeout,
+		      *idle > 0 ? ", or after " : "", *idle,
+		      *idle > 0 ? " s without output" : "", n);
+	if (*idle <= 0)
+		*idle = 0;
 }
 
 static int do_session(struct job *j)
@@ -318,8 +384,8 @@ static int do_session(struct job *j)
 		s.tests[i].t = &j->tests[i];
 		s.tests[i].run_dir = selftest_run_dir(&j->tests[i], j->payload);
 		s.tests[i].cmd = selftest_command(&j->tests[i]);
-		s.tests[i].timeout = test_timeout(j->o, &j->tests[i]);
-		s.tests[i].idle = j->o->idle;
+		learn_limits(j, &j->tests[i], &s.tests[i].timeout,
+			     &s.tests[i].idle);
 	}
 	s.iterations = j->o->iterations;
 	s.enough = j->o->enough;
@@ -384,12 +450,30 @@ static int start_run(struct job *j)
 	return 0;
 }
 
+/* A full disk mid-build or mid-run looks like a kernel problem: refuse early. */
+static int check_disk(const char *dir)
+{
+	struct statvfs sv;
+	double mb;
+
+	if (util_mkdir_p(dir) || statvfs(dir, &sv))
+		return error("%s: %s", dir, strerror(errno));
+	mb = (double)sv.f_bavail * (double)sv.f_frsize / (1 << 20);
+	if (mb < JOB_MIN_FREE_MB)
+		return error("%s: only %.0f MB free; kflake needs %d MB for "
+			     "builds, logs and the database", dir, mb,
+			     JOB_MIN_FREE_MB);
+	return 0;
+}
+
 static int job_steps(struct job *j)
 {
 	const struct job_opts *o = j->o;
 	int rc;
 
 	session_catch_signals();
+	if (check_disk(util_cache_dir()) || check_disk(util_data_dir()))
+		return KFLAKE_EXIT_FAIL;
 	progress_step("tree", "%s", o->tree ? o->tree : TREE_DEFAULT_SOURCE);
 	if (tree_open(&j->tree, o->tree))
 		return KFLAKE_EXIT_FAIL;

@@ -19,7 +19,8 @@ struct job_opts {
 	size_t nkconfigs, kconfigs_alloc;
 	int iterations;
 	double timeout;		/* 0: from settings, capped */
-	double idle;		/* 0: off */
+	double idle;		/* with idle_set: 0 turns the watchdog off */
+	int idle_set;
 	int jobs;
 	int cpus;
 	int mem_mb;
@@ -54,7 +55,13 @@ struct job_result {
 };
 
 #define JOB_DEFAULT_ITERATIONS 5
-#define JOB_MAX_DEFAULT_TIMEOUT 180.0
+#define JOB_MAX_DEFAULT_TIMEOUT 180.0	/* without history */
+#define JOB_HISTORY 200			/* passes looked at */
+#define JOB_MIN_HISTORY 5		/* passes needed to learn limits */
+#define JOB_TIMEOUT_FACTOR 3.0		/* limit = factor x p99 */
+#define JOB_MIN_TIMEOUT 30.0
+#define JOB_MIN_IDLE 15.0
+#define JOB_MIN_FREE_MB 2048
 
 void job_opts_init(struct job_opts *o);
 void job_opts_release(struct job_opts *o);

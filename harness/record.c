@@ -184,8 +184,8 @@ long long record_iteration_add(struct store *st,
 	stmt = store_prepare(st,
 		"INSERT INTO iterations(run_id, test, suite, seq, outcome, "
 		"reason, duration, timeout, output, console, started_at, "
-		"finished_at, boot_id, rc, guest_duration, crash_id) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"finished_at, boot_id, rc, guest_duration, crash_id, max_silence) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		"Issis" "sddss" "ss", it->run_id, it->test,
 		it->suite ? it->suite : "net", it->seq,
 		record_outcome_name(it->outcome), it->reason, it->duration,
@@ -200,6 +200,8 @@ long long record_iteration_add(struct store *st,
 	if (it->guest_duration >= 0)
 		sqlite3_bind_double(stmt, 15, it->guest_duration);
 	bind_id(stmt, 16, it->crash_id);
+	if (it->max_silence >= 0)
+		sqlite3_bind_double(stmt, 17, it->max_silence);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		id = store_last_id(st);
 	else

@@ -46,6 +46,7 @@ struct record_iteration {
 	double duration;
 	double guest_duration;	/* < 0: unknown */
 	double timeout;
+	double max_silence;	/* longest output gap, s; < 0: unknown */
 	const char *output;
 	const char *console;
 	long long crash_id;	/* 0: NULL */

@@ -178,7 +178,8 @@ static void save_progress(struct session *s, const char *test, int k)
 
 /* Record a finished item (one transaction) and report it. */
 static void finish_item(struct session *s, struct boot *b, int item,
-			const struct classify_input *in, double guest_secs)
+			const struct classify_input *in, double guest_secs,
+			double silence)
 {
 	struct session_test *t = item_test(s, item);
 	struct record_iteration it = { 0 };
@@ -193,7 +194,8 @@ static void finish_item(struct session *s, struct boot *b, int item,
 		.suite = t->t->suite, .seq = item_seq(s, item), .outcome = o,
 		.rc = in->ended ? in->rc : -1, .reason = reason,
 		.duration = now - b->cur_start, .guest_duration = guest_secs,
-		.timeout = t->timeout, .output = output, .console = b->con.buf,
+		.timeout = t->timeout, .max_silence = silence,
+		.output = output, .console = b->con.buf,
 		.started_at = b->cur_wall,
 		.finished_at = b->cur_wall + (now - b->cur_start),
 	};
@@ -244,7 +246,7 @@ static void finish_item(struct session *s, struct boot *b, int item,
 static void on_record(struct session *s, struct boot *b, const char *line)
 {
 	int id = -1, rc = 0;
-	double secs = -1;
+	double secs = -1, silence = -1;
 	char status[16] = "";
 
 	if (!strncmp(line, "KFLAKE READY", 12)) {
@@ -269,8 +271,8 @@ static void on_record(struct session *s, struct boot *b, const char *line)
 					util_uptime()));
 		return;
 	}
-	if (sscanf(line, "KFLAKE END %d %d %lf %15s", &id, &rc, &secs,
-		   status) == 4 && id == b->cur) {
+	if (sscanf(line, "KFLAKE END %d %d %lf %15s %lf", &id, &rc, &secs,
+		   status, &silence) >= 4 && id == b->cur) {
 		struct classify_input in = {
 			.ended = 1, .rc = rc, .status = status,
 			.timeout = item_test(s, id)->timeout,
@@ -279,7 +281,7 @@ static void on_record(struct session *s, struct boot *b, const char *line)
 
 		crashwatch_verdict(b->scan, &in.crash_fatal, &in.crash_warn,
 				      &in.crash_title);
-		finish_item(s, b, id, &in, secs);
+		finish_item(s, b, id, &in, secs, silence);
 		if (strcmp(status, "exit"))
 			b->end_reason = xstrdup("stall");
 	}
@@ -307,7 +309,7 @@ static void vm_ended(struct session *s, struct boot *b, int watchdog)
 	if (!b->end_reason)
 		b->end_reason = xstrdup(in.crash_fatal ? "crash" :
 					watchdog ? "stall" : "lost");
-	finish_item(s, b, b->cur, &in, -1);
+	finish_item(s, b, b->cur, &in, -1, -1);
 }
 
 /* A boot that never reached READY consumes one item as `error`. */
@@ -327,7 +329,7 @@ static void boot_failed(struct session *s, struct boot *b, const char *why)
 		      why, b->console);
 	free(b->end_reason);
 	b->end_reason = xstrdup("boot-failed");
-	finish_item(s, b, item, &in, -1);
+	finish_item(s, b, item, &in, -1, -1);
 }
 
 static double deadline_for(struct session *s, struct boot *b)

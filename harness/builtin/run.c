@@ -32,9 +32,13 @@ static const char run_usage[] =
 "                      and udpgro_bench.sh)\n"
 "  --iterations N      iterations of each test (default 5)\n"
 "  --kconfig FILE      extra kconfig fragment, merged last; repeatable\n"
-"  --timeout DUR       stall limit per iteration (default: the target's\n"
-"                      settings timeout, at most 180s); e.g. 90, 90s, 5m\n"
-"  --idle DUR          also stall when a test prints nothing this long\n"
+"  --timeout DUR       stall limit per iteration, e.g. 90, 90s, 5m (default:\n"
+"                      3x the p99 runtime of the test's last passes, at\n"
+"                      least 30s; with under 5 passes recorded, 180s; never\n"
+"                      above the target's settings timeout)\n"
+"  --idle DUR          stall when a test prints nothing this long (default:\n"
+"                      3x the p99 of its longest silence when passing, at\n"
+"                      least 15s, once 5 passes are recorded; 0: off)\n"
 "  --jobs N            parallel make jobs (default: number of CPUs)\n"
 "  --cpus N, --mem MB  guest size (default 2 CPUs, 2048 MB)\n"
 "  --series SRC        test a patch series against its base: an mbox file or\n"
@@ -117,9 +121,10 @@ static int parse_opt(struct job_opts *o, int c, const char *arg)
 					 "expected a duration such as 90, 90s or 5m");
 		break;
 	case OPT_IDLE:
-		if (util_parse_duration(arg, &o->idle) || o->idle < 1)
+		if (util_parse_duration(arg, &o->idle))
 			return bad_value("--idle", arg,
-					 "expected a duration such as 30s");
+					 "expected a duration such as 30s (0: off)");
+		o->idle_set = 1;
 		break;
 	case OPT_JOBS:
 		if (util_parse_int(arg, 1, 1024, &v))

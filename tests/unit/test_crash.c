@@ -640,3 +640,22 @@ TEST(crash_hostile_input_is_bounded)
 	CHECK_INT(l.nr, 0);
 	strbuf_release(&sb);
 }
+
+TEST(crash_netdev_refcount_leak)
+{
+	/* Printed every 10 s while a netdev reference leaks; same bug each time. */
+	static const char leak[] =
+		"[  130.101010][  T231] unregister_netdevice: waiting for veth0 to become free. Usage count = 2\n"
+		"[  140.202020][  T231] unregister_netdevice: waiting for veth1 to become free. Usage count = 3\n";
+	struct crash_list l;
+
+	CHECK_INT(scan(leak, &l), 2);
+	if (l.nr == 2) {
+		CHECK_STR(l.v[0].kind, "netdev_leak");
+		CHECK_STR(l.v[0].title, "unregister_netdevice: waiting for "
+			  "DEV to become free. Usage count = N");
+		CHECK(!l.v[0].fatal);
+		CHECK_STR(l.v[0].fingerprint, l.v[1].fingerprint);
+	}
+	crash_list_release(&l);
+}
