@@ -3,6 +3,8 @@
  * stall, crash or error. Kept apart from the VM loop so they can be
  * tested exhaustively and read in one place:
  *
+ *  - a guest that never came up is an error (ours or the kernel's, but not
+ *    the test's), with the panic that stopped it, if any, as the reason;
  *  - a fatal kernel report (panic, oops) is a crash, whatever the test said;
  *  - the guest's watchdog (timeout or no output) is a stall, as is kselftest's
  *    own timeout code 124;
@@ -25,6 +27,11 @@ enum record_outcome classify_iteration(const struct classify_input *in,
 {
 	const char *title = in->crash_title ? in->crash_title : "kernel crash";
 
+	if (in->boot_failed) {
+		*reason = xasprintf("guest did not boot: %s", in->crash_title ?
+				    in->crash_title : "no kernel report");
+		return OUTCOME_ERROR;
+	}
 	if (in->crash_fatal) {
 		*reason = xasprintf("kernel died: %s", title);
 		return OUTCOME_CRASH;

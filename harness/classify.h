@@ -18,6 +18,7 @@ struct classify_input {
 	const char *crash_title;
 	int vm_lost;		/* QEMU ended or stopped answering mid-test */
 	int host_watchdog;	/* the host had to kill an unresponsive guest */
+	int boot_failed;	/* the guest never reached the test runner */
 };
 
 enum record_outcome classify_iteration(const struct classify_input *in,

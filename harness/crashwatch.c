@@ -6,23 +6,29 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crash.h"
 #include "crashwatch.h"
+#include "runcmd.h"
 #include "snapshot.h"
 #include "util.h"
 
 struct crashwatch {
+	const char *vmlinux;
+	const char *srcdir;
 	struct crash_scanner *sc;
 	struct crash_list cur;
 	int fatal;
 	char *title;
 };
 
-struct crashwatch *crashwatch_new(void)
+struct crashwatch *crashwatch_new(const char *vmlinux, const char *srcdir)
 {
 	struct crashwatch *w = xcalloc(1, sizeof(*w));
 
+	w->vmlinux = vmlinux;
+	w->srcdir = srcdir;
 	w->sc = crash_scanner_new();
 	return w;
 }
@@ -117,6 +123,29 @@ static long long crash_row(struct store *st, const struct crash_report *r,
 			       "fingerprint = ?", "s", r->fingerprint);
 }
 
+/* file:line for every frame, from vmlinux's debug info; NULL on failure. */
+static char *decode(const struct crashwatch *w, const char *report)
+{
+	char tmp[] = "/tmp/kflake-report-XXXXXX";
+	char *script = xasprintf("%s/scripts/decode_stacktrace.sh", w->srcdir);
+	const char *argv[] = { script, w->vmlinux, w->srcdir, NULL };
+	struct strbuf out = STRBUF_INIT;
+	int fd = mkstemp(tmp), rc = -1;
+
+	if (fd >= 0) {
+		if (write(fd, report, strlen(report)) == (ssize_t)strlen(report))
+			rc = runcmd_capture_from(argv, tmp, &out, 1 << 20);
+		close(fd);
+		unlink(tmp);
+	}
+	free(script);
+	if (rc || !out.len) {
+		strbuf_release(&out);
+		return NULL;
+	}
+	return strbuf_detach(&out);
+}
+
 int crashwatch_store(struct store *st, struct crashwatch *w,
 		     long long iteration_id, long long run_id,
 		     long long kernel_id, const char *test, const char *outdir,
@@ -130,14 +159,20 @@ int crashwatch_store(struct store *st, struct crashwatch *w,
 	for (i = 0; i < w->cur.nr; i++) {
 		const struct crash_report *r = &w->cur.v[i];
 		long long id = crash_row(st, r, now);
+		char *decoded = NULL;
+		int rc;
 
 		if (id < 0)
 			return -1;
-		if (store_exec(st, "INSERT INTO crash_hits(crash_id, "
-			       "iteration_id, run_id, kernel_id, test, report, "
-			       "seen_at) VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?)",
-			       "IIIIsss", id, iteration_id, run_id, kernel_id,
-			       test, r->text, now))
+		if (w->vmlinux && w->srcdir)
+			decoded = decode(w, r->text);
+		rc = store_exec(st, "INSERT INTO crash_hits(crash_id, "
+				"iteration_id, run_id, kernel_id, test, report, "
+				"seen_at) VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?)",
+				"IIIIsss", id, iteration_id, run_id, kernel_id,
+				test, decoded ? decoded : r->text, now);
+		free(decoded);
+		if (rc)
 			return -1;
 		if (r == first)
 			store_exec(st, "UPDATE iterations SET crash_id = ? "

@@ -11,7 +11,11 @@
 
 struct crashwatch;
 
-struct crashwatch *crashwatch_new(void);
+/*
+ * vmlinux and srcdir, when both are given, decode stored reports with the
+ * tree's scripts/decode_stacktrace.sh (worth it only with debug info).
+ */
+struct crashwatch *crashwatch_new(const char *vmlinux, const char *srcdir);
 void crashwatch_free(struct crashwatch *w);
 void crashwatch_feed(struct crashwatch *w, const char *line);
 /* A new iteration starts: forget the reports of the previous one. */

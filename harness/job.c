@@ -51,52 +51,28 @@ void job_opts_release(struct job_opts *o)
 
 static char *argv_json(const struct job_opts *o)
 {
-	json_t *a = json_array();
+	const char **v = xcalloc((size_t)o->argc + 1, sizeof(*v));
 	char *s;
 	int i;
 
-	json_array_append_new(a, json_string("kflake"));
+	v[0] = "kflake";
 	for (i = 0; i < o->argc; i++)
-		json_array_append_new(a, json_string(o->argv[i]));
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
+		v[i + 1] = o->argv[i];
+	s = record_json_strings(v, (size_t)o->argc + 1);
+	free(v);
 	return s;
 }
 
 static char *tests_json(const struct selftest *t, size_t n)
 {
-	json_t *a = json_array();
+	const char **v = xcalloc(n ? n : 1, sizeof(*v));
 	size_t i;
 	char *s;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(t[i].name));
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return s;
-}
-
-static long long tree_row(struct store *st, const struct tree *t)
-{
-	char ts[32];
-
-	store_exec(st, "INSERT OR IGNORE INTO trees(source, path, created_at) "
-		   "VALUES (?, ?, ?)", "sss", t->source, t->path,
-		   util_iso8601(util_wallclock(), ts));
-	return store_query_int(st, 0, "SELECT id FROM trees WHERE source = ?",
-			       "s", t->source);
-}
-
-static char *fragments_json(const char *const *f, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-	char *s;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(f[i]));
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
+		v[i] = t[i].name;
+	s = record_json_strings(v, n);
+	free(v);
 	return s;
 }
 
@@ -106,7 +82,7 @@ static long long kernel_row(struct store *st, long long tree_id,
 {
 	char ts[32], sha[41] = "";
 	struct strbuf img = STRBUF_INIT;
-	char *fj = fragments_json(frags, nfrag);
+	char *fj = record_json_strings(frags, nfrag);
 	long long id;
 
 	if (ok && !util_read_file(b->image, &img, 256 << 20))
@@ -360,10 +336,13 @@ static void learn_limits(struct job *j, const struct selftest *t,
 		if (*idle >= *timeout)
 			*idle = 0;
 	}
-	progress_step("limits", "%s: stall after %.0f s%s%.0f%s (%d passing "
-		      "run(s) of history)", t->name, *timeout,
-		      *idle > 0 ? ", or after " : "", *idle,
-		      *idle > 0 ? " s without output" : "", n);
+	if (*idle > 0)
+		progress_step("limits", "%s: stall after %.0f s, or after %.0f s "
+			      "without output (%d passing run(s) of history)",
+			      t->name, *timeout, *idle, n);
+	else
+		progress_step("limits", "%s: stall after %.0f s (%d passing "
+			      "run(s) of history)", t->name, *timeout, n);
 	if (*idle <= 0)
 		*idle = 0;
 }
@@ -391,6 +370,11 @@ static int do_session(struct job *j)
 	s.enough = j->o->enough;
 	s.enough_data = j->o->enough_data;
 	s.kernel = j->build.image;
+	/* Decoding only adds file:line, which needs the image's debug info. */
+	if (j->build.config && strstr(j->build.config, "\nCONFIG_DEBUG_INFO=y")) {
+		s.vmlinux = j->build.vmlinux;
+		s.srcdir = j->tree.path;
+	}
 	s.cpus = j->o->cpus;
 	s.mem_mb = j->o->mem_mb;
 	s.workdir = xasprintf("%s/runs/%lld", util_data_dir(), j->run_id);
@@ -482,7 +466,7 @@ static int job_steps(struct job *j)
 	if (j->res)
 		snprintf(j->res->commit, sizeof(j->res->commit), "%s",
 			 tree_oid_hex(&j->commit));
-	j->tree_id = tree_row(&j->st, &j->tree);
+	j->tree_id = record_tree_id(&j->st, j->tree.source, j->tree.path);
 	if (tree_lock(&j->tree) || tree_checkout(&j->tree, &j->commit))
 		return KFLAKE_EXIT_FAIL;
 	if (parse_tests(j))

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "ktap.h"
 #include "record.h"
 #include "stats.h"
@@ -43,6 +45,30 @@ static int bind_id(sqlite3_stmt *stmt, int col, long long id)
 {
 	return id ? sqlite3_bind_int64(stmt, col, id)
 		  : sqlite3_bind_null(stmt, col);
+}
+
+long long record_tree_id(struct store *st, const char *source,
+			 const char *path)
+{
+	char ts[32];
+
+	store_exec(st, "INSERT OR IGNORE INTO trees(source, path, created_at) "
+		   "VALUES (?, ?, ?)", "sss", source, path, now_iso(ts));
+	return store_query_int(st, 0, "SELECT id FROM trees WHERE source = ?",
+			       "s", source);
+}
+
+char *record_json_strings(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i] ? v[i] : ""));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
 }
 
 long long record_run_create(struct store *st, const struct record_run *r)

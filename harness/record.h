@@ -54,6 +54,12 @@ struct record_iteration {
 	double finished_at;
 };
 
+/* The id of a tree row, created on first use. */
+long long record_tree_id(struct store *st, const char *source,
+			 const char *path);
+/* A JSON array of strings, as text (for runs.tests, runs.argv, ...). */
+char *record_json_strings(const char *const *v, size_t n);
+
 long long record_run_create(struct store *st, const struct record_run *r);
 int record_run_set(struct store *st, long long run_id, const char *column,
 		   const char *value);

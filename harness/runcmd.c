@@ -93,24 +93,39 @@ int runcmd_run(struct runcmd *c)
 
 int runcmd_capture(const char *const *argv, struct strbuf *out, size_t max)
 {
+	return runcmd_capture_from(argv, NULL, out, max);
+}
+
+int runcmd_capture_from(const char *const *argv, const char *in_path,
+			struct strbuf *out, size_t max)
+{
 	struct runcmd c = RUNCMD_INIT;
 	int fds[2], rc;
 	char buf[8192];
 	ssize_t n;
 
-	if (pipe2(fds, O_CLOEXEC))
+	if (in_path) {
+		c.in_fd = open(in_path, O_RDONLY | O_CLOEXEC);
+		if (c.in_fd < 0)
+			return error("%s: %s", in_path, strerror(errno));
+	}
+	if (pipe2(fds, O_CLOEXEC)) {
+		if (c.in_fd >= 0)
+			close(c.in_fd);
 		return error("pipe: %s", strerror(errno));
+	}
 	c.argv = argv;
 	c.out_fd = fds[1];
 	c.err_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (runcmd_start(&c)) {
-		close(fds[0]);
-		close(fds[1]);
-		close(c.err_fd);
-		return -1;
-	}
+	rc = runcmd_start(&c);
 	close(fds[1]);
 	close(c.err_fd);
+	if (c.in_fd >= 0)
+		close(c.in_fd);
+	if (rc) {
+		close(fds[0]);
+		return -1;
+	}
 	while ((n = read(fds[0], buf, sizeof(buf))) > 0 ||
 	       (n < 0 && errno == EINTR)) {
 		if (n > 0 && out->len < max)

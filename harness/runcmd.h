@@ -30,6 +30,9 @@ int runcmd_wait(struct runcmd *c);
 int runcmd_run(struct runcmd *c);
 /* Run argv and collect its stdout (capped at max bytes); returns exit status. */
 int runcmd_capture(const char *const *argv, struct strbuf *out, size_t max);
+/* Like runcmd_capture, with stdin read from the file in_path. */
+int runcmd_capture_from(const char *const *argv, const char *in_path,
+			struct strbuf *out, size_t max);
 /* Kill the child (its process group when new_pgrp) with sig. */
 void runcmd_kill(struct runcmd *c, int sig);
 /* Quote argv for display and for pasting into a shell. */

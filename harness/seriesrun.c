@@ -120,7 +120,10 @@ static json_t *compare(const char *what, struct side b, struct side s,
 		else
 			strbuf_addf(&v, "%ld base and %ld series runs", b.runs,
 				    s.runs);
-		if (q < 0)
+		if (rate(b) >= 1.0)
+			strbuf_addstr(&v, ", but the base always fails: no "
+				      "regression could show)");
+		else if (q < 0)
 			strbuf_addf(&v, " not even a change from %.0f%% to "
 				    "100%% would show)", 100 * rate(b));
 		else
@@ -320,8 +323,9 @@ int seriesrun_run(const struct job_opts *o)
 		goto out;
 	}
 	if (strcmp(shash, bhash) && text)
-		warning("series %lld changes the kernel's .config: comparing "
-			"kernels configured differently", sr.id);
+		warning("series %lld: its kernel and the base's have different "
+			".config files (the series changes Kconfig, or the "
+			"fragments changed between the builds)", sr.id);
 
 	out = json_pack("{s:o,s:I,s:b}", "series", series_result_json(&sr),
 			"series_run", (json_int_t)res_s.run_id, "base_reused",

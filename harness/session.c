@@ -79,9 +79,16 @@ static int item_seq(struct session *s, int item)
 	return item / (int)s->ntests + 1;
 }
 
-static int write_plan(struct session *s, struct boot *b, const char *path)
+/*
+ * The plan, and the host directories the guest must still see where its
+ * tmpfs mounts (/tmp, /var/tmp, /var/log) would hide them ("keep"), go
+ * into the boot's output share, which the guest mounts first.
+ */
+static int write_plan(struct session *s, struct boot *b)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char *path = xasprintf("%s/plan", b->outdir);
+	size_t k;
 	int i, ret;
 
 	for (i = b->first_item; i < s->items_total; i++) {
@@ -91,8 +98,19 @@ static int write_plan(struct session *s, struct boot *b, const char *path)
 			    t->run_dir, t->cmd, t->timeout, t->idle);
 	}
 	ret = util_write_file(path, sb.buf, sb.len);
+	free(path);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/runners\n", util_home());
+	for (k = 0; k < s->ntests; k++)
+		strbuf_addf(&sb, "%s\n", s->tests[k].run_dir);
+	path = xasprintf("%s/keep", b->outdir);
+	if (!ret)
+		ret = util_write_file(path, sb.buf, sb.len);
 	strbuf_release(&sb);
-	return ret ? error("%s: cannot write plan", path) : 0;
+	if (ret)
+		error("%s: cannot write the plan", b->outdir);
+	free(path);
+	return ret;
 }
 
 /* Keep the tail of a capped buffer: the end is where crashes are. */
@@ -243,6 +261,12 @@ static void finish_item(struct session *s, struct boot *b, int item,
 	crashwatch_reset(b->scan);
 }
 
+static void on_console(struct boot *b, const char *line)
+{
+	append_capped(&b->con, line, CONSOLE_CAP);
+	crashwatch_feed(b->scan, line);
+}
+
 static void on_record(struct session *s, struct boot *b, const char *line)
 {
 	int id = -1, rc = 0;
@@ -258,9 +282,12 @@ static void on_record(struct session *s, struct boot *b, const char *line)
 		return;
 	}
 	if (sscanf(line, "KFLAKE BEGIN %d", &id) == 1) {
-		if (id != b->first_item + 0 && id != s->items_done)
-			warning("guest began item %d, expected %d", id,
+		/* The guest runs the plan in order; anything else is not ours. */
+		if (id != s->items_done || b->cur >= 0) {
+			warning("guest began item %d, expected %d; ignored", id,
 				s->items_done);
+			return;
+		}
 		b->cur = id;
 		b->cur_start = util_now();
 		b->cur_wall = util_wallclock();
@@ -278,19 +305,18 @@ static void on_record(struct session *s, struct boot *b, const char *line)
 			.timeout = item_test(s, id)->timeout,
 			.idle = item_test(s, id)->idle,
 		};
+		const char *con;
 
+		/* Console lines printed before END may still be in flight. */
+		while (vm_console_drain(&b->vm, 0.05, &con))
+			on_console(b, con);
+		crashwatch_finish(b->scan);
 		crashwatch_verdict(b->scan, &in.crash_fatal, &in.crash_warn,
 				      &in.crash_title);
 		finish_item(s, b, id, &in, secs, silence);
 		if (strcmp(status, "exit"))
 			b->end_reason = xstrdup("stall");
 	}
-}
-
-static void on_console(struct boot *b, const char *line)
-{
-	append_capped(&b->con, line, CONSOLE_CAP);
-	crashwatch_feed(b->scan, line);
 }
 
 /* The VM is gone or being killed: account for the item it was running. */
@@ -322,6 +348,7 @@ static void boot_failed(struct session *s, struct boot *b, const char *why)
 	b->cur_start = util_now();
 	b->cur_wall = util_wallclock();
 	in.vm_lost = 1;
+	in.boot_failed = 1;
 	crashwatch_finish(b->scan);
 	crashwatch_verdict(b->scan, &in.crash_fatal, &in.crash_warn,
 			      &in.crash_title);
@@ -404,24 +431,23 @@ static int run_boot(struct session *s)
 	struct boot b = { .cur = -1, .first_item = s->items_done };
 	struct vm_config cfg = { 0 };
 	struct strbuf cmd = STRBUF_INIT;
-	char *plan, *qlog, *init;
+	char *qlog, *init;
 	int ret = 0;
 
 	s->boots++;
 	b.dir = xasprintf("%s/boot-%d", s->workdir, s->boots);
 	b.outdir = xasprintf("%s/out", b.dir);
 	b.console = xasprintf("%s/console.log", b.dir);
-	b.scan = crashwatch_new();
-	plan = xasprintf("%s/plan", b.dir);
+	b.scan = crashwatch_new(s->vmlinux, s->srcdir);
 	qlog = xasprintf("%s/qemu.log", b.dir);
 	init = xasprintf("%s/runners/init", util_home());
-	if (util_mkdir_p(b.outdir) || write_plan(s, &b, plan)) {
+	if (util_mkdir_p(b.outdir) || write_plan(s, &b)) {
 		ret = error("%s: cannot prepare boot directory", b.dir);
 		goto out;
 	}
 	cfg = (struct vm_config){ .kernel = s->kernel, .accel = s->accel,
 				  .cpus = s->cpus, .mem_mb = s->mem_mb,
-				  .init = init, .plan = plan,
+				  .init = init,
 				  .outdir = b.outdir, .console_log = b.console,
 				  .qemu_log = qlog };
 	progress_step("boot", "boot %d (%s), %d iteration(s) left", s->boots,
@@ -450,7 +476,6 @@ static int run_boot(struct session *s)
 out:
 	boot_release(&b);
 	strbuf_release(&cmd);
-	free(plan);
 	free(qlog);
 	free(init);
 	return ret;

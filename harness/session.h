@@ -31,6 +31,8 @@ struct session {
 	size_t ntests;
 	int iterations;
 	const char *kernel;	/* bzImage */
+	const char *vmlinux;	/* set (with srcdir) to decode crash reports */
+	const char *srcdir;
 	const char *accel;
 	int cpus;
 	int mem_mb;

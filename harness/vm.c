@@ -59,6 +59,12 @@ static char *qemu_escape(const char *s)
 	return strbuf_detach(&sb);
 }
 
+/*
+ * tsc=reliable: under TCG the clocksource watchdog (itself jiffies-based
+ * and late) marks the TSC unstable and the guest falls back to jiffies,
+ * whose lost ticks make guest time run 15-25% slow. QEMU's TSC follows
+ * host time, so it is the better clock.
+ */
 static void build_argv(struct vm *vm, const struct vm_config *cfg)
 {
 	char *kernel = qemu_escape(cfg->kernel);
@@ -89,17 +95,23 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 	argv_push(vm, "-kernel");
 	argv_push(vm, cfg->kernel);
 	argv_push(vm, "-append");
-	argv_pushf(vm, "console=ttyS0 root=/dev/root rootfstype=9p "
+	argv_pushf(vm, "console=ttyS0 root=root rootfstype=9p "
 		   "rootflags=trans=virtio,version=9p2000.L,msize=262144,"
-		   "cache=loose ro init=%s panic=-1 oops=panic "
-		   "printk.devkmsg=on kflake.plan=%s%s%s", cfg->init,
-		   cfg->plan ? cfg->plan : "", cfg->append ? " " : "",
+		   "cache=loose ro init=%s panic=-1 oops=panic tsc=reliable "
+		   "printk.devkmsg=on%s%s", cfg->init, cfg->append ? " " : "",
 		   cfg->append ? cfg->append : "");
 	argv_push(vm, "-serial");
 	argv_push(vm, "stdio");
 	argv_push(vm, "-fsdev");
 	argv_push(vm, "local,id=root,path=/,security_model=none,readonly=on,"
 		  "multidevs=remap");
+	/*
+	 * Tag "root": since 5.13 a kernel mounts root=root with rootfstype=9p
+	 * without a block layer (mount_nodev_root). Tag "/dev/root": older
+	 * kernels find it only through the block-root path under that name.
+	 */
+	argv_push(vm, "-device");
+	argv_push(vm, "virtio-9p-pci,fsdev=root,mount_tag=root");
 	argv_push(vm, "-device");
 	argv_push(vm, "virtio-9p-pci,fsdev=root,mount_tag=/dev/root");
 	argv_push(vm, "-fsdev");
@@ -311,6 +323,27 @@ int vm_poll(struct vm *vm, double timeout, struct vm_event *ev)
 	}
 }
 
+int vm_console_drain(struct vm *vm, double wait, const char **line)
+{
+	struct pollfd pfd;
+
+	if (take_line(&vm->con_buf, &vm->line, vm->console_fd < 0)) {
+		*line = vm->line.buf;
+		return 1;
+	}
+	if (vm->console_fd < 0)
+		return 0;
+	pfd = (struct pollfd){ vm->console_fd, POLLIN, 0 };
+	if (poll(&pfd, 1, (int)(wait * 1000)) <= 0)
+		return 0;
+	read_into(vm, &vm->console_fd, &vm->con_buf, 1);
+	if (take_line(&vm->con_buf, &vm->line, vm->console_fd < 0)) {
+		*line = vm->line.buf;
+		return 1;
+	}
+	return 0;
+}
+
 void vm_stop(struct vm *vm)
 {
 	int i;
@@ -372,7 +405,7 @@ static int kvm_boots(const char *kernel, const char *init)
 	con = xasprintf("%s/console", dir);
 	qlog = xasprintf("%s/qemu", dir);
 	cfg = (struct vm_config){ .kernel = kernel, .accel = "kvm", .cpus = 1,
-				  .mem_mb = 512, .init = init, .plan = NULL,
+				  .mem_mb = 512, .init = init,
 				  .outdir = dir, .console_log = con,
 				  .qemu_log = qlog };
 	if (vm_start(&vm, &cfg))

@@ -15,7 +15,6 @@ struct vm_config {
 	int cpus;
 	int mem_mb;
 	const char *init;	/* absolute path of runners/init */
-	const char *plan;	/* absolute path of the plan file */
 	const char *outdir;	/* writable share (kflake_out) */
 	const char *console_log;
 	const char *qemu_log;	/* QEMU's own stderr */
@@ -57,6 +56,13 @@ struct vm {
 int vm_start(struct vm *vm, const struct vm_config *cfg);
 /* Wait up to timeout seconds for the next event. */
 int vm_poll(struct vm *vm, double timeout, struct vm_event *ev);
+/*
+ * Console lines already on their way: waits up to wait seconds for more
+ * console output, returns 1 with *line set per line, 0 when there is none.
+ * Records and console travel on different channels, so a record can
+ * overtake the console lines printed before it.
+ */
+int vm_console_drain(struct vm *vm, double wait, const char **line);
 /* Kill QEMU (if running), reap it and release everything. */
 void vm_stop(struct vm *vm);
 /* The QEMU command line, shell-quoted. */

@@ -4,9 +4,8 @@
 # the database says happened.
 . "$(dirname "$0")/lib.sh"
 log=$E2E_OUT/run-default.log
-"$KFLAKE" run --iterations 1 --db "$E2E_DB" > "$log" 2>&1
+kf "$log" run --iterations 1 --db "$E2E_DB"
 rc=$?
-cat "$log"
 [ $rc = 0 ] || fail "kflake run exited $rc"
 id=$(run_id_of "$log")
 [ -n "$id" ] || fail "no run id in the log"

@@ -26,4 +26,4 @@ id=$(run_id_of "$log")
 expect_eq "$(q 'SELECT state FROM runs WHERE id = ?1' "$id")" interrupted "run state"
 echo "ok: start to first boot took ${first} s"
 [ "$first" -le 30 ] || fail "a cached rerun took ${first} s to boot"
-no_qemu_left
+no_qemu_left $pid

@@ -3,10 +3,9 @@
 . "$(dirname "$0")/lib.sh"
 log=$E2E_OUT/stall.log
 start=$(date +%s)
-"$KFLAKE" run --iterations 1 --timeout 8 --db "$E2E_DB" \
-	--test "$E2E_TESTS/hang.sh" --test "$E2E_TESTS/quick-pass.sh" > "$log" 2>&1
+kf "$log" run --iterations 1 --timeout 8 --db "$E2E_DB" \
+	--test "$E2E_TESTS/hang.sh" --test "$E2E_TESTS/quick-pass.sh"
 rc=$?
-cat "$log"
 [ $rc = 0 ] || fail "kflake run exited $rc"
 id=$(run_id_of "$log")
 expect_eq "$(q 'SELECT outcome FROM iterations WHERE run_id = ?1 AND test = ?2' "$id" hang.sh)" stall "hang.sh outcome"

@@ -4,10 +4,9 @@
 # timeout, and its snapshot shows the sender's unacked data.
 . "$(dirname "$0")/lib.sh"
 log=$E2E_OUT/tcp-stall.log
-"$KFLAKE" run --iterations 1 --timeout 120 --idle 10 --db "$E2E_DB" \
-	--test "$E2E_TESTS/tcp-stall.sh" > "$log" 2>&1
+kf "$log" run --iterations 1 --timeout 120 --idle 10 --db "$E2E_DB" \
+	--test "$E2E_TESTS/tcp-stall.sh"
 rc=$?
-cat "$log"
 [ $rc = 0 ] || fail "kflake run exited $rc"
 id=$(run_id_of "$log")
 expect_eq "$(q 'SELECT outcome FROM iterations WHERE run_id = ?1' "$id")" stall "outcome"

@@ -4,11 +4,10 @@
 # group into one crash row, and all of it ran in one boot.
 . "$(dirname "$0")/lib.sh"
 log=$E2E_OUT/outcomes.log
-"$KFLAKE" run --iterations 2 --db "$E2E_DB" --test "$E2E_TESTS/quick-pass.sh" \
+kf "$log" run --iterations 2 --db "$E2E_DB" --test "$E2E_TESTS/quick-pass.sh" \
 	--test "$E2E_TESTS/skip.sh" --test "$E2E_TESTS/fail.sh" \
-	--test "$E2E_TESTS/warn.sh" > "$log" 2>&1
+	--test "$E2E_TESTS/warn.sh"
 rc=$?
-cat "$log"
 [ $rc = 0 ] || fail "kflake run exited $rc"
 id=$(run_id_of "$log")
 for pair in quick-pass.sh:pass skip.sh:skip fail.sh:fail warn.sh:fail; do

@@ -2,10 +2,9 @@
 # runs in a fresh VM; the two panics group under one fingerprint.
 . "$(dirname "$0")/lib.sh"
 log=$E2E_OUT/crash.log
-"$KFLAKE" run --iterations 2 --db "$E2E_DB" --test "$E2E_TESTS/panic.sh" \
-	--test "$E2E_TESTS/quick-pass.sh" > "$log" 2>&1
+kf "$log" run --iterations 2 --db "$E2E_DB" --test "$E2E_TESTS/panic.sh" \
+	--test "$E2E_TESTS/quick-pass.sh"
 rc=$?
-cat "$log"
 [ $rc = 0 ] || fail "kflake run exited $rc"
 id=$(run_id_of "$log")
 expect_eq "$(q 'SELECT group_concat(outcome) FROM iterations WHERE run_id = ?1 AND test = ?2' "$id" panic.sh)" \

@@ -16,10 +16,9 @@ t=$(GIT_INDEX_FILE=$idx g write-tree)
 c=$(echo "kflake e2e: a commit that does not build" | g commit-tree "$t" -p "$base")
 g update-ref refs/kflake-e2e/broken "$c"
 log=$E2E_OUT/build-fail.log
-"$KFLAKE" run --ref "$c" --iterations 1 --db "$E2E_DB" \
-	--test "$E2E_TESTS/quick-pass.sh" > "$log" 2>&1
+kf "$log" run --ref "$c" --iterations 1 --db "$E2E_DB" \
+	--test "$E2E_TESTS/quick-pass.sh"
 rc=$?
-cat "$log"
 expect_eq "$rc" 1 "exit status"
 grep -q "error: kernel ${c%"${c#????????????}"} does not build: init/version.c:[0-9]*:[0-9]*: error: " "$log" ||
 	fail "the error does not name the first compiler error"

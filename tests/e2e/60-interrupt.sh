@@ -27,7 +27,7 @@ echo "ok: $n iterations kept"
 expect_eq "$(q 'SELECT state FROM runs WHERE id = ?1' "$id")" interrupted "run state"
 expect_eq "$(q 'SELECT count(*) FROM iterations WHERE run_id = ?1 AND outcome != ?2' "$id" pass)" 0 \
 	"no half-recorded iteration"
-no_qemu_left
+no_qemu_left $pid
 
 # SIGKILL: nothing can be recorded then; the next run notices.
 "$KFLAKE" run --iterations 50 --db "$E2E_DB" \
@@ -38,7 +38,7 @@ while ! grep -q "^\[boot\]" "$log.2" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1
 id2=$(run_id_of "$log.2")
 kill -KILL $pid
 wait $pid 2>/dev/null
-pkill -KILL -f "qemu-system-x86_64 -name kflake" 2>/dev/null
+pkill -KILL -f "kflake-$pid-[0-9]*.sock" 2>/dev/null
 expect_eq "$(q 'SELECT state FROM runs WHERE id = ?1' "$id2")" running "state right after SIGKILL"
 "$KFLAKE" run --iterations 1 --db "$E2E_DB" --test "$E2E_TESTS/quick-pass.sh" > "$log.3" 2>&1 ||
 	fail "the next run failed"

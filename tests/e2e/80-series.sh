@@ -42,10 +42,9 @@ while [ ! -s "$portfile" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 port=$(cat "$portfile") || fail "the patchwork stand-in did not start"
 
 log=$E2E_OUT/series.log
-"$KFLAKE" run --series "pw:http://127.0.0.1:$port/1" --iterations 2 \
-	--db "$E2E_DB" --test "$E2E_TESTS/quick-pass.sh" > "$log" 2>&1
+kf "$log" run --series "pw:http://127.0.0.1:$port/1" --iterations 2 \
+	--db "$E2E_DB" --test "$E2E_TESTS/quick-pass.sh"
 rc=$?
-cat "$log"
 expect_eq "$rc" 0 "exit status"
 sid=$(q "SELECT id FROM series WHERE source = ?1 ORDER BY id DESC LIMIT 1" "pw:http://127.0.0.1:$port/1")
 [ -n "$sid" ] || fail "no series row"

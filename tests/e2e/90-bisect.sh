@@ -82,10 +82,9 @@ g log --oneline --graph "$base^!" "$c9" 2>/dev/null | head -n 12
 start=$(date +%s)
 # Deterministic: a failure rate of 1 against 0; two iterations decide a step.
 log=$E2E_OUT/bisect-solid.log
-"$KFLAKE" bisect --good "$base" --bad "$c9" --test "$E2E_TESTS/veth-udp-big.sh" \
-	--ends 4 --timeout 60 --db "$E2E_DB" > "$log" 2>&1
+kf "$log" bisect --good "$base" --bad "$c9" --test "$E2E_TESTS/veth-udp-big.sh" \
+	--ends 4 --timeout 60 --db "$E2E_DB"
 rc=$?
-cat "$log"
 expect_eq "$rc" 0 "bisect exit status (deterministic)"
 id=$(q 'SELECT max(id) FROM bisects WHERE test LIKE ?1' '%veth-udp-big.sh')
 expect_eq "$(q 'SELECT culprit FROM bisects WHERE id = ?1' "$id")" "$c7" "culprit (deterministic)"
@@ -156,9 +155,8 @@ cat "$log"
 expect_eq "$(q 'SELECT state FROM bisects WHERE id = ?1' "$id")" running "state right after SIGKILL"
 echo "killed bisect $id after $(q 'SELECT count(*) FROM bisect_steps WHERE bisect_id = ?1 AND decision IS NOT NULL' "$id") finished step(s)"
 log=$E2E_OUT/bisect-flaky-resume.log
-"$KFLAKE" bisect --resume "$id" --db "$E2E_DB" > "$log" 2>&1
+kf "$log" bisect --resume "$id" --db "$E2E_DB"
 rc=$?
-cat "$log"
 expect_eq "$rc" 0 "bisect --resume exit status (flaky)"
 expect_eq "$(q 'SELECT culprit FROM bisects WHERE id = ?1' "$id")" "$c3" "culprit (flaky)"
 grep -q "(from the database)" "$log" || fail "the resumed bisect did not reuse finished steps"

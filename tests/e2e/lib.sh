@@ -36,8 +36,27 @@ run_id_of() {
 	sed -n 's/^\[run\] run \([0-9]*\):.*/\1/p' "$1" | head -n 1
 }
 
+# kf LOG ARGS...: run kflake with ARGS, output to LOG (and shown), and
+# remember its pid in KPID; returns kflake's exit status.
+kf() {
+	log=$1
+	shift
+	"$KFLAKE" "$@" > "$log" 2>&1 &
+	KPID=$!
+	wait $KPID
+	rc=$?
+	cat "$log"
+	return $rc
+}
+
+# No QEMU of the kflake process $1 (default: the last kf) is running.
+# Its channel socket is named after kflake's pid, so other users' VMs on
+# the same machine are never mistaken for ours.
 no_qemu_left() {
-	if pgrep -f "qemu-system-x86_64 -name kflake" > /dev/null; then
-		fail "a QEMU process was left behind"
+	p=${1:-$KPID}
+	sleep 0.5
+	if pgrep -f "kflake-$p-[0-9]*.sock" > /dev/null; then
+		fail "a QEMU process of kflake $p was left behind"
 	fi
+	echo "ok: no QEMU of kflake $p left"
 }

@@ -127,6 +127,13 @@ TEST(classify_rules)
 	CHECK_INT(classify((struct classify_input){ .vm_lost = 1 }, &r),
 		  OUTCOME_ERROR);
 	free(r);
+	/* A kernel that cannot reach init is not the test's failure. */
+	CHECK_INT(classify((struct classify_input){ .vm_lost = 1, .boot_failed = 1,
+						    .crash_fatal = 1,
+						    .crash_title = "panic: init failed" }, &r),
+		  OUTCOME_ERROR);
+	CHECK_STR(r, "guest did not boot: panic: init failed");
+	free(r);
 	CHECK_INT(classify((struct classify_input){ .host_watchdog = 1 }, &r),
 		  OUTCOME_STALL);
 	CHECK(strstr(r, "stopped responding"));
