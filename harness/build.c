@@ -1,8 +1,8 @@
 /*
  * build.c - turns (tree, commit, fragments) into a bootable bzImage.
  *
- * The object directory is kept per (tree, merged fragment), so building
- * another commit of the same tree is incremental (bisect depends on it).
+ * The object directory is kept per tree, so building another commit or
+ * config of the same tree is incremental (bisect depends on it).
  * Finished images are stored under <cache>/kernels/<key>, key =
  * sha1(commit, sha1(final .config), compiler version); an index from the
  * inputs (commit, fragment, compiler) to the key lets a cached run skip
@@ -96,6 +96,9 @@ static int count_compiled(const char *log)
 	return n;
 }
 
+/* Plain ASCII messages: the first error is shown and matched verbatim. */
+static const char *const make_env[] = { "LC_ALL=C", NULL };
+
 /* make -C src O=obj CC=... <targets>; progress from the log as it grows. */
 static int run_make(struct make_ctx *m, const char *const *targets,
 		    const char *what)
@@ -119,6 +122,7 @@ static int run_make(struct make_ctx *m, const char *const *targets,
 		argv[n++] = targets[i];
 	argv[n] = NULL;
 	c.argv = argv;
+	c.env = make_env;
 	c.log_path = m->log;
 	c.new_pgrp = 1;
 	rc = runcmd_start(&c);
@@ -287,7 +291,18 @@ static void index_path(const struct build_opts *o, const char *fraghash,
 	strbuf_release(&sb);
 }
 
-static int fail_build(struct build_result *res, const char *log)
+/* "<srcdir>/init/main.c:3: error" reads better as "init/main.c:3: error". */
+static void strip_prefix(char *s, const char *dir)
+{
+	size_t n = strlen(dir);
+	char *p;
+
+	while ((p = strstr(s, dir)) && p[n] == '/')
+		memmove(p, p + n + 1, strlen(p + n + 1) + 1);
+}
+
+static int fail_build(struct build_result *res, const char *log,
+		      const char *srcdir)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -297,8 +312,11 @@ static int fail_build(struct build_result *res, const char *log)
 	}
 
 	util_read_file(log, &sb, 64 << 20);
-	if (!res->error)
+	if (!res->error) {
 		res->error = build_first_error(strbuf_str(&sb));
+		if (res->error)
+			strip_prefix(res->error, srcdir);
+	}
 	if (!res->error)
 		res->error = xasprintf("make failed (see %s)", log);
 	strbuf_release(&sb);
@@ -336,8 +354,13 @@ int build_kernel(const struct build_opts *o, struct build_result *res)
 	if (tree_checkout(o->tree, &o->commit))
 		goto out;
 	util_sha1_hex(o->tree->path, strlen(o->tree->path), treehash);
-	objdir = xasprintf("%s/obj/%.12s-%.12s", util_cache_dir(), treehash,
-			   fraghash);
+	/*
+	 * One object directory per tree, whatever the config: kbuild then
+	 * rebuilds only what a config or commit change touches (ccache
+	 * cannot help there: every object includes the changed autoconf.h).
+	 * The tree lock keeps two kflakes from sharing it at once.
+	 */
+	objdir = xasprintf("%s/obj/%.12s", util_cache_dir(), treehash);
 	frag = xasprintf("%s/kflake.fragment", objdir);
 	log = xasprintf("%s/build.log", objdir);
 	cc = have_program("ccache") ? xstrdup("ccache gcc") : xstrdup("gcc");
@@ -349,7 +372,7 @@ int build_kernel(const struct build_opts *o, struct build_result *res)
 	unlink(log);
 	m = (struct make_ctx){ o, o->tree->path, objdir, log, cc, util_now() };
 	if (configure(&m, frag)) {
-		ret = fail_build(res, log);
+		ret = fail_build(res, log, o->tree->path);
 		goto out;
 	}
 	strbuf_reset(&sb);
@@ -370,7 +393,7 @@ int build_kernel(const struct build_opts *o, struct build_result *res)
 	kdir = xasprintf("%s/kernels/%s", util_cache_dir(), res->key);
 	if (load_cached(res, kdir)) {
 		if (run_make(&m, image_targets, "build")) {
-			ret = fail_build(res, log);
+			ret = fail_build(res, log, o->tree->path);
 			goto out;
 		}
 		if (store_image(&m, res, kdir)) {

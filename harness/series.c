@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "mbox.h"
 #include "patchwork.h"
+#include "record.h"
 #include "series.h"
 #include "tree.h"
 #include "util.h"
@@ -49,30 +50,6 @@ struct draft {
 	char *error;
 	git_oid base, result;
 };
-
-static char *trailers_json(char **t, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-	char *s;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(t[i]));
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return s;
-}
-
-static long long tree_row(struct store *st, const struct tree *t)
-{
-	char ts[32];
-
-	store_exec(st, "INSERT OR IGNORE INTO trees(source, path, created_at) "
-		   "VALUES (?, ?, ?)", "sss", t->source, t->path,
-		   util_iso8601(util_wallclock(), ts));
-	return store_query_int(st, 0, "SELECT id FROM trees WHERE source = ?",
-			       "s", t->source);
-}
 
 /* ---- mail sources ---- */
 
@@ -385,7 +362,8 @@ static int mail_rows(struct store *st, long long sid, const struct draft *d)
 	for (i = 0; i < s->npatches; i++) {
 		const struct mbox_mail *m = s->patches[i];
 		char *who = xasprintf("%s <%s>", m->author_name, m->author_email);
-		char *tj = trailers_json(m->trailers, m->ntrailers);
+		char *tj = record_json_strings((const char *const *)m->trailers,
+					       m->ntrailers);
 		int rc = add_patch_row(st, sid, m->seq ? m->seq : (int)i + 1,
 				       m->title, who, m->date, m->msgid, tj,
 				       d->applied ? &d->commits[i] : NULL);
@@ -453,7 +431,7 @@ static int record(struct store *st, const struct series_opts *o,
 	const char *state = d->applied ? "applied" : "apply-failed";
 	int rc;
 
-	tree_id = tree_row(st, t);
+	tree_id = record_tree_id(st, t->source, t->path);
 	if (store_begin(st))
 		goto fail_early;
 	/* A series `kflake poll` queued becomes this row. */

@@ -25,6 +25,7 @@ struct sock_info {
 	long long bytes_sent;
 	long long bytes_acked;
 	char retrans[24];
+	int timer_retries;	/* third field of timer:(on,450ms,5) */
 	int valid;
 };
 
@@ -62,23 +63,49 @@ static void field_str(const char *line, const char *key, char *out,
 	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), v);
 }
 
+/*
+ * Data waiting and no ACK for a while; without tcp_info (ss reading
+ * /proc/net/tcp: no lastack), data waiting while the retransmit timer
+ * has already fired.
+ */
 static int stuck(const struct sock_info *s)
 {
 	if (!s->valid || strcmp(s->state, "ESTAB"))
 		return 0;
 	if (s->unacked <= 0 && s->notsent <= 0 && s->sendq <= 0)
 		return 0;
-	return s->lastack >= SNAPSHOT_STUCK_MS;
+	if (s->lastack >= 0)
+		return s->lastack >= SNAPSHOT_STUCK_MS;
+	return s->timer_retries > 0;
 }
 
 static void describe(const struct sock_info *s, const char *ns,
 		     struct strbuf *out)
 {
 	strbuf_addf(out, "%s: %s -> %s unacked %ld, Send-Q %ld, notsent %ld, "
-		    "bytes sent %lld acked %lld, no ACK for %.1f s, retrans %s\n",
-		    ns, s->local, s->peer, s->unacked, s->sendq, s->notsent,
-		    s->bytes_sent, s->bytes_acked, s->lastack / 1000.0,
-		    *s->retrans ? s->retrans : "0");
+		    "bytes sent %lld acked %lld, ", ns, s->local, s->peer,
+		    s->unacked, s->sendq, s->notsent, s->bytes_sent,
+		    s->bytes_acked);
+	if (s->lastack >= 0)
+		strbuf_addf(out, "no ACK for %.1f s", s->lastack / 1000.0);
+	else
+		strbuf_addf(out, "retransmit timer fired %d time(s)",
+			    s->timer_retries);
+	strbuf_addf(out, ", retrans %s\n", *s->retrans ? s->retrans : "0");
+}
+
+static void parse_detail(const char *line, struct sock_info *s)
+{
+	const char *t = strstr(line, "timer:(on,");
+
+	if (t && strchr(t + 10, ','))
+		s->timer_retries = atoi(strchr(t + 10, ',') + 1);
+	s->unacked = field_long(line, "unacked", s->unacked);
+	s->notsent = field_long(line, "notsent", s->notsent);
+	s->lastack = field_long(line, "lastack", s->lastack);
+	s->bytes_sent = field_long(line, "bytes_sent", (long)s->bytes_sent);
+	s->bytes_acked = field_long(line, "bytes_acked", (long)s->bytes_acked);
+	field_str(line, "retrans", s->retrans, sizeof(s->retrans));
 }
 
 /* A socket line: "ESTAB 0 1234 1.2.3.4:5 6.7.8.9:10 ...". */
@@ -92,17 +119,9 @@ static int parse_sock_line(const char *line, struct sock_info *s)
 		return 0;
 	s->lastack = -1;
 	s->valid = 1;
+	/* ss prints timer:(on,450ms,5) and /proc fields on the same line. */
+	parse_detail(line, s);
 	return 1;
-}
-
-static void parse_detail(const char *line, struct sock_info *s)
-{
-	s->unacked = field_long(line, "unacked", s->unacked);
-	s->notsent = field_long(line, "notsent", s->notsent);
-	s->lastack = field_long(line, "lastack", s->lastack);
-	s->bytes_sent = field_long(line, "bytes_sent", (long)s->bytes_sent);
-	s->bytes_acked = field_long(line, "bytes_acked", (long)s->bytes_acked);
-	field_str(line, "retrans", s->retrans, sizeof(s->retrans));
 }
 
 int snapshot_analyze(const char *text, char **label, char **summary)

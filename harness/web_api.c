@@ -628,7 +628,10 @@ static void merge_subcases(struct flake_set *out, struct flake_set *sub,
 			continue;
 		ALLOC_GROW(out->v, out->n, out->alloc);
 		out->v[out->n++] = sub->v[i];
-		sub->v[i].test = NULL;	/* moved */
+		/* moved: out owns its strings now */
+		sub->v[i].test = NULL;
+		sub->v[i].subcase = NULL;
+		sub->v[i].last_failure = NULL;
 	}
 }
 
@@ -661,6 +664,7 @@ static void flakes_finish(struct web_req *r, const struct web_filter *f,
 	for (i = 0; i < sub->n; i++) {
 		free(sub->v[i].test);
 		free(sub->v[i].subcase);
+		free(sub->v[i].last_failure);
 	}
 	free(page);
 }

@@ -621,17 +621,6 @@ static int finish_skipped(struct bisect_ctx *c, const struct bisect_graph *g)
 	return 1;
 }
 
-static long long tree_row(struct store *st, const struct tree *t)
-{
-	char ts[32];
-
-	store_exec(st, "INSERT OR IGNORE INTO trees(source, path, created_at) "
-		   "VALUES (?, ?, ?)", "sss", t->source, t->path,
-		   util_iso8601(util_wallclock(), ts));
-	return store_query_int(st, 0, "SELECT id FROM trees WHERE source = ?",
-			       "s", t->source);
-}
-
 static char *params_json(const struct bisect_ctx *c)
 {
 	json_t *o = json_pack("{s:f, s:f, s:i, s:i, s:f, s:f, s:s, s:f}",
@@ -684,8 +673,8 @@ static int create_bisect(struct bisect_ctx *c, const char *good_ref,
 	rc = store_exec(&c->st,
 		"INSERT INTO bisects(tree_id, good, bad, test, state, params, "
 		"started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)", "Isssss",
-		tree_row(&c->st, &c->tree), c->good, c->bad, c->test, params,
-		util_iso8601(util_wallclock(), ts));
+		record_tree_id(&c->st, c->tree.source, c->tree.path), c->good,
+		c->bad, c->test, params, util_iso8601(util_wallclock(), ts));
 	free(params);
 	if (rc)
 		return -1;

@@ -17,7 +17,7 @@ echo "ok: stall detected after $d s (hard limit 120 s)"
 expect_eq "$(q 'SELECT label FROM snapshots n JOIN iterations i ON i.id = n.iteration_id WHERE i.run_id = ?1' "$id")" \
 	tcp-sender-stuck "snapshot label"
 expect_match "$(q 'SELECT summary FROM snapshots n JOIN iterations i ON i.id = n.iteration_id WHERE i.run_id = ?1' "$id")" \
-	"10.77.0.1:[0-9]* -> 10.77.0.2:9000 unacked [1-9]" "snapshot summary"
+	"10.77.0.1:[0-9]* -> 10.77.0.2:9000 unacked [0-9]*, Send-Q [1-9]" "snapshot summary"
 "$KFLAKE" show "$id" --db "$E2E_DB" > "$E2E_OUT/tcp-stall-show.txt"
 grep -q "tcp-sender-stuck" "$E2E_OUT/tcp-stall-show.txt" || fail "show lacks the label"
 grep -q "unacked:" "$E2E_OUT/tcp-stall-show.txt" || fail "show lacks ss output"

@@ -164,6 +164,16 @@ static const char ss_healthy[] =
 "ESTAB 0 1000 192.168.1.2:5001 192.168.1.1:8000 ino:1 sk:3 <->\n"
 "\t cubic rto:204 bytes_sent:100 bytes_acked:50 lastsnd:10 lastrcv:10 lastack:200 unacked:2\n";
 
+/* ss without sock_diag (reading /proc/net/tcp): no lastack, one line. */
+static const char ss_proc[] =
+"=== ss -tinm (netns kfa-59)\n"
+"State Recv-Q Send-Q  Local Address:Port  Peer Address:PortProcess\n"
+"ESTAB 0      4199576     10.77.0.1:43072    10.77.0.2:9000 timer:(on,450ms,5) "
+"ino:110 sk:9d828080 rto:6.43 cwnd:1 ssthresh:739 retrans:5/0 reordering:0\n"
+"ESTAB 0      0           10.77.0.1:43074    10.77.0.2:9001 ino:111 sk:9d828081 "
+"rto:0.2 cwnd:10\n"
+"=== nstat -az\n";
+
 TEST(snapshot_tcp_sender_stuck)
 {
 	char *label, *summary;
@@ -182,6 +192,14 @@ TEST(snapshot_tcp_sender_stuck)
 	CHECK_STR(label, "no-stuck-tcp-sender");
 	CHECK(summary == NULL);
 	free(label);
+	CHECK_INT(snapshot_analyze(ss_proc, &label, &summary), 1);
+	CHECK_STR(label, "tcp-sender-stuck");
+	CHECK(summary && strstr(summary, "10.77.0.1:43072 -> 10.77.0.2:9000 "
+				"unacked 0, Send-Q 4199576"));
+	CHECK(summary && strstr(summary, "retransmit timer fired 5 time(s)"));
+	CHECK(summary && !strstr(summary, "43074"));
+	free(label);
+	free(summary);
 	CHECK_INT(snapshot_analyze("=== nstat -az\nnothing\n", &label, &summary), 0);
 	CHECK(label == NULL);
 	CHECK_INT(snapshot_analyze("", &label, &summary), 0);
