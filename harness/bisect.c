@@ -221,7 +221,7 @@ int bisect_sprt_from_ends(const struct bisect_params *p,
 			  const struct bisect_evidence *bad,
 			  struct stats_sprt *out, char **why)
 {
-	double r0, r1;
+	double r0, r1, lo, hi;
 
 	*why = NULL;
 	if (!good->runs || !bad->runs) {
@@ -242,7 +242,18 @@ int bisect_sprt_from_ends(const struct bisect_params *p,
 		return -1;
 	}
 	out->p0 = r0 > p->p0_floor ? r0 : p->p0_floor;
-	out->p1 = r1 < p->p1_ceiling ? r1 : p->p1_ceiling;
+	/*
+	 * The bad end's rate from a dozen iterations is noisy, and an
+	 * overestimated p1 lets a lucky streak on a bad commit reach "good"
+	 * (seen: an end at 8/12 against a true rate of 0.45 sent a 1/9 step
+	 * to good). So p1 is the lower bound of the end's 95% interval, but
+	 * never below halfway from p0 to the measured rate, so that small,
+	 * weakly separated ends still give a test that can decide.
+	 */
+	stats_wilson(bad->failures, bad->runs, STATS_Z95, &lo, &hi);
+	if (lo < (out->p0 + r1) / 2)
+		lo = (out->p0 + r1) / 2;
+	out->p1 = lo < p->p1_ceiling ? lo : p->p1_ceiling;
 	out->alpha = p->alpha;
 	out->beta = p->beta;
 	if (out->p1 <= out->p0) {

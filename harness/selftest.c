@@ -64,6 +64,62 @@ static int parse_path(const char *arg, struct selftest *t)
 	return 0;
 }
 
+/* Names from TEST_GEN_FILES/TEST_GEN_PROGS lines of a target Makefile. */
+static void gen_files(const char *dir, char ***names, size_t *n)
+{
+	char *path = xasprintf("%s/Makefile", dir);
+	struct strbuf mk = STRBUF_INIT;
+	size_t alloc = 0;
+	char *line, *save = NULL;
+
+	util_read_file(path, &mk, 1 << 20);
+	for (line = strtok_r(mk.buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p, *tok, *s2 = NULL;
+
+		if (strncmp(line, "TEST_GEN_FILES", 14) &&
+		    strncmp(line, "TEST_GEN_PROGS", 14))
+			continue;
+		p = strchr(line, '=');
+		if (!p)
+			continue;
+		for (tok = strtok_r(p + 1, " \t", &s2); tok;
+		     tok = strtok_r(NULL, " \t", &s2)) {
+			if (!valid_name(tok))
+				continue;
+			ALLOC_GROW(*names, *n, alloc);
+			(*names)[(*n)++] = xstrdup(tok);
+		}
+	}
+	strbuf_release(&mk);
+	free(path);
+}
+
+/*
+ * A C test (TEST_GEN_PROGS, e.g. sigaltstack:sas) has no file in the
+ * tree until the payload builds it from NAME.c.
+ */
+static int is_generated(const char *dir, const char *name)
+{
+	char **names = NULL, *src;
+	size_t n = 0, i;
+	int found = 0;
+
+	gen_files(dir, &names, &n);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(names[i], name))
+			found = 1;
+		free(names[i]);
+	}
+	free(names);
+	if (!found)
+		return 0;
+	src = xasprintf("%s/%s.c", dir, name);
+	found = util_file_exists(src);
+	free(src);
+	return found;
+}
+
 int selftest_parse(const char *arg, const char *srcdir, struct selftest *t)
 {
 	const char *colon = strchr(arg, ':');
@@ -82,7 +138,7 @@ int selftest_parse(const char *arg, const char *srcdir, struct selftest *t)
 	}
 	dir = xasprintf("%s/tools/testing/selftests/%s", srcdir, target);
 	script = xasprintf("%s/%s", dir, t->name);
-	if (!util_file_exists(script))
+	if (!util_file_exists(script) && !is_generated(dir, t->name))
 		error("--test %s: no %s in the tree's selftests/%s", arg,
 		      t->name, target);
 	else
@@ -144,37 +200,6 @@ char *selftest_run_dir(const struct selftest *t, const char *payload)
 char *selftest_command(const struct selftest *t)
 {
 	return xasprintf("./%s", t->name);
-}
-
-/* Names from TEST_GEN_FILES/TEST_GEN_PROGS lines of a target Makefile. */
-static void gen_files(const char *dir, char ***names, size_t *n)
-{
-	char *path = xasprintf("%s/Makefile", dir);
-	struct strbuf mk = STRBUF_INIT;
-	size_t alloc = 0;
-	char *line, *save = NULL;
-
-	util_read_file(path, &mk, 1 << 20);
-	for (line = strtok_r(mk.buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *p, *tok, *s2 = NULL;
-
-		if (strncmp(line, "TEST_GEN_FILES", 14) &&
-		    strncmp(line, "TEST_GEN_PROGS", 14))
-			continue;
-		p = strchr(line, '=');
-		if (!p)
-			continue;
-		for (tok = strtok_r(p + 1, " \t", &s2); tok;
-		     tok = strtok_r(NULL, " \t", &s2)) {
-			if (!valid_name(tok))
-				continue;
-			ALLOC_GROW(*names, *n, alloc);
-			(*names)[(*n)++] = xstrdup(tok);
-		}
-	}
-	strbuf_release(&mk);
-	free(path);
 }
 
 static int is_ident(int c)
@@ -396,7 +421,8 @@ static void target_scripts(const struct selftest *tests, size_t n,
 		p = xasprintf("%s/tools/testing/selftests/%s/%s", srcdir,
 			      target, tests[i].name);
 		util_read_file(p, out, 1 << 20);
-		strbuf_addch(out, '\n');
+		/* The test itself, when it is a program the payload builds. */
+		strbuf_addf(out, "\n./%s\n", tests[i].name);
 		free(p);
 	}
 }

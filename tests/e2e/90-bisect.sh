@@ -96,8 +96,10 @@ expect_eq "$(q "SELECT count(*) FROM runs WHERE bisect_id = ?1 AND kind = 'bisec
 grep -q "^first bad commit: $c7" "$log" || fail "the report does not name $c7"
 echo "deterministic bisect: $(( $(date +%s) - start )) s"
 q "SELECT role, substr(commit_id, 1, 12), runs, failures, decision FROM bisect_steps WHERE bisect_id = ?1 ORDER BY id" "$id"
-# A step never needs more than 2 iterations here: 2 passes or 2 failures decide.
-expect_eq "$(q "SELECT max(runs) FROM bisect_steps WHERE bisect_id = ?1 AND role = 'step'" "$id")" 2 "iterations per step"
+# Ends at 0/4 and 4/4 give p0 0.02 and p1 0.51 (4/4's lower Wilson
+# bound): 2 failures decide bad (LLR 6.48), 7 passes decide good (-4.85).
+expect_eq "$(q "SELECT coalesce(max(runs), 2) FROM bisect_steps WHERE bisect_id = ?1 AND role = 'step' AND decision = 'bad'" "$id")" 2 "iterations per bad step"
+expect_eq "$(q "SELECT coalesce(max(runs), 7) FROM bisect_steps WHERE bisect_id = ?1 AND role = 'step' AND decision = 'good'" "$id")" 7 "iterations per good step"
 
 # --show and bisects read the same state back.
 "$KFLAKE" bisect --show "$id" --db "$E2E_DB" > "$E2E_OUT/bisect-show.txt" || fail "bisect --show"

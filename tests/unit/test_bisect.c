@@ -320,26 +320,29 @@ TEST(bisect_sprt_deterministic_ends)
 
 	bisect_params_init(&p);
 	CHECK_INT(bisect_sprt_from_ends(&p, &g0, &b1, &s, &why), 0);
-	/* 0/10 clamps up to the floor, 10/10 down to the ceiling. */
-	CHECK_NEAR(s.p0, 0.02, 1e-12);
-	CHECK_NEAR(s.p1, 0.95, 1e-12);
 	/*
-	 * A = ln(0.99 / 0.01) = 4.5951. A failure adds ln(0.95 / 0.02) =
-	 * 3.8607, a pass adds ln(0.05 / 0.98) = -2.9756: two of a kind
-	 * decide, one does not.
+	 * 0/10 clamps up to the floor; p1 is 10/10's lower 95% Wilson bound,
+	 * 0.72247 (reference.md's formula; python: see docs/STATISTICS.md).
+	 */
+	CHECK_NEAR(s.p0, 0.02, 1e-12);
+	CHECK_NEAR(s.p1, 0.722467, 1e-6);
+	/*
+	 * A = ln(0.99 / 0.01) = 4.5951. A failure adds ln(0.72247 / 0.02) =
+	 * 3.5869, a pass ln(0.27753 / 0.98) = -1.2616: two failures decide
+	 * bad, four passes good (-5.046), three do not (-3.785).
 	 */
 	CHECK_NEAR(stats_sprt_upper(&s), 4.59512, 1e-5);
-	CHECK_NEAR(stats_sprt_llr(&s, 1, 1), 3.86073, 1e-5);
-	CHECK_NEAR(stats_sprt_llr(&s, 0, 1), -2.97553, 1e-5);
+	CHECK_NEAR(stats_sprt_llr(&s, 1, 1), 3.58694, 1e-5);
+	CHECK_NEAR(stats_sprt_llr(&s, 0, 1), -1.26161, 1e-5);
 	e = ev(1, 0, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_CONTINUE);
 	e = ev(2, 0, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_VERDICT_BAD);
-	e = ev(0, 1, 0);
+	e = ev(0, 3, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_CONTINUE);
-	e = ev(0, 2, 0);
+	e = ev(0, 4, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_VERDICT_GOOD);
-	/* One of each: 3.8607 - 2.9756 = 0.885, undecided. */
+	/* One of each: 3.5869 - 1.2616 = 2.325, undecided. */
 	e = ev(1, 1, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_CONTINUE);
 	free(why);
@@ -355,22 +358,26 @@ TEST(bisect_sprt_flaky_ends)
 	bisect_params_init(&p);
 	CHECK_INT(bisect_sprt_from_ends(&p, &g0, &b1, &s, &why), 0);
 	CHECK_NEAR(s.p0, 0.1, 1e-12);
-	CHECK_NEAR(s.p1, 0.4, 1e-12);
 	/*
-	 * A failure adds ln 4 = 1.3863, a pass ln(0.6 / 0.9) = -0.4055.
-	 * Bad: 4 failures (5.545 >= 4.595), not 3 (4.159). Good: 12 passes
-	 * (-4.866 <= -4.595), not 11 (-4.460).
+	 * 4/10's lower Wilson bound (0.168) is below halfway from p0 to the
+	 * measured 0.4, so p1 = (0.1 + 0.4) / 2 = 0.25.
 	 */
-	e = ev(3, 0, 0);
+	CHECK_NEAR(s.p1, 0.25, 1e-12);
+	/*
+	 * A failure adds ln 2.5 = 0.9163, a pass ln(0.75 / 0.9) = -0.1823.
+	 * Bad: 6 failures (5.498 >= 4.595), not 5 (4.581). Good: 26 passes
+	 * (-4.740 <= -4.595), not 25 (-4.558).
+	 */
+	e = ev(5, 0, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_CONTINUE);
-	e = ev(4, 0, 0);
+	e = ev(6, 0, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_VERDICT_BAD);
-	e = ev(0, 11, 0);
+	e = ev(0, 25, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_CONTINUE);
-	e = ev(0, 12, 0);
+	e = ev(0, 26, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_VERDICT_GOOD);
-	/* 5 failures, 2 passes: 6.931 - 0.811 = 6.120 → bad. */
-	e = ev(5, 2, 0);
+	/* 6 failures, 2 passes: 5.498 - 0.365 = 5.133 -> bad. */
+	e = ev(6, 2, 0);
 	CHECK_INT(bisect_step_verdict(&s, 40, &e, 0), BISECT_VERDICT_BAD);
 	/* Undecided at the cap is a skip, never a guess: 1/3 with cap 3. */
 	e = ev(1, 2, 0);
