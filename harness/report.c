@@ -184,7 +184,7 @@ static void print_subcases(const struct subcase *v, int n)
 
 	if (!n)
 		return;
-	printf("\nsub-cases (throughput: median over iterations):\n");
+	printf("\nsub-cases:\n");
 	for (i = 0; i < n; i++) {
 		double lo, hi;
 		long verdicts = v[i].pass + v[i].fail;
@@ -198,7 +198,7 @@ static void print_subcases(const struct subcase *v, int n)
 			       100.0 * v[i].fail / verdicts, 100 * lo, 100 * hi);
 		putchar('\n');
 		if (v[i].metrics.len)
-			printf("    %s\n", v[i].metrics.buf);
+			printf("    median: %s\n", v[i].metrics.buf);
 	}
 }
 

@@ -236,12 +236,12 @@ static void describe(const char *role, const char *commit,
 	if (left)
 		snprintf(where, sizeof(where), " (%zu candidates)", left);
 	progress_step("bisect", "%s%s %.12s: %s, %ld failure(s) in %ld "
-		      "iteration(s), %ld error(s)", role, where, commit,
+		      "iteration(s), %ld error(s)%s", role, where, commit,
 		      bisect_verdict_name(m->verdict), m->ev.failures,
-		      m->ev.runs, m->ev.errors);
+		      m->ev.runs, m->ev.errors,
+		      m->reused ? " (from the database)" : "");
 	if (m->confidence > 0)
-		progress_step("bisect", "  confidence %.3f%s", m->confidence,
-			      m->reused ? " (from the database)" : "");
+		progress_step("bisect", "  confidence %.3f", m->confidence);
 }
 
 /*

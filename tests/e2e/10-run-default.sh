@@ -29,8 +29,17 @@ expect_match "$(q 'SELECT accel FROM runs WHERE id = ?1' "$id")" '^\(tcg\|kvm\)$
 expect_match "$(q 'SELECT qemu_cmdline FROM runs WHERE id = ?1' "$id")" "virtio-9p-pci" "qemu command line"
 r=$(q 'SELECT count(*) FROM boots WHERE run_id = ?1 AND ready_seconds > 0' "$id")
 expect_eq "$r" 1 "boots that reached the guest"
+# Sub-cases ("ipv4: udp gso - over veth touching data") and their
+# throughput are recorded and reported.
+n=$(q 'SELECT count(*) FROM subresults s JOIN iterations i ON i.id = s.iteration_id WHERE i.run_id = ?1' "$id")
+[ "$n" -ge 6 ] || fail "only $n sub-cases recorded"
+echo "ok: $n sub-cases recorded"
+m=$(q "SELECT count(*) FROM metrics m JOIN iterations i ON i.id = m.iteration_id WHERE i.run_id = ?1 AND m.name LIKE '%MB/s' AND m.value > 0" "$id")
+[ "$m" -ge 1 ] || fail "no throughput figures recorded"
+echo "ok: $m throughput figures recorded"
 "$KFLAKE" report "$id" --db "$E2E_DB" | tee "$E2E_OUT/report.txt"
 grep -q "udpgro_bench.sh" "$E2E_OUT/report.txt" || fail "report lacks udpgro_bench.sh"
+grep -q "^    median: .*MB/s" "$E2E_OUT/report.txt" || fail "report lacks throughput medians"
 "$KFLAKE" show "$id" --db "$E2E_DB" > "$E2E_OUT/show.txt" || fail "show failed"
 grep -q "udpgro_frglist.sh" "$E2E_OUT/show.txt" || fail "show lacks the test"
 no_qemu_left
