@@ -91,6 +91,7 @@ fuzz:
 
 bench: all
 	sh bench/run
+	KFLAKE=./kflake sh bench/web.sh
 
 clean:
 	rm -rf build kflake

@@ -15,6 +15,7 @@
 
 #include "build.h"
 #include "job.h"
+#include "kconfig.h"
 #include "record.h"
 #include "report.h"
 #include "selftest.h"
@@ -172,6 +173,19 @@ static int default_fragments(struct job *j)
 	return 0;
 }
 
+/* A broken fragment is the user's input error: say so before any run. */
+static int check_fragments(struct job *j)
+{
+	struct kconfig kc = { 0 };
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < j->nfrag && !ret; i++)
+		ret = kconfig_merge_file(&kc, j->frags[i], NULL);
+	kconfig_release(&kc);
+	return ret;
+}
+
 static int parse_tests(struct job *j)
 {
 	const struct job_opts *o = j->o;
@@ -195,7 +209,7 @@ static int parse_tests(struct job *j)
 	}
 	for (i = 0; i < o->nkconfigs; i++)
 		add_fragment(j, xstrdup(o->kconfigs[i]));
-	return 0;
+	return check_fragments(j);
 }
 
 static int fail_run(struct job *j, const char *fmt, ...)

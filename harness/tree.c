@@ -305,6 +305,14 @@ out:
 	return ret;
 }
 
+/* scheme://..., or scp-like host:path (a colon before any slash). */
+static int looks_like_url(const char *s)
+{
+	const char *colon = strchr(s, ':'), *slash = strchr(s, '/');
+
+	return strstr(s, "://") || (colon && (!slash || colon < slash));
+}
+
 static int ensure_trees_dir(void)
 {
 	char *dir = xasprintf("%s/trees", util_cache_dir());
@@ -325,6 +333,11 @@ int tree_open(struct tree *t, const char *source)
 	t->path = cache_path_for(t->source);
 	if (ensure_trees_dir())
 		goto fail;
+	if (!is_default(source) && !looks_like_url(source) &&
+	    !util_file_exists(source)) {
+		error("--tree %s: no such directory (and not a URL)", source);
+		goto fail;
+	}
 	if (!util_file_exists(t->path)) {
 		fresh = 1;
 		if (is_default(source) ? import_default(t->path)

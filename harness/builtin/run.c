@@ -176,7 +176,8 @@ int cmd_run(int argc, char **argv)
 			return 0;
 		}
 		if (c == '?' || (ret = parse_opt(&o, c, optarg))) {
-			fputs(run_usage, stderr);
+			/* The error line says what is wrong; --help says the rest. */
+			fputs("kflake: see 'kflake run --help'\n", stderr);
 			job_opts_release(&o);
 			return KFLAKE_EXIT_USAGE;
 		}
