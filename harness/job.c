@@ -43,6 +43,82 @@ void job_opts_init(struct job_opts *o)
 	o->kind = "run";
 }
 
+static int bad_value(const char *opt, const char *val, const char *what)
+{
+	error("%s %s: %s", opt, val, what);
+	return -1;
+}
+
+int job_opts_parse(struct job_opts *o, int opt, const char *arg)
+{
+	long v;
+
+	switch (opt) {
+	case JOB_OPT_TREE:
+		o->tree = arg;
+		break;
+	case JOB_OPT_REF:
+		o->ref = arg;
+		break;
+	case JOB_OPT_TEST:
+		ALLOC_GROW(o->tests, o->ntests, o->tests_alloc);
+		o->tests[o->ntests++] = arg;
+		break;
+	case JOB_OPT_KCONFIG:
+		if (access(arg, R_OK))
+			return bad_value("--kconfig", arg, "cannot read file");
+		ALLOC_GROW(o->kconfigs, o->nkconfigs, o->kconfigs_alloc);
+		o->kconfigs[o->nkconfigs++] = arg;
+		break;
+	case JOB_OPT_ITER:
+		if (util_parse_int(arg, 1, 100000, &v))
+			return bad_value("--iterations", arg,
+					 "expected a whole number from 1 to 100000");
+		o->iterations = (int)v;
+		o->iterations_set = 1;
+		break;
+	case JOB_OPT_TIMEOUT:
+		if (util_parse_duration(arg, &o->timeout) || o->timeout < 1)
+			return bad_value("--timeout", arg,
+					 "expected a duration such as 90, 90s or 5m");
+		break;
+	case JOB_OPT_IDLE:
+		if (util_parse_duration(arg, &o->idle))
+			return bad_value("--idle", arg,
+					 "expected a duration such as 30s (0: off)");
+		o->idle_set = 1;
+		break;
+	case JOB_OPT_JOBS:
+		if (util_parse_int(arg, 1, 1024, &v))
+			return bad_value("--jobs", arg, "expected 1 to 1024");
+		o->jobs = (int)v;
+		break;
+	case JOB_OPT_CPUS:
+		if (util_parse_int(arg, 1, 64, &v))
+			return bad_value("--cpus", arg, "expected 1 to 64");
+		o->cpus = (int)v;
+		break;
+	case JOB_OPT_MEM:
+		if (util_parse_int(arg, 256, 65536, &v))
+			return bad_value("--mem", arg, "expected 256 to 65536 (MB)");
+		o->mem_mb = (int)v;
+		break;
+	case JOB_OPT_DB:
+		o->db = arg;
+		break;
+	case JOB_OPT_QUIET:
+	case 'q':
+		o->progress = PROGRESS_QUIET;
+		break;
+	case JOB_OPT_JSON:
+		o->progress = PROGRESS_JSON;
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
 void job_opts_release(struct job_opts *o)
 {
 	free(o->tests);

@@ -18,6 +18,7 @@ struct job_opts {
 	const char **kconfigs;
 	size_t nkconfigs, kconfigs_alloc;
 	int iterations;
+	int iterations_set;	/* given on the command line */
 	double timeout;		/* 0: from settings, capped */
 	double idle;		/* with idle_set: 0 turns the watchdog off */
 	int idle_set;
@@ -62,6 +63,39 @@ struct job_result {
 #define JOB_MIN_TIMEOUT 30.0
 #define JOB_MIN_IDLE 15.0
 #define JOB_MIN_FREE_MB 2048
+
+/*
+ * The options every command that runs a kernel shares (run, check), so
+ * they are spelled, checked and explained the same way everywhere.
+ */
+enum job_option {
+	JOB_OPT_TREE = 0x100, JOB_OPT_REF, JOB_OPT_TEST, JOB_OPT_ITER,
+	JOB_OPT_KCONFIG, JOB_OPT_TIMEOUT, JOB_OPT_IDLE, JOB_OPT_JOBS,
+	JOB_OPT_CPUS, JOB_OPT_MEM, JOB_OPT_DB, JOB_OPT_JSON, JOB_OPT_QUIET,
+	JOB_OPT_LAST,
+};
+
+#define JOB_LONG_OPTIONS						\
+	{ "tree", required_argument, NULL, JOB_OPT_TREE },		\
+	{ "ref", required_argument, NULL, JOB_OPT_REF },		\
+	{ "test", required_argument, NULL, JOB_OPT_TEST },		\
+	{ "iterations", required_argument, NULL, JOB_OPT_ITER },	\
+	{ "kconfig", required_argument, NULL, JOB_OPT_KCONFIG },	\
+	{ "timeout", required_argument, NULL, JOB_OPT_TIMEOUT },	\
+	{ "idle", required_argument, NULL, JOB_OPT_IDLE },		\
+	{ "jobs", required_argument, NULL, JOB_OPT_JOBS },		\
+	{ "cpus", required_argument, NULL, JOB_OPT_CPUS },		\
+	{ "mem", required_argument, NULL, JOB_OPT_MEM },		\
+	{ "db", required_argument, NULL, JOB_OPT_DB },			\
+	{ "json", no_argument, NULL, JOB_OPT_JSON },			\
+	{ "quiet", no_argument, NULL, JOB_OPT_QUIET }
+
+/*
+ * Apply one getopt_long result: 0 when it was a job option, 1 when it is
+ * not one (the caller handles it), -1 on a bad value (error printed).
+ * 'q' counts as JOB_OPT_QUIET.
+ */
+int job_opts_parse(struct job_opts *o, int opt, const char *arg);
 
 void job_opts_init(struct job_opts *o);
 void job_opts_release(struct job_opts *o);

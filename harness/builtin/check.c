@@ -47,8 +47,8 @@ static const char check_usage[] =
 "  --p0 X, --p1 Y      failure rates of a good and of a bad commit\n"
 "  --alpha A, --beta B SPRT error rates (default 0.01 each)\n"
 "  --kconfig FILE      extra kconfig fragment; repeatable\n"
-"  --timeout DUR       stall limit per iteration\n"
-"  --jobs N            parallel make jobs\n"
+"  --timeout DUR, --idle DUR, --jobs N, --cpus N, --mem MB\n"
+"                      as for kflake run (see kflake run --help)\n"
 "  --db PATH           database\n"
 "  -q, --quiet         only the verdict line\n"
 "  --json              JSON events, then the verdict as one JSON object\n"
@@ -60,28 +60,17 @@ static const char check_usage[] =
 "`git bisect run` stop rather than mark commits), 130 interrupted.\n";
 
 enum {
-	OPT_TREE = 256, OPT_REF, OPT_TEST, OPT_ITER, OPT_SPRT, OPT_P0, OPT_P1,
-	OPT_ALPHA, OPT_BETA, OPT_CAP, OPT_KCONFIG, OPT_TIMEOUT, OPT_JOBS,
-	OPT_DB, OPT_JSON,
+	OPT_SPRT = JOB_OPT_LAST, OPT_P0, OPT_P1, OPT_ALPHA, OPT_BETA, OPT_CAP,
 };
 
 static const struct option check_options[] = {
-	{ "tree", required_argument, NULL, OPT_TREE },
-	{ "ref", required_argument, NULL, OPT_REF },
-	{ "test", required_argument, NULL, OPT_TEST },
-	{ "iterations", required_argument, NULL, OPT_ITER },
+	JOB_LONG_OPTIONS,
 	{ "sprt", no_argument, NULL, OPT_SPRT },
 	{ "p0", required_argument, NULL, OPT_P0 },
 	{ "p1", required_argument, NULL, OPT_P1 },
 	{ "alpha", required_argument, NULL, OPT_ALPHA },
 	{ "beta", required_argument, NULL, OPT_BETA },
 	{ "cap", required_argument, NULL, OPT_CAP },
-	{ "kconfig", required_argument, NULL, OPT_KCONFIG },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "jobs", required_argument, NULL, OPT_JOBS },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -275,7 +264,7 @@ int cmd_check(int argc, char **argv)
 {
 	struct check c;
 	const char *tree = NULL, *ref = NULL;
-	int ch, ret = KFLAKE_EXIT_FAULT, have_p0 = 0, have_p1 = 0, iter_set = 0;
+	int ch, ret = KFLAKE_EXIT_FAULT, have_p0 = 0, have_p1 = 0;
 	long v;
 
 	memset(&c, 0, sizeof(c));
@@ -288,26 +277,13 @@ int cmd_check(int argc, char **argv)
 	c.s.beta = BISECT_DEFAULT_BETA;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "qh", check_options, NULL)) != -1) {
+		int rc = ch == '?' ? -1 : job_opts_parse(&c.o, ch, optarg);
+
+		if (rc < 0)
+			goto usage;
+		if (!rc)
+			continue;
 		switch (ch) {
-		case OPT_TREE:
-			tree = optarg;
-			break;
-		case OPT_REF:
-			ref = optarg;
-			break;
-		case OPT_TEST:
-			ALLOC_GROW(c.o.tests, c.o.ntests, c.o.tests_alloc);
-			c.o.tests[c.o.ntests++] = optarg;
-			break;
-		case OPT_ITER:
-			if (util_parse_int(optarg, 1, 100000, &v)) {
-				error("--iterations %s: expected 1 to 100000",
-				      optarg);
-				goto usage;
-			}
-			c.o.iterations = (int)v;
-			iter_set = 1;
-			break;
 		case OPT_SPRT:
 			c.sprt = 1;
 			break;
@@ -336,38 +312,6 @@ int cmd_check(int argc, char **argv)
 			}
 			c.cap = (int)v;
 			break;
-		case OPT_KCONFIG:
-			if (access(optarg, R_OK)) {
-				error("--kconfig %s: cannot read file", optarg);
-				goto usage;
-			}
-			ALLOC_GROW(c.o.kconfigs, c.o.nkconfigs,
-				   c.o.kconfigs_alloc);
-			c.o.kconfigs[c.o.nkconfigs++] = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (util_parse_duration(optarg, &c.o.timeout) ||
-			    c.o.timeout < 1) {
-				error("--timeout %s: expected a duration", optarg);
-				goto usage;
-			}
-			break;
-		case OPT_JOBS:
-			if (util_parse_int(optarg, 1, 1024, &v)) {
-				error("--jobs %s: expected 1 to 1024", optarg);
-				goto usage;
-			}
-			c.o.jobs = (int)v;
-			break;
-		case OPT_DB:
-			c.o.db = optarg;
-			break;
-		case 'q':
-			c.o.progress = PROGRESS_QUIET;
-			break;
-		case OPT_JSON:
-			c.o.progress = PROGRESS_JSON;
-			break;
 		case 'h':
 			fputs(check_usage, stdout);
 			ret = 0;
@@ -389,7 +333,7 @@ int cmd_check(int argc, char **argv)
 			error("check: --sprt needs --p0 and --p1 with p1 > p0");
 			goto usage;
 		}
-		if (iter_set)
+		if (c.o.iterations_set)
 			warning("--iterations is ignored with --sprt (see --cap)");
 		/* Room for error and skip outcomes beyond the evidence cap. */
 		c.o.iterations = c.cap + c.cap / 4 + 2;
@@ -400,6 +344,8 @@ int cmd_check(int argc, char **argv)
 		goto usage;
 	}
 	progress_init(c.o.progress);
+	tree = c.o.tree;
+	ref = c.o.ref;
 	if (resolve_local(&c, tree, ref))
 		goto out;
 	c.o.tree = c.tree ? c.tree : tree;
@@ -410,7 +356,7 @@ int cmd_check(int argc, char **argv)
 	goto out;
 usage:
 	/* Not 2: `git bisect run` would take a usage error for "bad". */
-	fputs(check_usage, stderr);
+	fputs("kflake: see 'kflake check --help'\n", stderr);
 	ret = KFLAKE_EXIT_FAULT;
 out:
 	job_opts_release(&c.o);

@@ -56,110 +56,32 @@ static const char run_usage[] =
 "Exit status: 0 when every planned iteration ran, 1 when the run could not\n"
 "(e.g. the kernel did not build), 2 on bad usage, 130 when interrupted.\n";
 
-enum {
-	OPT_TREE = 256, OPT_REF, OPT_TEST, OPT_ITER, OPT_KCONFIG, OPT_TIMEOUT,
-	OPT_IDLE, OPT_JOBS, OPT_CPUS, OPT_MEM, OPT_DB, OPT_JSON,
-	OPT_SERIES, OPT_INCOMPLETE,
-};
+enum { OPT_SERIES = JOB_OPT_LAST, OPT_INCOMPLETE };
 
 static const struct option run_options[] = {
-	{ "tree", required_argument, NULL, OPT_TREE },
-	{ "ref", required_argument, NULL, OPT_REF },
-	{ "test", required_argument, NULL, OPT_TEST },
-	{ "iterations", required_argument, NULL, OPT_ITER },
-	{ "kconfig", required_argument, NULL, OPT_KCONFIG },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "idle", required_argument, NULL, OPT_IDLE },
-	{ "jobs", required_argument, NULL, OPT_JOBS },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "db", required_argument, NULL, OPT_DB },
+	JOB_LONG_OPTIONS,
 	{ "series", required_argument, NULL, OPT_SERIES },
 	{ "allow-incomplete", no_argument, NULL, OPT_INCOMPLETE },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static int bad_value(const char *opt, const char *val, const char *what)
-{
-	error("%s %s: %s", opt, val, what);
-	return KFLAKE_EXIT_USAGE;
-}
-
+/* The job options, then run's own: 0 done, -1 bad (error printed). */
 static int parse_opt(struct job_opts *o, int c, const char *arg)
 {
-	long v;
+	int ret = job_opts_parse(o, c, arg);
 
+	if (ret <= 0)
+		return ret;
 	switch (c) {
-	case OPT_TREE:
-		o->tree = arg;
-		break;
-	case OPT_REF:
-		o->ref = arg;
-		break;
-	case OPT_TEST:
-		ALLOC_GROW(o->tests, o->ntests, o->tests_alloc);
-		o->tests[o->ntests++] = arg;
-		break;
-	case OPT_KCONFIG:
-		if (access(arg, R_OK))
-			return bad_value("--kconfig", arg, "cannot read file");
-		ALLOC_GROW(o->kconfigs, o->nkconfigs, o->kconfigs_alloc);
-		o->kconfigs[o->nkconfigs++] = arg;
-		break;
-	case OPT_ITER:
-		if (util_parse_int(arg, 1, 100000, &v))
-			return bad_value("--iterations", arg,
-					 "expected a whole number from 1 to 100000");
-		o->iterations = (int)v;
-		break;
-	case OPT_TIMEOUT:
-		if (util_parse_duration(arg, &o->timeout) || o->timeout < 1)
-			return bad_value("--timeout", arg,
-					 "expected a duration such as 90, 90s or 5m");
-		break;
-	case OPT_IDLE:
-		if (util_parse_duration(arg, &o->idle))
-			return bad_value("--idle", arg,
-					 "expected a duration such as 30s (0: off)");
-		o->idle_set = 1;
-		break;
-	case OPT_JOBS:
-		if (util_parse_int(arg, 1, 1024, &v))
-			return bad_value("--jobs", arg, "expected 1 to 1024");
-		o->jobs = (int)v;
-		break;
-	case OPT_CPUS:
-		if (util_parse_int(arg, 1, 64, &v))
-			return bad_value("--cpus", arg, "expected 1 to 64");
-		o->cpus = (int)v;
-		break;
-	case OPT_MEM:
-		if (util_parse_int(arg, 256, 65536, &v))
-			return bad_value("--mem", arg, "expected 256 to 65536 (MB)");
-		o->mem_mb = (int)v;
-		break;
-	case OPT_DB:
-		o->db = arg;
-		break;
 	case OPT_SERIES:
 		o->series = arg;
-		break;
+		return 0;
 	case OPT_INCOMPLETE:
 		o->allow_incomplete = 1;
-		break;
-	case 'q':
-		o->progress = PROGRESS_QUIET;
-		break;
-	case OPT_JSON:
-		o->progress = PROGRESS_JSON;
-		break;
-	default:
-		return KFLAKE_EXIT_USAGE;
+		return 0;
 	}
-	return 0;
+	return -1;
 }
 
 int cmd_run(int argc, char **argv)
@@ -175,7 +97,7 @@ int cmd_run(int argc, char **argv)
 			job_opts_release(&o);
 			return 0;
 		}
-		if (c == '?' || (ret = parse_opt(&o, c, optarg))) {
+		if (c == '?' || parse_opt(&o, c, optarg)) {
 			/* The error line says what is wrong; --help says the rest. */
 			fputs("kflake: see 'kflake run --help'\n", stderr);
 			job_opts_release(&o);
