@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../harness/util.h"
@@ -45,6 +47,39 @@ const char *test_tmpdir(void)
 			die("mkdtemp failed");
 	}
 	return tmpdir;
+}
+
+int test_git(const char *dir, const char *out, const char *author_date,
+	     const char *const *args)
+{
+	const char *argv[32] = { "git" };
+	int status, fd;
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; args[i] && i + 2 < ARRAY_SIZE(argv); i++)
+		argv[i + 1] = args[i];
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+		setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
+		setenv("HOME", dir, 1);
+		setenv("GIT_AUTHOR_DATE", author_date, 1);
+		setenv("GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z", 1);
+		setenv("GIT_COMMITTER_NAME", "Com Mitter", 1);
+		setenv("GIT_COMMITTER_EMAIL", "committer@example.org", 1);
+		fd = open(out ? out : "/dev/null",
+			  O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || chdir(dir) || dup2(fd, 1) < 0)
+			_exit(127);
+		execvp("git", (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 int main(int argc, char **argv)

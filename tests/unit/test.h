@@ -22,6 +22,12 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A scratch directory, removed after the case; unique per case. */
 const char *test_tmpdir(void);
+/*
+ * Run git with args in dir (no shell, no user or system config, fixed
+ * committer and dates), stdout into out (or /dev/null); its exit code.
+ */
+int test_git(const char *dir, const char *out, const char *author_date,
+	     const char *const *args);
 
 #define TEST(name)                                                     \
 	static void test_##name(void);                                 \

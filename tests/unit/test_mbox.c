@@ -27,37 +27,9 @@
 
 /* ---- helpers ---- */
 
-/* Run git with args in dir, stdout into out (or /dev/null); exit code. */
 static int git(const char *dir, const char *out, const char *const *args)
 {
-	const char *argv[32] = { "git" };
-	int status, fd;
-	size_t i;
-	pid_t pid;
-
-	for (i = 0; args[i] && i + 2 < ARRAY_SIZE(argv); i++)
-		argv[i + 1] = args[i];
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-		setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-		setenv("HOME", dir, 1);
-		setenv("GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z", 1);
-		setenv("GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z", 1);
-		setenv("GIT_COMMITTER_NAME", "Com Mitter", 1);
-		setenv("GIT_COMMITTER_EMAIL", "committer@example.org", 1);
-		fd = open(out ? out : "/dev/null",
-			  O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || chdir(dir) || dup2(fd, 1) < 0)
-			_exit(127);
-		execvp("git", (char *const *)argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return test_git(dir, out, "2024-01-02T03:04:05Z", args);
 }
 
 static void put(const char *dir, const char *name, const void *buf,
