@@ -12,8 +12,8 @@
 #
 # Every commit but two only adds a file under Documentation/, which no
 # kernel compiles. c3 makes veth drop a quarter of the 600-699 byte
-# frames at random (veth-udp-small.sh then fails ~45% of the time, on
-# top of its own 3% noise); c7 makes veth drop every frame over 1000
+# frames at random (veth-udp-small.sh sends 4 and then fails ~70% of the
+# time, on top of its own 3% noise); c7 makes veth drop every frame over 1000
 # bytes (veth-udp-big.sh always fails). Both bisects run over the same
 # range, so the second reuses the first one's kernel images.
 . "$(dirname "$0")/lib.sh"
