@@ -471,7 +471,8 @@ static void mail_parse(const char *raw, size_t len, struct mbox_mail *m)
 	m->in_reply_to = msgid_of(mime_header_get(&h, "In-Reply-To"));
 	parse_address(m->from, &m->author_name, &m->author_email);
 	parse_subject(m);
-	mime_body_extract(&h, raw + off, len - off, &b);
+	/* An empty mail may come as a NULL buffer: no pointer arithmetic on it. */
+	mime_body_extract(&h, raw ? raw + off : "", len - off, &b);
 	m->body = xstrdup(strbuf_str(&b.text));
 	parse_diff(m, &b);
 	parse_message(m, b.text.buf ? b.text.buf : "", b.text.len);

@@ -102,10 +102,16 @@ static void header_flush(struct mime_headers *h, char **name,
 
 size_t mime_parse_headers(const char *buf, size_t len, struct mime_headers *h)
 {
-	const char *p = buf, *end = buf + len, *next, *colon;
+	const char *p, *end, *next, *colon;
 	struct strbuf val = STRBUF_INIT;
 	char *name = NULL;
 	size_t l, nl;
+
+	/* An empty mail may come as a NULL buffer (an empty strbuf). */
+	if (!buf || !len)
+		return 0;
+	p = buf;
+	end = buf + len;
 
 	while (p < end) {
 		l = line_at(p, end, &next);

@@ -1,0 +1,50 @@
+/*
+ * fuzz_mbox.c - libFuzzer entry for the patch-mail parsers: any bytes
+ * (an mbox, one mail, gzip or not) must split into mails, decode and
+ * yield a series or a one-line error, within the caps.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbox.h"
+#include "mime.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
+	struct mbox_mail *mails = NULL;
+	struct mbox_series series;
+	char *hdr, *text;
+	size_t n = 0;
+
+	if (!mbox_parse((const char *)data, size, &mails, &n, &err)) {
+		if (n > MBOX_MAX_MAILS)
+			abort();
+		memset(&series, 0, sizeof(series));
+		if (!mbox_series_build(mails, n, size & 1, &series, &msg)) {
+			if (!series.npatches)
+				abort();
+			mbox_series_release(&series);
+		} else if (!msg.len || strchr(msg.buf, '\n')) {
+			abort();	/* an error is exactly one line */
+		}
+		mbox_mails_free(mails, n);
+	} else if (!err.len) {
+		abort();
+	}
+	/* Headers are decoded on their own too: no line breaks may survive. */
+	text = strndup((const char *)data, size < 4096 ? size : 4096);
+	if (text) {
+		hdr = mime_decode_header(text);
+		if (!hdr || strchr(hdr, '\n'))
+			abort();
+		free(hdr);
+		free(text);
+	}
+	strbuf_release(&err);
+	strbuf_release(&msg);
+	return 0;
+}
