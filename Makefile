@@ -54,6 +54,10 @@ $(KFLAKE_BIN): $(MAIN_OBJ) $(HARNESS_OBJ)
 $(BUILD)/tests/unit/run-unit: $(UNIT_OBJ) $(HARNESS_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
+# The benchmark's data generator writes through the store API itself.
+$(BUILD)/bench/gendb: $(BUILD)/bench/gendb.o $(HARNESS_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<

@@ -25,12 +25,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-PKGS="libgit2 jansson sqlite3"
-sh harness/gen-migrations.sh db/[0-9]*.sql >"$tmp/migrations.c"
-${CC:-cc} -std=gnu11 -O2 -D_GNU_SOURCE -Iharness $(pkg-config --cflags $PKGS) \
-	-o "$tmp/gendb" bench/gendb.c harness/store.c harness/record.c \
-	harness/stats.c harness/util.c harness/strbuf.c "$tmp/migrations.c" \
-	$(pkg-config --libs $PKGS) -lm -lpthread
+# Linked with every harness object by the Makefile, so it cannot drift.
+make -s build/rel/bench/gendb || exit 1
+cp build/rel/bench/gendb "$tmp/gendb"
 
 db=$tmp/bench.db
 "$tmp/gendb" "$db" "$N"
