@@ -38,7 +38,7 @@ enum record_outcome classify_iteration(const struct classify_input *in,
 	}
 	if (in->host_watchdog) {
 		*reason = xasprintf("guest stopped responding (no result %.0f s "
-				    "after the test's timeout)", 60.0);
+				    "after the test's timeout)", CLASSIFY_HOST_GRACE);
 		return OUTCOME_STALL;
 	}
 	if (in->vm_lost || !in->ended) {

@@ -7,6 +7,9 @@
 
 #include "record.h"
 
+/* How long past a test's timeout the host waits for a silent guest. */
+#define CLASSIFY_HOST_GRACE 60.0
+
 struct classify_input {
 	int ended;		/* the guest sent END for it */
 	int rc;			/* test exit code (when ended) */

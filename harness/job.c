@@ -367,7 +367,7 @@ static int pass_p99(struct store *st, const struct selftest *t,
 		    const char *column, double *p99)
 {
 	double *v = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n;
 	sqlite3_stmt *stmt;
 	char *sql;
 
@@ -380,11 +380,7 @@ static int pass_p99(struct store *st, const struct selftest *t,
 	free(sql);
 	if (!stmt)
 		return 0;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ALLOC_GROW(v, n, alloc);
-		v[n++] = sqlite3_column_double(stmt, 0);
-	}
-	sqlite3_finalize(stmt);
+	n = store_collect_doubles(stmt, &v);
 	if (n)
 		*p99 = stats_percentile(v, n, 99);
 	free(v);

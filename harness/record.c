@@ -277,7 +277,7 @@ static void tally_durations(struct store *st, long long run_id,
 			    const char *commit, struct record_tally *t)
 {
 	double *v = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n;
 	sqlite3_stmt *stmt;
 	char *sql;
 
@@ -289,11 +289,7 @@ static void tally_durations(struct store *st, long long run_id,
 	free(sql);
 	if (!stmt)
 		return;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ALLOC_GROW(v, n, alloc);
-		v[n++] = sqlite3_column_double(stmt, 0);
-	}
-	sqlite3_finalize(stmt);
+	n = store_collect_doubles(stmt, &v);
 	if (n) {
 		t->median_duration = stats_median(v, n);
 		t->max_duration = v[n - 1];	/* stats_median sorts */

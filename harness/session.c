@@ -25,7 +25,6 @@
 
 #define BOOT_TIMEOUT_TCG 180.0
 #define BOOT_TIMEOUT_KVM 60.0
-#define HOST_GRACE 60.0		/* beyond the guest's own timeout */
 #define EXIT_GRACE 30.0		/* for the guest to reboot after a stall */
 #define OUTPUT_CAP (256 << 10)
 #define CONSOLE_CAP (64 << 10)
@@ -367,11 +366,11 @@ static double deadline_for(struct session *s, struct boot *b)
 	if (!b->ready)
 		return b->vm.started + boot_to;
 	if (b->cur >= 0)
-		return b->cur_start + item_test(s, b->cur)->timeout + HOST_GRACE;
+		return b->cur_start + item_test(s, b->cur)->timeout + CLASSIFY_HOST_GRACE;
 	if (b->end_reason)
 		return util_now() + EXIT_GRACE;
 	/* Between items the guest answers within seconds. */
-	return util_now() + HOST_GRACE;
+	return util_now() + CLASSIFY_HOST_GRACE;
 }
 
 static void event_loop(struct session *s, struct boot *b)

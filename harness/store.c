@@ -302,6 +302,20 @@ long long store_last_id(struct store *st)
 	return sqlite3_last_insert_rowid(st->db);
 }
 
+size_t store_collect_doubles(sqlite3_stmt *stmt, double **out)
+{
+	double *v = NULL;
+	size_t n = 0, alloc = 0;
+
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		v[n++] = sqlite3_column_double(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return n;
+}
+
 const char *store_col_text(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char *t = sqlite3_column_text(stmt, col);

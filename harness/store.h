@@ -51,6 +51,12 @@ long long store_query_int(struct store *st, long long dflt, const char *sql,
 char *store_query_str(struct store *st, const char *sql, const char *fmt, ...);
 long long store_last_id(struct store *st);
 
+/*
+ * Step stmt to the end and finalize it, collecting column 0 as doubles
+ * into *out (malloc'ed; NULL when none). Returns how many.
+ */
+size_t store_collect_doubles(sqlite3_stmt *stmt, double **out);
+
 /* Column text or "" (never NULL), for printing. */
 const char *store_col_text(sqlite3_stmt *stmt, int col);
 

@@ -479,18 +479,15 @@ static int set_state(struct bisect_ctx *c, const char *state,
 static double overall_confidence(struct bisect_ctx *c, int *nsteps)
 {
 	double *v = NULL, prod;
-	size_t n = 0, alloc = 0;
+	size_t n = 0;
 	sqlite3_stmt *stmt;
 
 	stmt = store_prepare(&c->st,
 		"SELECT confidence FROM bisect_steps WHERE bisect_id = ? AND "
 		"role IN ('step', 'confirm') AND decision IN ('good', 'bad') "
 		"ORDER BY id", "I", c->id);
-	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-		ALLOC_GROW(v, n, alloc);
-		v[n++] = sqlite3_column_double(stmt, 0);
-	}
-	sqlite3_finalize(stmt);
+	if (stmt)
+		n = store_collect_doubles(stmt, &v);
 	prod = stats_confidence_product(v, n);
 	*nsteps = (int)n;
 	free(v);
