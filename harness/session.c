@@ -366,7 +366,8 @@ static double deadline_for(struct session *s, struct boot *b)
 	if (!b->ready)
 		return b->vm.started + boot_to;
 	if (b->cur >= 0)
-		return b->cur_start + item_test(s, b->cur)->timeout + CLASSIFY_HOST_GRACE;
+		return b->cur_start + item_test(s, b->cur)->timeout +
+		       CLASSIFY_HOST_GRACE;
 	if (b->end_reason)
 		return util_now() + EXIT_GRACE;
 	/* Between items the guest answers within seconds. */
