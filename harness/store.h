@@ -7,6 +7,7 @@
 #define KFLAKE_STORE_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 struct store_migration {
 	int version;
