@@ -475,7 +475,12 @@ static int record(struct store *st, const struct series_opts *o,
 	if (rc)
 		goto fail;
 	if (d->applied) {
-		r->ref = xasprintf("refs/kflake/series/%lld", sid);
+		/*
+		 * The commit in the name: databases sharing a tree cache
+		 * (a CI one, a test one) number their series alike.
+		 */
+		r->ref = xasprintf("refs/kflake/series/%lld-%.12s", sid,
+				   tree_oid_hex(&d->result));
 		if (git_reference_create(&ref, t->repo, r->ref, &d->result, 1,
 					 "kflake series")) {
 			strbuf_addf(err, "%s: cannot create %s: %s", o->source,

@@ -33,7 +33,7 @@ struct series_result {
 	size_t npatches;
 	char base[41];		/* what the series sits on */
 	char result[41];	/* last commit, "" unless applied */
-	char *ref;		/* refs/kflake/series/<id>, when applied */
+	char *ref;		/* refs/kflake/series/<id>-<commit12>, when applied */
 	char *error;
 	char *notes;		/* parse notes, one per line, or NULL */
 	char *tree_source;

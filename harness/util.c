@@ -98,6 +98,12 @@ int error(const char *fmt, ...)
 	return -1;
 }
 
+int util_usage_error(const char *cmd)
+{
+	fprintf(stderr, "kflake: see 'kflake %s --help'\n", cmd);
+	return KFLAKE_EXIT_USAGE;
+}
+
 void warning(const char *fmt, ...)
 {
 	va_list ap;

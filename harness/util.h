@@ -44,6 +44,11 @@ char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
  * write `return error(...)`; die() prints and exits KFLAKE_EXIT_FAULT.
  */
 int error(const char *fmt, ...) PRINTF(1, 2);
+/*
+ * Bad usage of subcommand cmd, after the line saying what is wrong: a
+ * pointer to its --help. Returns KFLAKE_EXIT_USAGE.
+ */
+int util_usage_error(const char *cmd);
 void warning(const char *fmt, ...) PRINTF(1, 2);
 void die(const char *fmt, ...) PRINTF(1, 2) __attribute__((noreturn));
 void util_set_quiet(int quiet);

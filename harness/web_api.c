@@ -909,26 +909,56 @@ static json_t *tallies_json(struct web_req *r, long long run_id)
 	return a;
 }
 
-int web_api_run(struct web_req *r)
+/*
+ * The one row sql selects for r->id, as a JSON object. NULL when there is
+ * none or the query failed; *ret is then what sending the 404 (naming
+ * what) or the 500 returned.
+ */
+static json_t *row_by_id(struct web_req *r, const char *what,
+			 const char *sql, int *ret)
+{
+	sqlite3_stmt *stmt = store_prepare(r->st, sql, "I", r->id);
+	json_t *o = NULL;
+
+	if (!stmt)
+		*ret = web_error(r, 500, "query failed");
+	else if (sqlite3_step(stmt) != SQLITE_ROW)
+		*ret = web_error(r, 404, "no %s %lld", what, r->id);
+	else
+		o = web_json_row(stmt);
+	sqlite3_finalize(stmt);
+	return o;
+}
+
+/* A list page: sql ends in "LIMIT ? OFFSET ?"; the rows go under key. */
+static int send_list(struct web_req *r, const char *key, const char *sql)
 {
 	struct web_filter f;
-	sqlite3_stmt *stmt;
 	json_t *o;
 	int more;
 
+	if (web_filter_parse(r, &f, 100))
+		return -1;
+	o = json_rows(store_prepare(r->st, sql, "II", (long long)f.limit + 1,
+				    (long long)((f.page - 1) * f.limit)),
+		      f.limit, &more);
+	return web_send_json(r, json_pack("{s:o,s:o}", "page",
+					  page_json(&f, more), key, o));
+}
+
+int web_api_run(struct web_req *r)
+{
+	struct web_filter f;
+	json_t *o;
+	int more, ret;
+
 	if (web_filter_parse(r, &f, 200))
 		return -1;
-	stmt = store_prepare(r->st, "SELECT r.*, t.source AS tree FROM runs r "
-			     "LEFT JOIN trees t ON t.id = r.tree_id "
-			     "WHERE r.id = ?", "I", r->id);
-	if (!stmt)
-		return web_error(r, 500, "query failed");
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
-		return web_error(r, 404, "no run %lld", r->id);
-	}
-	o = web_json_row(stmt);
-	sqlite3_finalize(stmt);
+	o = row_by_id(r, "run", "SELECT r.*, t.source AS tree FROM runs r "
+		"LEFT JOIN trees t ON t.id = r.tree_id "
+		"WHERE r.id = ?", &ret);
+	if (!o)
+		return ret;
 	inline_json(o, "progress");
 	inline_json(o, "tests");
 	inline_json(o, "argv");
@@ -946,20 +976,13 @@ int web_api_run(struct web_req *r)
 
 int web_api_iteration(struct web_req *r)
 {
-	sqlite3_stmt *stmt;
+	int ret;
 	char *repro;
 	json_t *o;
 
-	stmt = store_prepare(r->st, "SELECT * FROM iterations WHERE id = ?",
-			     "I", r->id);
-	if (!stmt)
-		return web_error(r, 500, "query failed");
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
-		return web_error(r, 404, "no iteration %lld", r->id);
-	}
-	o = web_json_row(stmt);
-	sqlite3_finalize(stmt);
+	o = row_by_id(r, "iteration", "SELECT * FROM iterations WHERE id = ?", &ret);
+	if (!o)
+		return ret;
 	repro = web_reproduce(r, r->id);
 	json_object_set_new(o, "reproduce", web_json_str(repro));
 	free(repro);
@@ -1029,36 +1052,20 @@ int web_api_test(struct web_req *r)
 
 int web_api_crashes(struct web_req *r)
 {
-	struct web_filter f;
-	json_t *o;
-	int more;
-
-	if (web_filter_parse(r, &f, 100))
-		return -1;
-	o = json_rows(store_prepare(r->st,
+	return send_list(r, "crashes",
 		"SELECT id, fingerprint, kind, title, first_seen, last_seen, "
 		"count FROM crashes ORDER BY last_seen DESC, id DESC "
-		"LIMIT ? OFFSET ?", "II", (long long)f.limit + 1,
-		(long long)((f.page - 1) * f.limit)), f.limit, &more);
-	return web_send_json(r, json_pack("{s:o,s:o}", "page",
-					  page_json(&f, more), "crashes", o));
+		"LIMIT ? OFFSET ?");
 }
 
 int web_api_crash(struct web_req *r)
 {
-	sqlite3_stmt *stmt;
+	int ret;
 	json_t *o;
 
-	stmt = store_prepare(r->st, "SELECT * FROM crashes WHERE id = ?", "I",
-			     r->id);
-	if (!stmt)
-		return web_error(r, 500, "query failed");
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
-		return web_error(r, 404, "no crash %lld", r->id);
-	}
-	o = web_json_row(stmt);
-	sqlite3_finalize(stmt);
+	o = row_by_id(r, "crash", "SELECT * FROM crashes WHERE id = ?", &ret);
+	if (!o)
+		return ret;
 	json_object_set_new(o, "hits", json_rows(store_prepare(r->st,
 		"SELECT h.id, h.run_id, h.iteration_id, h.kernel_id, h.test, "
 		"h.seen_at, ru.commit_id FROM crash_hits h "
@@ -1069,37 +1076,20 @@ int web_api_crash(struct web_req *r)
 
 int web_api_series_list(struct web_req *r)
 {
-	struct web_filter f;
-	json_t *o;
-	int more;
-
-	if (web_filter_parse(r, &f, 100))
-		return -1;
-	o = json_rows(store_prepare(r->st,
+	return send_list(r, "series",
 		"SELECT id, source, kind, msgid, version, subject, submitter, "
 		"patch_count, state, error, base_commit, result_commit, pw_id, "
-		"created_at FROM series ORDER BY id DESC LIMIT ? OFFSET ?",
-		"II", (long long)f.limit + 1,
-		(long long)((f.page - 1) * f.limit)), f.limit, &more);
-	return web_send_json(r, json_pack("{s:o,s:o}", "page",
-					  page_json(&f, more), "series", o));
+		"created_at FROM series ORDER BY id DESC LIMIT ? OFFSET ?");
 }
 
 int web_api_series(struct web_req *r)
 {
-	sqlite3_stmt *stmt;
+	int ret;
 	json_t *o;
 
-	stmt = store_prepare(r->st, "SELECT * FROM series WHERE id = ?", "I",
-			     r->id);
-	if (!stmt)
-		return web_error(r, 500, "query failed");
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
-		return web_error(r, 404, "no series %lld", r->id);
-	}
-	o = web_json_row(stmt);
-	sqlite3_finalize(stmt);
+	o = row_by_id(r, "series", "SELECT * FROM series WHERE id = ?", &ret);
+	if (!o)
+		return ret;
 	json_object_set_new(o, "patches", json_rows(store_prepare(r->st,
 		"SELECT seq, subject, author, date, msgid, commit_id "
 		"FROM patches WHERE series_id = ? ORDER BY seq LIMIT 1000",

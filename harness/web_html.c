@@ -1235,6 +1235,34 @@ int web_html_test(struct web_req *r)
 
 /* Crashes and series --------------------------------------------------------- */
 
+/*
+ * A page that is one paged table: title, header cells, and sql ending in
+ * "LIMIT ? OFFSET ?" (one row more than the page, to know if there is a
+ * next one). list_page_end() closes it.
+ */
+static sqlite3_stmt *list_page_start(struct web_req *r,
+				     const struct web_filter *f,
+				     const char *title, const char *header,
+				     const char *sql)
+{
+	page_start(r, title);
+	strbuf_addf(&r->body, "<h1>%s</h1><div class=\"scroll\"><table>"
+		    "<tr>%s</tr>", title, header);
+	return store_prepare(r->st, sql, "II", (long long)f->limit + 1,
+			     (long long)((f->page - 1) * f->limit));
+}
+
+static int list_page_end(struct web_req *r, const struct web_filter *f,
+			 const char *path, sqlite3_stmt *stmt, long n)
+{
+	sqlite3_finalize(stmt);
+	strbuf_addstr(&r->body, "</table></div>");
+	if (!n)
+		strbuf_addstr(&r->body, "<p class=\"muted\">none yet</p>");
+	pager(&r->body, path, f, n > f->limit);
+	return page_end(r);
+}
+
 int web_html_crashes(struct web_req *r)
 {
 	struct strbuf *sb = &r->body;
@@ -1244,15 +1272,12 @@ int web_html_crashes(struct web_req *r)
 
 	if (web_filter_parse(r, &f, 100))
 		return -1;
-	page_start(r, "Crashes");
-	strbuf_addstr(sb, "<h1>Crashes</h1><div class=\"scroll\"><table><tr>"
-		      "<th>Id</th><th>Kind</th><th>Title</th><th>Hits</th>"
-		      "<th>First seen</th><th>Last seen</th></tr>");
-	stmt = store_prepare(r->st, "SELECT id, kind, title, count, "
-			     "first_seen, last_seen FROM crashes ORDER BY "
-			     "last_seen DESC, id DESC LIMIT ? OFFSET ?", "II",
-			     (long long)f.limit + 1,
-			     (long long)((f.page - 1) * f.limit));
+	stmt = list_page_start(r, &f, "Crashes", "<th>Id</th><th>Kind</th>"
+			       "<th>Title</th><th>Hits</th><th>First seen</th>"
+			       "<th>Last seen</th>", "SELECT id, kind, title, "
+			       "count, first_seen, last_seen FROM crashes "
+			       "ORDER BY last_seen DESC, id DESC "
+			       "LIMIT ? OFFSET ?");
 	while (stmt && sqlite3_step(stmt) == SQLITE_ROW && n++ < f.limit) {
 		long long id = sqlite3_column_int64(stmt, 0);
 
@@ -1267,12 +1292,7 @@ int web_html_crashes(struct web_req *r)
 		col_esc(sb, stmt, 5);
 		strbuf_addstr(sb, "</td></tr>");
 	}
-	sqlite3_finalize(stmt);
-	strbuf_addstr(sb, "</table></div>");
-	if (!n)
-		strbuf_addstr(sb, "<p class=\"muted\">none yet</p>");
-	pager(sb, "/crashes", &f, n > f.limit);
-	return page_end(r);
+	return list_page_end(r, &f, "/crashes", stmt, n);
 }
 
 static void crash_hits(struct web_req *r)
@@ -1350,15 +1370,12 @@ int web_html_series_list(struct web_req *r)
 
 	if (web_filter_parse(r, &f, 100))
 		return -1;
-	page_start(r, "Series");
-	strbuf_addstr(sb, "<h1>Series</h1><div class=\"scroll\"><table><tr>"
-		      "<th>Id</th><th>Subject</th><th>Submitter</th><th>v</th>"
-		      "<th>Patches</th><th>State</th><th>Received</th></tr>");
-	stmt = store_prepare(r->st, "SELECT id, subject, submitter, version, "
-			     "patch_count, state, created_at FROM series "
-			     "ORDER BY id DESC LIMIT ? OFFSET ?", "II",
-			     (long long)f.limit + 1,
-			     (long long)((f.page - 1) * f.limit));
+	stmt = list_page_start(r, &f, "Series", "<th>Id</th><th>Subject</th>"
+			       "<th>Submitter</th><th>v</th><th>Patches</th>"
+			       "<th>State</th><th>Received</th>", "SELECT id, "
+			       "subject, submitter, version, patch_count, "
+			       "state, created_at FROM series ORDER BY id DESC "
+			       "LIMIT ? OFFSET ?");
 	while (stmt && sqlite3_step(stmt) == SQLITE_ROW && n++ < f.limit) {
 		long long id = sqlite3_column_int64(stmt, 0);
 
@@ -1375,12 +1392,7 @@ int web_html_series_list(struct web_req *r)
 		col_esc(sb, stmt, 6);
 		strbuf_addstr(sb, "</td></tr>");
 	}
-	sqlite3_finalize(stmt);
-	strbuf_addstr(sb, "</table></div>");
-	if (!n)
-		strbuf_addstr(sb, "<p class=\"muted\">none yet</p>");
-	pager(sb, "/series", &f, n > f.limit);
-	return page_end(r);
+	return list_page_end(r, &f, "/series", stmt, n);
 }
 
 static void series_patches(struct web_req *r)

@@ -45,17 +45,22 @@ static const char bisect_usage[] =
 "  --good REF, --bad REF  the ends (branch, tag or commit of --tree)\n"
 "  --test T            the test (a kselftest name or a path)\n"
 "  --tree PATH|URL     kernel tree (default: linux-source-6.1)\n"
+"  --kconfig FILE      extra config fragment for every kernel (repeatable)\n"
 "  --alpha A           P(calling a good commit bad) per step (default 0.01)\n"
 "  --beta B            P(calling a bad commit good) per step (default 0.01)\n"
 "  --cap N             iterations per step before it is skipped (default 40)\n"
 "  --ends N            iterations on each end (default 10)\n"
 "  --timeout DUR       stall limit per iteration\n"
-"  --jobs N            parallel make jobs\n"
+"  --idle DUR          stall when the test is silent this long (0: off)\n"
+"  --jobs N, --cpus N, --mem MB  build jobs, guest CPUs and memory\n"
 "  --resume ID         continue bisect ID, reusing its finished steps\n"
 "  --show ID           print bisect ID's state and evidence\n"
 "  --db PATH           database\n"
 "  -q, --quiet         only errors and the result\n"
 "  --json              JSON events, then the result as one JSON object\n"
+"\n"
+"--tree, --test, --kconfig, --timeout and --idle are part of the bisect:\n"
+"--resume takes them from the database.\n"
 "\n"
 "Exit status: 0 when a culprit was found and reported, 1 when the bisect\n"
 "ended without one (or could not start), 2 on bad usage, 130 when\n"
@@ -67,27 +72,20 @@ static const char bisects_usage[] =
 "List bisects, newest first: state, test, ends, culprit, confidence.\n";
 
 enum {
-	OPT_GOOD = 256, OPT_BAD, OPT_TEST, OPT_TREE, OPT_ALPHA, OPT_BETA,
-	OPT_CAP, OPT_ENDS, OPT_TIMEOUT, OPT_JOBS, OPT_RESUME, OPT_SHOW, OPT_DB,
-	OPT_JSON,
+	OPT_GOOD = JOB_OPT_LAST, OPT_BAD, OPT_ALPHA, OPT_BETA, OPT_CAP,
+	OPT_ENDS, OPT_RESUME, OPT_SHOW,
 };
 
 static const struct option bisect_options[] = {
+	JOB_LONG_OPTIONS,
 	{ "good", required_argument, NULL, OPT_GOOD },
 	{ "bad", required_argument, NULL, OPT_BAD },
-	{ "test", required_argument, NULL, OPT_TEST },
-	{ "tree", required_argument, NULL, OPT_TREE },
 	{ "alpha", required_argument, NULL, OPT_ALPHA },
 	{ "beta", required_argument, NULL, OPT_BETA },
 	{ "cap", required_argument, NULL, OPT_CAP },
 	{ "ends", required_argument, NULL, OPT_ENDS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "show", required_argument, NULL, OPT_SHOW },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -96,17 +94,17 @@ struct bisect_ctx {
 	struct store st;
 	struct tree tree;
 	long long id;
-	const char *db;
-	char *tree_source;
-	char *test;
+	/*
+	 * What every step's job shares: tree, test, fragments, limits,
+	 * database and progress. Its strings point into argv or, after
+	 * --resume, into params.
+	 */
+	struct job_opts o;
+	json_t *params;			/* the stored parameters (resume) */
+	char *test;			/* the stored test (resume) */
 	char *good, *bad;		/* full commit ids */
 	struct bisect_params p;
 	struct stats_sprt sprt;
-	double timeout;
-	int jobs;
-	enum progress_mode progress;
-	int argc;
-	const char *const *argv;
 	int stop_rc;			/* non-zero: interrupted or a fault */
 	int steps;
 };
@@ -257,7 +255,6 @@ static int measure(struct bisect_ctx *c, const char *commit,
 	struct enough_ctx ec = { c, &prior, sprt };
 	struct job_opts o;
 	struct job_result res;
-	const char *tests[1];
 	int want, rc = 0, finished = 0;
 
 	if (finished_row(c, commit, role, m)) {
@@ -278,30 +275,17 @@ static int measure(struct bisect_ctx *c, const char *commit,
 		goto decide;
 	if (!sprt && (prior.runs >= want || step_enough(&ec, (long[OUTCOME_NR]){ 0 })))
 		goto decide;
-	job_opts_init(&o);
-	tests[0] = c->test;
-	o.tree = c->tree_source;
+	/* A shallow copy: its arrays stay c->o's. */
+	o = c->o;
 	o.ref = commit;
-	o.tests = tests;
-	o.ntests = 1;
 	/* Room for error/skip iterations on top of the evidence wanted. */
 	o.iterations = (int)(want - prior.runs) + (sprt ? want / 4 + 2 : 0);
-	o.timeout = c->timeout;
-	if (c->jobs)
-		o.jobs = c->jobs;
-	o.db = c->db;
-	o.progress = c->progress;
-	o.argc = c->argc;
-	o.argv = c->argv;
 	o.kind = "bisect";
 	o.bisect_id = c->id;
 	o.no_report = 1;
 	o.enough = step_enough;
 	o.enough_data = &ec;
 	rc = job_run(&o, &res);
-	/* job_run only points at them: not ours to free. */
-	o.tests = NULL;
-	job_opts_release(&o);
 	if (res.run_id > 0)
 		store_exec(&c->st, "UPDATE bisect_steps SET run_id = ? WHERE "
 			   "id = ?", "II", res.run_id, m->row);
@@ -618,38 +602,61 @@ static int finish_skipped(struct bisect_ctx *c, const struct bisect_graph *g)
 	return 1;
 }
 
+/*
+ * Fragments are stored by absolute path, so --resume from another
+ * directory builds the same kernels.
+ */
 static char *params_json(const struct bisect_ctx *c)
 {
-	json_t *o = json_pack("{s:f, s:f, s:i, s:i, s:f, s:f, s:s, s:f}",
-			      "alpha", c->p.alpha, "beta", c->p.beta,
-			      "cap", c->p.cap, "ends", c->p.end_iterations,
-			      "p0_floor", c->p.p0_floor, "p1_ceiling",
-			      c->p.p1_ceiling, "tree", c->tree_source,
-			      "timeout", c->timeout);
-	char *s = json_dumps(o, JSON_COMPACT);
+	json_t *kc = json_array(), *o;
+	size_t i;
+	char *s;
 
+	for (i = 0; i < c->o.nkconfigs; i++) {
+		char *abs = realpath(c->o.kconfigs[i], NULL);
+
+		json_array_append_new(kc, json_string(abs ? abs :
+						      c->o.kconfigs[i]));
+		free(abs);
+	}
+	o = json_pack("{s:f, s:f, s:i, s:i, s:f, s:f, s:s, s:f, s:o}",
+		      "alpha", c->p.alpha, "beta", c->p.beta, "cap", c->p.cap,
+		      "ends", c->p.end_iterations, "p0_floor", c->p.p0_floor,
+		      "p1_ceiling", c->p.p1_ceiling, "tree", c->o.tree,
+		      "timeout", c->o.timeout, "kconfigs", kc);
+	if (c->o.idle_set)
+		json_object_set_new(o, "idle", json_real(c->o.idle));
+	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
 }
 
+/* Bisects stored before "kconfigs" and "idle" existed load too. */
 static int load_params(struct bisect_ctx *c, const char *text)
 {
-	json_t *o = json_loads(text ? text : "", 0, NULL);
-	const char *tree = NULL;
-	int ret = -1;
+	json_t *kc = NULL, *idle = NULL, *v;
+	size_t i;
 
-	if (o && !json_unpack(o, "{s:F, s:F, s:i, s:i, s:F, s:F, s:s, s:F}",
-			      "alpha", &c->p.alpha, "beta", &c->p.beta,
-			      "cap", &c->p.cap, "ends", &c->p.end_iterations,
-			      "p0_floor", &c->p.p0_floor, "p1_ceiling",
-			      &c->p.p1_ceiling, "tree", &tree, "timeout",
-			      &c->timeout)) {
-		free(c->tree_source);
-		c->tree_source = xstrdup(tree);
-		ret = 0;
+	c->params = json_loads(text ? text : "", 0, NULL);
+	if (!c->params ||
+	    json_unpack(c->params, "{s:F, s:F, s:i, s:i, s:F, s:F, s:s, s:F, "
+			"s?o, s?o}", "alpha", &c->p.alpha, "beta", &c->p.beta,
+			"cap", &c->p.cap, "ends", &c->p.end_iterations,
+			"p0_floor", &c->p.p0_floor, "p1_ceiling",
+			&c->p.p1_ceiling, "tree", &c->o.tree, "timeout",
+			&c->o.timeout, "kconfigs", &kc, "idle", &idle))
+		return -1;
+	json_array_foreach(kc, i, v) {
+		if (!json_is_string(v))
+			return -1;
+		ALLOC_GROW(c->o.kconfigs, c->o.nkconfigs, c->o.kconfigs_alloc);
+		c->o.kconfigs[c->o.nkconfigs++] = json_string_value(v);
 	}
-	json_decref(o);
-	return ret;
+	if (json_is_number(idle)) {
+		c->o.idle = json_number_value(idle);
+		c->o.idle_set = 1;
+	}
+	return 0;
 }
 
 static int create_bisect(struct bisect_ctx *c, const char *good_ref,
@@ -671,7 +678,7 @@ static int create_bisect(struct bisect_ctx *c, const char *good_ref,
 		"INSERT INTO bisects(tree_id, good, bad, test, state, params, "
 		"started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)", "Isssss",
 		record_tree_id(&c->st, c->tree.source, c->tree.path), c->good,
-		c->bad, c->test, params, util_iso8601(util_wallclock(), ts));
+		c->bad, c->o.tests[0], params, util_iso8601(util_wallclock(), ts));
 	free(params);
 	if (rc)
 		return -1;
@@ -697,6 +704,8 @@ static int load_bisect(struct bisect_ctx *c, long long id)
 		c->good = xstrdup(store_col_text(stmt, 0));
 		c->bad = xstrdup(store_col_text(stmt, 1));
 		c->test = xstrdup(store_col_text(stmt, 2));
+		ALLOC_GROW(c->o.tests, c->o.ntests, c->o.tests_alloc);
+		c->o.tests[c->o.ntests++] = c->test;
 		if (!strcmp(store_col_text(stmt, 4), "running"))
 			warning("bisect %lld is marked running: resuming it "
 				"(a second kflake on it would repeat work)", id);
@@ -756,7 +765,7 @@ static int run_bisect(struct bisect_ctx *c)
 
 	bisect_graph_init(&g);
 	progress_step("bisect", "bisect %lld: %s between good %.12s and bad "
-		      "%.12s", c->id, c->test, c->good, c->bad);
+		      "%.12s", c->id, c->o.tests[0], c->good, c->bad);
 	set_state(c, "running", NULL, 0, NULL);
 	if (load_graph(c, &g)) {
 		set_state(c, "failed", NULL, 0, "cannot walk the range");
@@ -933,140 +942,134 @@ static int parse_prob(const char *opt, const char *arg, double *out)
 	return 0;
 }
 
+/* The options a resumed bisect takes from the database instead. */
+static int stored_option_given(const struct job_opts *o)
+{
+	return o->tree || o->ntests || o->nkconfigs || o->timeout ||
+	       o->idle_set;
+}
+
+static int bisect_parse(struct bisect_ctx *c, int argc, char **argv,
+			const char **good, const char **bad, long *resume,
+			long *show)
+{
+	long v;
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "qh", bisect_options, NULL)) != -1) {
+		rc = ch == '?' ? -1 : job_opts_parse(&c->o, ch, optarg);
+		if (rc < 0)
+			return -1;
+		if (!rc)
+			continue;
+		switch (ch) {
+		case OPT_GOOD:
+			*good = optarg;
+			break;
+		case OPT_BAD:
+			*bad = optarg;
+			break;
+		case OPT_ALPHA:
+			if (parse_prob("--alpha", optarg, &c->p.alpha))
+				return -1;
+			break;
+		case OPT_BETA:
+			if (parse_prob("--beta", optarg, &c->p.beta))
+				return -1;
+			break;
+		case OPT_CAP:
+			if (util_parse_int(optarg, 2, 10000, &v))
+				return error("--cap %s: expected 2 to 10000",
+					     optarg);
+			c->p.cap = (int)v;
+			break;
+		case OPT_ENDS:
+			if (util_parse_int(optarg, 1, 10000, &v))
+				return error("--ends %s: expected 1 to 10000",
+					     optarg);
+			c->p.end_iterations = (int)v;
+			break;
+		case OPT_RESUME:
+		case OPT_SHOW:
+			if (util_parse_int(optarg, 1, 1L << 40, &v))
+				return error("bisect id %s: expected a number",
+					     optarg);
+			*(ch == OPT_RESUME ? resume : show) = v;
+			break;
+		case 'h':
+			fputs(bisect_usage, stdout);
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	if (optind < argc)
+		return error("bisect: unexpected argument '%s'", argv[optind]);
+	if (c->o.ref || c->o.iterations_set)
+		return error("bisect: --ref and --iterations do not apply "
+			     "(--good/--bad, --ends and --cap do)");
+	if (*show || *resume) {
+		if (*resume && stored_option_given(&c->o))
+			return error("bisect --resume: --tree, --test, "
+				     "--kconfig, --timeout and --idle come "
+				     "from bisect %ld", *resume);
+		return 0;
+	}
+	if (!*good || !*bad || c->o.ntests != 1)
+		return error("bisect: --good, --bad and one --test are "
+			     "required");
+	if (!c->o.tree)
+		c->o.tree = TREE_DEFAULT_SOURCE;
+	return 0;
+}
+
 int cmd_bisect(int argc, char **argv)
 {
 	struct bisect_ctx c;
 	const char *good = NULL, *bad = NULL;
-	long resume = 0, show = 0, v;
-	int ch, json = 0, ret = KFLAKE_EXIT_USAGE;
+	long resume = 0, show = 0;
+	int ret = KFLAKE_EXIT_FAIL;
 
 	memset(&c, 0, sizeof(c));
 	bisect_params_init(&c.p);
-	c.progress = PROGRESS_AUTO;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "qh", bisect_options, NULL)) != -1) {
-		switch (ch) {
-		case OPT_GOOD:
-			good = optarg;
-			break;
-		case OPT_BAD:
-			bad = optarg;
-			break;
-		case OPT_TEST:
-			free(c.test);
-			c.test = xstrdup(optarg);
-			break;
-		case OPT_TREE:
-			free(c.tree_source);
-			c.tree_source = xstrdup(optarg);
-			break;
-		case OPT_ALPHA:
-			if (parse_prob("--alpha", optarg, &c.p.alpha))
-				goto usage;
-			break;
-		case OPT_BETA:
-			if (parse_prob("--beta", optarg, &c.p.beta))
-				goto usage;
-			break;
-		case OPT_CAP:
-			if (util_parse_int(optarg, 2, 10000, &v)) {
-				error("--cap %s: expected 2 to 10000", optarg);
-				goto usage;
-			}
-			c.p.cap = (int)v;
-			break;
-		case OPT_ENDS:
-			if (util_parse_int(optarg, 1, 10000, &v)) {
-				error("--ends %s: expected 1 to 10000", optarg);
-				goto usage;
-			}
-			c.p.end_iterations = (int)v;
-			break;
-		case OPT_TIMEOUT:
-			if (util_parse_duration(optarg, &c.timeout) ||
-			    c.timeout < 1) {
-				error("--timeout %s: expected a duration",
-				      optarg);
-				goto usage;
-			}
-			break;
-		case OPT_JOBS:
-			if (util_parse_int(optarg, 1, 1024, &v)) {
-				error("--jobs %s: expected 1 to 1024", optarg);
-				goto usage;
-			}
-			c.jobs = (int)v;
-			break;
-		case OPT_RESUME:
-		case OPT_SHOW:
-			if (util_parse_int(optarg, 1, 1L << 40, &v)) {
-				error("bisect id %s: expected a number", optarg);
-				goto usage;
-			}
-			*(ch == OPT_RESUME ? &resume : &show) = v;
-			break;
-		case OPT_DB:
-			c.db = optarg;
-			break;
-		case 'q':
-			c.progress = PROGRESS_QUIET;
-			break;
-		case OPT_JSON:
-			json = 1;
-			c.progress = PROGRESS_JSON;
-			break;
-		case 'h':
-			fputs(bisect_usage, stdout);
-			ret = 0;
-			goto out;
-		default:
-			goto usage;
-		}
-	}
-	if (optind < argc) {
-		error("bisect: unexpected argument '%s'", argv[optind]);
-		goto usage;
-	}
-	if (show) {
-		if (store_open(&c.st, c.db, STORE_READONLY)) {
-			ret = KFLAKE_EXIT_FAIL;
-			goto out;
-		}
-		ret = print_bisect(&c.st, show, json);
+	job_opts_init(&c.o);
+	ret = bisect_parse(&c, argc, argv, &good, &bad, &resume, &show);
+	if (ret) {
+		ret = ret < 0 ? util_usage_error("bisect") : 0;
 		goto out;
 	}
-	if (!resume && (!good || !bad || !c.test)) {
-		error("bisect: --good, --bad and --test are required");
-		goto usage;
-	}
-	if (!c.tree_source)
-		c.tree_source = xstrdup(TREE_DEFAULT_SOURCE);
-	progress_init(c.progress);
-	c.argc = argc;
-	c.argv = (const char *const *)argv;
 	ret = KFLAKE_EXIT_FAIL;
+	if (show) {
+		if (store_open(&c.st, c.o.db, STORE_READONLY))
+			goto out;
+		ret = print_bisect(&c.st, show,
+				   c.o.progress == PROGRESS_JSON);
+		goto out;
+	}
+	progress_init(c.o.progress);
+	c.o.argc = argc;
+	c.o.argv = (const char *const *)argv;
 	/* Ctrl-C between steps too ends the bisect as interrupted. */
 	session_catch_signals();
-	if (store_open(&c.st, c.db, 0))
+	if (store_open(&c.st, c.o.db, 0))
 		goto out;
 	if (resume && load_bisect(&c, resume))
 		goto out;
-	if (tree_open(&c.tree, c.tree_source))
+	if (tree_open(&c.tree, c.o.tree))
 		goto out;
 	if (!resume && create_bisect(&c, good, bad))
 		goto out;
 	ret = run_bisect(&c);
 	if (ret != 130 && c.id)
-		print_bisect(&c.st, c.id, json);
-	goto out;
-usage:
-	fputs(bisect_usage, stderr);
+		print_bisect(&c.st, c.id, c.o.progress == PROGRESS_JSON);
 out:
 	tree_close(&c.tree);
 	if (c.st.db)
 		store_close(&c.st);
+	job_opts_release(&c.o);
+	json_decref(c.params);
 	free(c.test);
-	free(c.tree_source);
 	free(c.good);
 	free(c.bad);
 	return ret;
@@ -1082,16 +1085,15 @@ int cmd_bisects(int argc, char **argv)
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", bisect_options, NULL)) != -1) {
-		if (ch == OPT_DB) {
+		if (ch == JOB_OPT_DB) {
 			db = optarg;
-		} else if (ch == OPT_JSON) {
+		} else if (ch == JOB_OPT_JSON) {
 			json = 1;
 		} else if (ch == 'h') {
 			fputs(bisects_usage, stdout);
 			return 0;
 		} else {
-			fputs(bisects_usage, stderr);
-			return KFLAKE_EXIT_USAGE;
+			return util_usage_error("bisects");
 		}
 	}
 	if (store_open(&st, db, STORE_READONLY))

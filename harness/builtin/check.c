@@ -356,7 +356,7 @@ int cmd_check(int argc, char **argv)
 	goto out;
 usage:
 	/* Not 2: `git bisect run` would take a usage error for "bad". */
-	fputs("kflake: see 'kflake check --help'\n", stderr);
+	util_usage_error("check");
 	ret = KFLAKE_EXIT_FAULT;
 out:
 	job_opts_release(&c.o);

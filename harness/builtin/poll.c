@@ -51,13 +51,16 @@ int cmd_poll(int argc, char **argv)
 			fputs(poll_usage, stdout);
 			return 0;
 		default:
-			fputs(poll_usage, stderr);
-			return KFLAKE_EXIT_USAGE;
+			return util_usage_error("poll");
 		}
 	}
-	if (optind < argc || !url || !project || !*project) {
-		fputs(poll_usage, stderr);
-		return KFLAKE_EXIT_USAGE;
+	if (optind < argc) {
+		error("poll: unexpected argument '%s'", argv[optind]);
+		return util_usage_error("poll");
+	}
+	if (!url || !project || !*project) {
+		error("poll: --patchwork and --project are required");
+		return util_usage_error("poll");
 	}
 	if (!fetch_is_url(url)) {
 		error("--patchwork %s: expected an http(s) URL", url);

@@ -49,8 +49,7 @@ int cmd_report(int argc, char **argv)
 			fputs(report_usage, stdout);
 			return 0;
 		default:
-			fputs(report_usage, stderr);
-			return KFLAKE_EXIT_USAGE;
+			return util_usage_error("report");
 		}
 	}
 	if (optind < argc && util_parse_int(argv[optind], 1, 1L << 62, &run)) {

@@ -99,9 +99,8 @@ int cmd_run(int argc, char **argv)
 		}
 		if (c == '?' || parse_opt(&o, c, optarg)) {
 			/* The error line says what is wrong; --help says the rest. */
-			fputs("kflake: see 'kflake run --help'\n", stderr);
 			job_opts_release(&o);
-			return KFLAKE_EXIT_USAGE;
+			return util_usage_error("run");
 		}
 	}
 	if (optind < argc) {

@@ -55,8 +55,7 @@ int cmd_runs(int argc, char **argv)
 			fputs(runs_usage, stdout);
 			return 0;
 		default:
-			fputs(runs_usage, stderr);
-			return KFLAKE_EXIT_USAGE;
+			return util_usage_error("runs");
 		}
 	}
 	if (store_open(&st, db, STORE_READONLY))

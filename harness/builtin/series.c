@@ -21,7 +21,8 @@ static const char series_usage[] =
 "\n"
 "Fetch a patch series, apply it with libgit2 on BASE (default: the tree's\n"
 "default branch) and print the resulting commit, which the ref\n"
-"refs/kflake/series/<id> in the tree's repository keeps. SRC is one of:\n"
+"refs/kflake/series/<id>-<commit> in the tree's repository keeps. SRC is\n"
+"one of:\n"
 "\n"
 "  FILE or DIR          an mbox file, or a directory of git format-patch files\n"
 "  http(s)://...        an mbox to download, e.g. lore's .../t.mbox.gz\n"
@@ -90,13 +91,12 @@ int cmd_series(int argc, char **argv)
 			fputs(series_usage, stdout);
 			return 0;
 		default:
-			fputs(series_usage, stderr);
-			return KFLAKE_EXIT_USAGE;
+			return util_usage_error("series");
 		}
 	}
 	if (optind + 2 != argc || strcmp(argv[optind], "fetch")) {
-		fputs(series_usage, stderr);
-		return KFLAKE_EXIT_USAGE;
+		error("series: expected 'fetch SOURCE'");
+		return util_usage_error("series");
 	}
 	o.source = argv[optind + 1];
 	if (json)

@@ -70,8 +70,7 @@ static int parse_args(int argc, char **argv, struct web_config *cfg,
 			fputs(serve_usage, stdout);
 			return -1;
 		default:
-			fputs(serve_usage, stderr);
-			return KFLAKE_EXIT_USAGE;
+			return util_usage_error("serve");
 		}
 	}
 	if (optind < argc) {

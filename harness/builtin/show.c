@@ -175,8 +175,7 @@ int cmd_show(int argc, char **argv)
 			fputs(show_usage, stdout);
 			return 0;
 		default:
-			fputs(show_usage, stderr);
-			return KFLAKE_EXIT_USAGE;
+			return util_usage_error("show");
 		}
 	}
 	if (optind >= argc || util_parse_int(argv[optind], 1, 1L << 62, &run)) {

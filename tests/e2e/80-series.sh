@@ -53,7 +53,8 @@ expect_eq "$(q 'SELECT kind || " " || patch_count || " " || pw_id FROM series WH
 expect_eq "$(q 'SELECT base_commit FROM series WHERE id = ?1' "$sid")" "$base" "base commit"
 result=$(q 'SELECT result_commit FROM series WHERE id = ?1' "$sid")
 expect_match "$result" '^[0-9a-f]\{40\}$' "result commit"
-expect_eq "$(g rev-parse "refs/kflake/series/$sid")" "$result" "refs/kflake/series/$sid"
+ref=refs/kflake/series/$sid-$(printf %.12s "$result")
+expect_eq "$(g rev-parse "$ref")" "$result" "$ref"
 expect_eq "$(g rev-parse "$result^^")" "$base" "result commit's grandparent"
 expect_eq "$(g diff --stat "$c2" "$result" | wc -l)" 0 "result tree = the series' tree"
 expect_eq "$(q 'SELECT group_concat(seq || ":" || subject, ",") FROM (SELECT * FROM patches WHERE series_id = ?1 ORDER BY seq)' "$sid")" \

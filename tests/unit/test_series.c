@@ -734,7 +734,9 @@ TEST(series_fetch_patchwork_and_branch)
 	CHECK_INT(res.npatches, 3);
 	CHECK_STR(res.kind, "patchwork");
 	CHECK_STR(res.base, r.base);
-	CHECK_STR(res.ref, "refs/kflake/series/1");
+	tipref = xasprintf("refs/kflake/series/1-%.12s", res.result);
+	CHECK_STR(res.ref, tipref);
+	free(tipref);
 	stmt = store_prepare(&st, "SELECT kind, msgid, version, subject, "
 			     "submitter, patch_count, state, base_commit, "
 			     "result_commit, pw_id FROM series WHERE id = ?",
@@ -774,7 +776,8 @@ TEST(series_fetch_patchwork_and_branch)
 	sqlite3_finalize(stmt);
 	clone = cache_tree(r.path);
 	refs = refs_of(clone);
-	tipref = xasprintf("refs/kflake/series/1 %s", res.result);
+	tipref = xasprintf("refs/kflake/series/1-%.12s %s", res.result,
+			   res.result);
 	CHECK(strstr(refs, tipref) != NULL);
 	series_result_release(&res);
 	free(src);
