@@ -34,6 +34,7 @@ struct job_opts {
 	long long bisect_id;
 	const char *series;	/* run --series SRC: see seriesrun.h */
 	int allow_incomplete;
+	unsigned fail_on;	/* run --fail-on: REPORT_FAIL_ON_* bits */
 	int no_report;		/* callers that print their own summary */
 	/*
 	 * Called after every recorded iteration with the per-outcome counts

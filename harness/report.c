@@ -278,3 +278,58 @@ int report_run(struct store *st, long long run_id, enum report_format fmt)
 		printf("\nrun %lld:\n", run_id);
 	return report_print(st, run_id, NULL, fmt);
 }
+
+static const char *const fail_on_names[] = {
+	[STATS_UNDECIDED] = "undecided", [STATS_STABLE] = "stable",
+	[STATS_FLAKY] = "flaky", [STATS_FAILING] = "failing",
+};
+
+int report_fail_on_parse(const char *list, unsigned *mask)
+{
+	char *copy = xstrdup(list), *save = NULL, *w;
+	size_t i;
+	int ret = 0;
+
+	*mask = 0;
+	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < ARRAY_SIZE(fail_on_names); i++)
+			if (!strcmp(w, fail_on_names[i]))
+				break;
+		if (i < ARRAY_SIZE(fail_on_names)) {
+			*mask |= 1u << i;
+		} else if (!strcmp(w, "regression")) {
+			*mask |= REPORT_FAIL_ON_REGRESSION;
+		} else {
+			ret = error("--fail-on %s: '%s' is not one of failing, "
+				    "flaky, undecided, stable, regression",
+				    list, w);
+			break;
+		}
+	}
+	if (!ret && !*mask)
+		ret = error("--fail-on '%s': no verdict named", list);
+	free(copy);
+	return ret;
+}
+
+int report_fail_on(struct store *st, long long run_id, unsigned mask)
+{
+	struct record_tally *t;
+	int i, n = record_tally(st, run_id, NULL, &t), hits = 0;
+
+	for (i = 0; i < n; i++) {
+		long k = record_tally_failures(&t[i]);
+		long m = record_tally_verdict_runs(&t[i]);
+		enum stats_verdict v = stats_verdict(k, m);
+
+		if (!(mask & (1u << v)))
+			continue;
+		hits++;
+		fprintf(stderr, "kflake: run %lld: %s is %s (%ld of %ld "
+			"failed; --fail-on)\n", run_id, t[i].test,
+			stats_verdict_name(v), k, m);
+	}
+	if (n > 0)
+		record_tally_release(t, n);
+	return hits;
+}

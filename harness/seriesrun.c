@@ -15,6 +15,7 @@
 
 #include "progress.h"
 #include "record.h"
+#include "report.h"
 #include "series.h"
 #include "seriesrun.h"
 #include "stats.h"
@@ -246,7 +247,7 @@ int seriesrun_run(const struct job_opts *o)
 	struct store st;
 	char *shash = NULL, *bhash = NULL;
 	json_t *tests = NULL, *out = NULL, *arr;
-	int text = o->progress != PROGRESS_JSON, rc, reused = 0;
+	int text = o->progress != PROGRESS_JSON, rc, reused = 0, hits = 0;
 	long have;
 	size_t i;
 
@@ -348,6 +349,13 @@ int seriesrun_run(const struct job_opts *o)
 		b = test_side(&st, sr.base, bhash, t);
 		s = test_side(&st, sr.result, shash, t);
 		j = compare(t, b, s, 2, text);
+		if ((o->fail_on & REPORT_FAIL_ON_REGRESSION) &&
+		    !strcmp(json_string_value(json_object_get(j, "change")),
+			    "regression")) {
+			fprintf(stderr, "kflake: series %lld: %s regressed "
+				"(--fail-on)\n", sr.id, t);
+			hits++;
+		}
 		json_object_set_new(j, "subcases",
 				    compare_subcases(&st, t, sr.base, bhash,
 						     sr.result, shash, text));
@@ -361,7 +369,9 @@ int seriesrun_run(const struct job_opts *o)
 	}
 	store_exec(&st, "UPDATE series SET state = 'tested' WHERE id = ?", "I",
 		   sr.id);
-	rc = 0;
+	if (o->fail_on)
+		hits += report_fail_on(&st, res_s.run_id, o->fail_on);
+	rc = hits ? KFLAKE_EXIT_VERDICT : 0;
 out:
 	json_decref(out);
 	json_decref(tests);

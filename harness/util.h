@@ -20,6 +20,7 @@
 #define KFLAKE_EXIT_OK 0
 #define KFLAKE_EXIT_FAIL 1
 #define KFLAKE_EXIT_USAGE 2
+#define KFLAKE_EXIT_VERDICT 3	/* a verdict --fail-on names */
 #define KFLAKE_EXIT_SKIP 125
 #define KFLAKE_EXIT_FAULT 128
 

@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "report.h"
 #include "seriesrun.h"
+#include "store.h"
 #include "util.h"
 
 static const char run_usage[] =
@@ -48,20 +49,25 @@ static const char run_usage[] =
 "                      and a verdict (regression, improvement, no change)\n"
 "  --allow-incomplete  with --series: test what is there when patches are\n"
 "                      missing\n"
+"  --fail-on LIST      exit 3 when a test's verdict is in LIST, a comma list\n"
+"                      of failing, flaky, undecided, stable and (with\n"
+"                      --series) regression; e.g. --fail-on failing,regression\n"
 "  --db PATH           database (default: $KFLAKE_DB or\n"
 "                      ~/.local/share/kflake/kflake.db)\n"
 "  -q, --quiet         only errors and the final table\n"
 "  --json              one JSON object per event on stdout, then the report\n"
 "\n"
 "Exit status: 0 when every planned iteration ran, 1 when the run could not\n"
-"(e.g. the kernel did not build), 2 on bad usage, 130 when interrupted.\n";
+"(e.g. the kernel did not build), 2 on bad usage, 3 when --fail-on named a\n"
+"verdict the run reached, 130 when interrupted.\n";
 
-enum { OPT_SERIES = JOB_OPT_LAST, OPT_INCOMPLETE };
+enum { OPT_SERIES = JOB_OPT_LAST, OPT_INCOMPLETE, OPT_FAIL_ON };
 
 static const struct option run_options[] = {
 	JOB_LONG_OPTIONS,
 	{ "series", required_argument, NULL, OPT_SERIES },
 	{ "allow-incomplete", no_argument, NULL, OPT_INCOMPLETE },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -80,13 +86,29 @@ static int parse_opt(struct job_opts *o, int c, const char *arg)
 	case OPT_INCOMPLETE:
 		o->allow_incomplete = 1;
 		return 0;
+	case OPT_FAIL_ON:
+		return report_fail_on_parse(arg, &o->fail_on);
 	}
 	return -1;
+}
+
+/* A finished plain run: exit 3 when a verdict --fail-on names shows. */
+static int check_fail_on(const struct job_opts *o, long long run_id)
+{
+	struct store st;
+	int hits;
+
+	if (store_open(&st, o->db, STORE_READONLY))
+		return KFLAKE_EXIT_FAIL;
+	hits = report_fail_on(&st, run_id, o->fail_on);
+	store_close(&st);
+	return hits ? KFLAKE_EXIT_VERDICT : 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct job_opts o;
+	struct job_result res;
 	int c, ret;
 
 	job_opts_init(&o);
@@ -113,10 +135,21 @@ int cmd_run(int argc, char **argv)
 		job_opts_release(&o);
 		return KFLAKE_EXIT_USAGE;
 	}
+	if ((o.fail_on & REPORT_FAIL_ON_REGRESSION) && !o.series) {
+		error("run: --fail-on regression needs --series");
+		job_opts_release(&o);
+		return KFLAKE_EXIT_USAGE;
+	}
 	o.argc = argc;
 	o.argv = (const char *const *)argv;
 	progress_init(o.progress);
-	ret = o.series ? seriesrun_run(&o) : job_run(&o, NULL);
+	if (o.series) {
+		ret = seriesrun_run(&o);
+	} else {
+		ret = job_run(&o, &res);
+		if (!ret && o.fail_on)
+			ret = check_fail_on(&o, res.run_id);
+	}
 	job_opts_release(&o);
 	return ret;
 }

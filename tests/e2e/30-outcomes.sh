@@ -1,14 +1,17 @@
 # 30-outcomes: kselftest exit codes and kernel warnings map to outcomes:
 # 0 pass, 4 skip, 1 fail, and a WARNING (LKDTM) that leaves the kernel
 # alive makes a failure with the report's fingerprint; both WARNINGs
-# group into one crash row, and all of it ran in one boot.
+# group into one crash row, and all of it ran in one boot. Two
+# iterations decide nothing, so --fail-on undecided makes the exit 3.
 . "$(dirname "$0")/lib.sh"
 log=$E2E_OUT/outcomes.log
 kf "$log" run --iterations 2 --db "$E2E_DB" --test "$E2E_TESTS/quick-pass.sh" \
 	--test "$E2E_TESTS/skip.sh" --test "$E2E_TESTS/fail.sh" \
-	--test "$E2E_TESTS/warn.sh"
+	--test "$E2E_TESTS/warn.sh" --fail-on undecided
 rc=$?
-[ $rc = 0 ] || fail "kflake run exited $rc"
+[ $rc = 3 ] || fail "kflake run --fail-on undecided exited $rc, expected 3"
+grep -q "fail.sh is undecided (2 of 2 failed; --fail-on)" "$log" ||
+	fail "--fail-on does not name fail.sh"
 id=$(run_id_of "$log")
 for pair in quick-pass.sh:pass skip.sh:skip fail.sh:fail warn.sh:fail; do
 	t=${pair%%:*} o=${pair#*:}

@@ -12,6 +12,8 @@
 #include "classify.h"
 #include "kconfig.h"
 #include "record.h"
+#include "report.h"
+#include "stats.h"
 #include "runcmd.h"
 #include "snapshot.h"
 #include "store.h"
@@ -312,6 +314,35 @@ TEST(record_tally_counts)
 	/* The schema refuses an outcome that is not one of the six. */
 	CHECK_INT(store_exec(&st, "UPDATE iterations SET outcome = 'maybe'", ""),
 		  -1);
+	store_close(&st);
+}
+
+TEST(report_fail_on_verdicts)
+{
+	struct store st;
+	struct record_run r = { .kind = "run", .commit_id = "abc",
+				.tests_json = "[\"f.sh\",\"p.sh\"]",
+				.iterations = 20 };
+	unsigned mask;
+	long long run;
+	int i;
+
+	CHECK_INT(report_fail_on_parse("failing,regression", &mask), 0);
+	CHECK_INT(mask, (1u << STATS_FAILING) | REPORT_FAIL_ON_REGRESSION);
+	CHECK_INT(report_fail_on_parse("flaky,bogus", &mask), -1);
+	CHECK_INT(report_fail_on_parse(",", &mask), -1);
+	open_tmp_store(&st, "f.db");
+	run = record_run_create(&st, &r);
+	/* f.sh: 20 of 20 failed (failing); p.sh: 10 of 20 (flaky). */
+	for (i = 1; i <= 20; i++) {
+		add_iter(&st, run, "f.sh", i, OUTCOME_FAIL, 3);
+		add_iter(&st, run, "p.sh", i, i % 2 ? OUTCOME_PASS
+						    : OUTCOME_STALL, 3);
+	}
+	CHECK_INT(report_fail_on(&st, run, 1u << STATS_FAILING), 1);
+	CHECK_INT(report_fail_on(&st, run, (1u << STATS_FAILING) |
+				 (1u << STATS_FLAKY)), 2);
+	CHECK_INT(report_fail_on(&st, run, 1u << STATS_STABLE), 0);
 	store_close(&st);
 }
 
