@@ -4,9 +4,13 @@
  * The object directory is kept per tree, so building another commit or
  * config of the same tree is incremental (bisect depends on it).
  * Finished images are stored under <cache>/kernels/<key>, key =
- * sha1(commit, sha1(final .config), compiler version); an index from the
- * inputs (commit, fragment, compiler) to the key lets a cached run skip
- * even the configure step. ccache is used when installed.
+ * sha1(recipe, commit, sha1(final .config), compiler version); an index
+ * from the inputs (commit, fragment, compiler) to the key lets a cached
+ * run skip even the configure step. ccache is used when installed.
+ *
+ * Builds are reproducible (fixed timestamp, user, host and build number):
+ * two commits that change nothing the kernel compiles give the same
+ * image, which is how bisect tells a culprit that cannot be one.
  */
 #include <errno.h>
 #include <signal.h>
@@ -96,8 +100,22 @@ static int count_compiled(const char *log)
 	return n;
 }
 
-/* Plain ASCII messages: the first error is shown and matched verbatim. */
-static const char *const make_env[] = { "LC_ALL=C", NULL };
+/* Bumped whenever what goes into an image changes without its inputs. */
+#define BUILD_RECIPE "kernel-v2"
+
+/*
+ * Plain ASCII messages: the first error is shown and matched verbatim.
+ * The rest keeps the banner (uname -v) the same on every build; the
+ * database has the real build time.
+ */
+static const char *const make_env[] = {
+	"LC_ALL=C",
+	"KBUILD_BUILD_TIMESTAMP=Thu Jan  1 00:00:00 UTC 1970",
+	"KBUILD_BUILD_USER=kflake",
+	"KBUILD_BUILD_HOST=kflake",
+	"KBUILD_BUILD_VERSION=1",
+	NULL,
+};
 
 /* make -C src O=obj CC=... <targets>; progress from the log as it grows. */
 static int run_make(struct make_ctx *m, const char *const *targets,
@@ -284,8 +302,8 @@ static void index_path(const struct build_opts *o, const char *fraghash,
 	struct strbuf sb = STRBUF_INIT;
 	char hex[41];
 
-	strbuf_addf(&sb, "kernel-v1\n%s\n%s\n%s\n", tree_oid_hex(&o->commit),
-		    fraghash, compiler);
+	strbuf_addf(&sb, BUILD_RECIPE "\n%s\n%s\n%s\n",
+		    tree_oid_hex(&o->commit), fraghash, compiler);
 	util_sha1_hex(sb.buf, sb.len, hex);
 	*path = xasprintf("%s/kernels/inputs/%s", util_cache_dir(), hex);
 	strbuf_release(&sb);
@@ -387,8 +405,8 @@ int build_kernel(const struct build_opts *o, struct build_result *res)
 	kconfig_verify(&kc, res->config, &warn);
 	res->warnings = strbuf_detach(&warn);
 	strbuf_reset(&sb);
-	strbuf_addf(&sb, "%s\n%s\n%s\n", tree_oid_hex(&o->commit),
-		    res->config_hash, res->compiler);
+	strbuf_addf(&sb, BUILD_RECIPE "\n%s\n%s\n%s\n",
+		    tree_oid_hex(&o->commit), res->config_hash, res->compiler);
 	util_sha1_hex(sb.buf, sb.len, res->key);
 	kdir = xasprintf("%s/kernels/%s", util_cache_dir(), res->key);
 	if (load_cached(res, kdir)) {

@@ -165,6 +165,7 @@ static long long kernel_row(struct store *st, long long tree_id,
 	if (ok && !util_read_file(b->image, &img, 256 << 20))
 		util_sha1_hex(img.buf, img.len, sha);
 	strbuf_release(&img);
+	/* A reuse (0 s) keeps the time of the build that made the image. */
 	store_exec(st,
 		"INSERT INTO kernels(tree_id, commit_id, config_hash, compiler, "
 		"cache_key, fragments, config, config_warnings, state, "
@@ -173,7 +174,8 @@ static long long kernel_row(struct store *st, long long tree_id,
 		"ON CONFLICT(cache_key) DO UPDATE SET state = excluded.state, "
 		"image_path = excluded.image_path, image_sha1 = "
 		"excluded.image_sha1, error = excluded.error, build_seconds = "
-		"coalesce(excluded.build_seconds, build_seconds), build_log = "
+		"CASE WHEN excluded.build_seconds > 0 THEN "
+		"excluded.build_seconds ELSE build_seconds END, build_log = "
 		"excluded.build_log",
 		"Issss" "sssss" "sdsss", tree_id, tree_oid_hex(commit),
 		b->config_hash, b->compiler ? b->compiler : "", b->key, fj,

@@ -123,6 +123,16 @@ expect_eq "$?" 0 "check exit status on c6"
 	--db "$E2E_DB" > "$E2E_OUT/check-bad.log" 2>&1
 expect_eq "$?" 1 "check --sprt exit status on c7"
 grep "^check:" "$E2E_OUT/check-bad.log"
+# Reproducible images: c5 differs from c6 only under Documentation/, so
+# its kernel is byte for byte c6's (what bisect's "identical image to
+# its parent" warning relies on); c7 changes veth.c.
+"$KFLAKE" check --ref "$c5" --test "$E2E_TESTS/veth-udp-big.sh" --iterations 1 \
+	--db "$E2E_DB" > "$E2E_OUT/check-c5.log" 2>&1
+expect_eq "$?" 0 "check exit status on c5"
+img() { q "SELECT image_sha1 FROM kernels WHERE commit_id = ?1 AND state = 'ok' ORDER BY id DESC LIMIT 1" "$1"; }
+expect_match "$(img "$c6")" '^[0-9a-f]\{40\}$' "c6 image sha1"
+expect_eq "$(img "$c5")" "$(img "$c6")" "image of c5 (doc-only change) = image of c6"
+[ "$(img "$c7")" != "$(img "$c6")" ] || fail "c7 changes veth.c but its image equals c6's"
 "$KFLAKE" check --ref no-such-ref --test "$E2E_TESTS/veth-udp-big.sh" \
 	--db "$E2E_DB" > "$E2E_OUT/check-fault.log" 2>&1
 expect_eq "$?" 128 "check exit status on an unknown ref"
@@ -130,8 +140,12 @@ expect_eq "$?" 128 "check exit status on an unknown ref"
 # Flaky: killed after its first step, then resumed.
 start=$(date +%s)
 log=$E2E_OUT/bisect-flaky.log
+# An extra fragment (one the config already has, so the images stay the
+# cached ones): --resume must build with it too, from the database.
+extra=$E2E_WORK/bisect-extra.config
+echo CONFIG_VETH=y > "$extra"
 "$KFLAKE" bisect --good "$base" --bad "$c9" --test "$E2E_TESTS/veth-udp-small.sh" \
-	--ends 12 --timeout 60 --db "$E2E_DB" > "$log" 2>&1 &
+	--ends 12 --timeout 60 --kconfig "$extra" --db "$E2E_DB" > "$log" 2>&1 &
 pid=$!
 id=
 # Kill it half-way through its first step (or right after it): the
@@ -162,6 +176,8 @@ rc=$?
 expect_eq "$rc" 0 "bisect --resume exit status (flaky)"
 expect_eq "$(q 'SELECT culprit FROM bisects WHERE id = ?1' "$id")" "$c3" "culprit (flaky)"
 grep -q "(from the database)" "$log" || fail "the resumed bisect did not reuse finished steps"
+expect_eq "$(q "SELECT count(*) FROM runs r JOIN kernels k ON k.id = r.kernel_id WHERE r.bisect_id = ?1 AND k.fragments NOT LIKE ?2" "$id" "%bisect-extra.config%")" 0 \
+	"bisect kernels built without the --kconfig fragment"
 echo "flaky bisect: $(( $(date +%s) - start )) s"
 echo "iterations per step (flaky):"
 q "SELECT role, substr(commit_id, 1, 12), runs, failures, errors, decision, round(confidence, 3) FROM bisect_steps WHERE bisect_id = ?1 ORDER BY id" "$id"
