@@ -168,15 +168,17 @@ int crashwatch_store(struct store *st, struct crashwatch *w,
 			decoded = decode(w, r->text);
 		rc = store_exec(st, "INSERT INTO crash_hits(crash_id, "
 				"iteration_id, run_id, kernel_id, test, report, "
-				"seen_at) VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?)",
+				"seen_at) VALUES (?, nullif(?, 0), ?, nullif(?, 0), "
+				"?, ?, ?)",
 				"IIIIsss", id, iteration_id, run_id, kernel_id,
 				test, decoded ? decoded : r->text, now);
 		free(decoded);
 		if (rc)
 			return -1;
-		if (r == first)
+		if (r == first && iteration_id)
 			store_exec(st, "UPDATE iterations SET crash_id = ? "
 				   "WHERE id = ?", "II", id, iteration_id);
 	}
-	return snapshot_store(st, iteration_id, outdir, item);
+	return iteration_id ? snapshot_store(st, iteration_id, outdir, item)
+			    : 0;
 }

@@ -28,7 +28,8 @@ void crashwatch_verdict(struct crashwatch *w, int *fatal, int *warn,
 /*
  * Store the current iteration's reports (crashes, crash_hits, and
  * iterations.crash_id) and the snapshot outdir/<item>.snapshot, if any.
- * Runs inside the caller's transaction.
+ * iteration_id 0 (and test NULL): reports printed outside any test,
+ * stored against the run alone. Runs inside the caller's transaction.
  */
 int crashwatch_store(struct store *st, struct crashwatch *w,
 		     long long iteration_id, long long run_id,

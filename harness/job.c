@@ -318,6 +318,12 @@ static int do_build(struct job *j)
 	bo.nfrag = j->nfrag;
 	bo.jobs = j->o->jobs;
 	bo.progress = build_progress;
+	{
+		char *fj = record_json_strings(j->frags, j->nfrag);
+
+		record_run_set(&j->st, j->run_id, "fragments", fj);
+		free(fj);
+	}
 	record_run_progress(&j->st, j->run_id, "build", NULL);
 	progress_step("build", "kernel %s with %zu fragment(s)",
 		      tree_oid_short(&j->commit), j->nfrag);

@@ -107,6 +107,7 @@ int record_run_set(struct store *st, long long run_id, const char *column,
 	/* Column names are ours, never the user's; still, allow-list them. */
 	static const char *const ok[] = {
 		"accel", "qemu_cmdline", "commit_id", "ref", "error", "step",
+		"fragments",
 	};
 	char *sql;
 	size_t i;

@@ -260,6 +260,30 @@ static void finish_item(struct session *s, struct boot *b, int item,
 	crashwatch_reset(b->scan);
 }
 
+/*
+ * Reports printed outside any test (while booting, between two tests or
+ * after the last) are kept against the run alone: no test's failure
+ * rate pays for a kernel that warns at boot.
+ */
+static void stray_reports(struct session *s, struct boot *b)
+{
+	const char *title;
+	int fatal, warn;
+
+	crashwatch_finish(b->scan);
+	crashwatch_verdict(b->scan, &fatal, &warn, &title);
+	if (warn) {
+		progress_step("run", "kernel report outside any test%s: %s",
+			      b->ready ? "" : " (while booting)", title);
+		if (!store_begin(s->st)) {
+			crashwatch_store(s->st, b->scan, 0, s->run_id,
+					 s->kernel_id, NULL, NULL, -1);
+			store_commit(s->st);
+		}
+	}
+	crashwatch_reset(b->scan);
+}
+
 static void on_console(struct boot *b, const char *line)
 {
 	append_capped(&b->con, line, CONSOLE_CAP);
@@ -287,6 +311,7 @@ static void on_record(struct session *s, struct boot *b, const char *line)
 				s->items_done);
 			return;
 		}
+		stray_reports(s, b);
 		b->cur = id;
 		b->cur_start = util_now();
 		b->cur_wall = util_wallclock();
@@ -465,6 +490,8 @@ static int run_boot(struct session *s)
 	b.boot_id = record_boot_create(s->st, s->run_id, s->boots, s->accel,
 				       cmd.buf, b.console);
 	event_loop(s, &b);
+	if (b.cur < 0)
+		stray_reports(s, &b);
 	if (session_interrupted && !b.end_reason)
 		b.end_reason = xstrdup("interrupted");
 	record_boot_finish(s->st, b.boot_id, b.ready ? b.ready_at : -1,

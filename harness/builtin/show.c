@@ -101,8 +101,9 @@ static void show_crashes(struct store *st, long long run)
 {
 	sqlite3_stmt *s = store_prepare(st,
 		"SELECT c.id, c.kind, c.title, substr(c.fingerprint, 1, 12), "
-		"count(h.id), group_concat(DISTINCT h.iteration_id), c.count, "
-		"coalesce(c.frames, '') FROM crash_hits h JOIN crashes c "
+		"count(h.id), coalesce(group_concat(DISTINCT h.iteration_id), "
+		"'none'), c.count, coalesce(c.frames, ''), "
+		"sum(h.iteration_id IS NULL) FROM crash_hits h JOIN crashes c "
 		"ON c.id = h.crash_id WHERE h.run_id = ? GROUP BY c.id "
 		"ORDER BY c.id", "I", run);
 	int any = 0;
@@ -113,11 +114,14 @@ static void show_crashes(struct store *st, long long run)
 		if (!any++)
 			printf("\ncrashes:\n");
 		printf("  crash %lld [%s] %s\n    fingerprint %s, %d hit(s) in "
-		       "this run (iterations %s), %d in all\n",
-		       (long long)sqlite3_column_int64(s, 0), store_col_text(s, 1),
+		       "this run (iterations %s", (long long)
+		       sqlite3_column_int64(s, 0), store_col_text(s, 1),
 		       store_col_text(s, 2), store_col_text(s, 3),
-		       sqlite3_column_int(s, 4), store_col_text(s, 5),
-		       sqlite3_column_int(s, 6));
+		       sqlite3_column_int(s, 4), store_col_text(s, 5));
+		if (sqlite3_column_int(s, 8))
+			printf("; %d outside any test: booting or between "
+			       "tests", sqlite3_column_int(s, 8));
+		printf("), %d in all\n", sqlite3_column_int(s, 6));
 		if (*store_col_text(s, 7)) {
 			const char *p = store_col_text(s, 7);
 

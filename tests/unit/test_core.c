@@ -10,6 +10,7 @@
 
 #include "build.h"
 #include "classify.h"
+#include "crashwatch.h"
 #include "kconfig.h"
 #include "record.h"
 #include "report.h"
@@ -343,6 +344,71 @@ TEST(report_fail_on_verdicts)
 	CHECK_INT(report_fail_on(&st, run, (1u << STATS_FAILING) |
 				 (1u << STATS_FLAKY)), 2);
 	CHECK_INT(report_fail_on(&st, run, 1u << STATS_STABLE), 0);
+	store_close(&st);
+}
+
+static const char *const stray_warning[] = {
+	"[   12.000001][    T1] ------------[ cut here ]------------",
+	"[   12.000002][    T1] WARNING: CPU: 0 PID: 1 at net/core/dev.c:10329 netdev_run_todo+0x1f0/0x200",
+	"[   12.000003][    T1] Modules linked in:",
+	"[   12.000004][    T1] Call Trace:",
+	"[   12.000005][    T1]  <TASK>",
+	"[   12.000006][    T1]  netdev_run_todo+0x1f0/0x200",
+	"[   12.000007][    T1]  rtnl_unlock+0x9/0x10",
+	"[   12.000008][    T1]  </TASK>",
+	"[   12.000009][    T1] ---[ end trace 0000000000000000 ]---",
+};
+
+static void feed_stray(struct crashwatch *w)
+{
+	size_t i;
+
+	crashwatch_reset(w);
+	for (i = 0; i < ARRAY_SIZE(stray_warning); i++)
+		crashwatch_feed(w, stray_warning[i]);
+	crashwatch_finish(w);
+}
+
+/*
+ * A report printed outside any test is kept against the run alone; the
+ * same report inside an iteration marks that iteration.
+ */
+TEST(crashwatch_store_outside_tests)
+{
+	struct store st;
+	struct record_run r = { .kind = "run", .tests_json = "[\"a.sh\"]",
+				.iterations = 1 };
+	struct crashwatch *w = crashwatch_new(NULL, NULL);
+	const char *title;
+	long long run, it;
+	int fatal, warn;
+
+	open_tmp_store(&st, "c.db");
+	run = record_run_create(&st, &r);
+	add_iter(&st, run, "a.sh", 1, OUTCOME_PASS, 3);
+	it = store_query_int(&st, 0, "SELECT max(id) FROM iterations", "");
+	feed_stray(w);
+	crashwatch_verdict(w, &fatal, &warn, &title);
+	CHECK_INT(warn, 1);
+	CHECK_INT(fatal, 0);
+	CHECK_INT(store_begin(&st), 0);
+	CHECK_INT(crashwatch_store(&st, w, 0, run, 0, NULL, NULL, -1), 0);
+	CHECK_INT(store_commit(&st), 0);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM crash_hits "
+				  "WHERE iteration_id IS NULL AND test IS NULL "
+				  "AND run_id = ?", "I", run), 1);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM iterations "
+				  "WHERE crash_id IS NOT NULL", ""), 0);
+	feed_stray(w);
+	CHECK_INT(store_begin(&st), 0);
+	CHECK_INT(crashwatch_store(&st, w, it, run, 0, "a.sh", test_tmpdir(),
+				   1), 0);
+	CHECK_INT(store_commit(&st), 0);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM iterations "
+				  "WHERE crash_id IS NOT NULL AND id = ?", "I",
+				  it), 1);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count FROM crashes", ""), 2);
+	crashwatch_free(w);
 	store_close(&st);
 }
 
