@@ -279,24 +279,18 @@ int report_run(struct store *st, long long run_id, enum report_format fmt)
 	return report_print(st, run_id, NULL, fmt);
 }
 
-static const char *const fail_on_names[] = {
-	[STATS_UNDECIDED] = "undecided", [STATS_STABLE] = "stable",
-	[STATS_FLAKY] = "flaky", [STATS_FAILING] = "failing",
-};
-
 int report_fail_on_parse(const char *list, unsigned *mask)
 {
 	char *copy = xstrdup(list), *save = NULL, *w;
-	size_t i;
-	int ret = 0;
+	int v, ret = 0;
 
 	*mask = 0;
 	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < ARRAY_SIZE(fail_on_names); i++)
-			if (!strcmp(w, fail_on_names[i]))
+		for (v = STATS_UNDECIDED; v <= STATS_FAILING; v++)
+			if (!strcmp(w, stats_verdict_name(v)))
 				break;
-		if (i < ARRAY_SIZE(fail_on_names)) {
-			*mask |= 1u << i;
+		if (v <= STATS_FAILING) {
+			*mask |= 1u << v;
 		} else if (!strcmp(w, "regression")) {
 			*mask |= REPORT_FAIL_ON_REGRESSION;
 		} else {
