@@ -155,11 +155,10 @@ static char *tests_json(const struct selftest *t, size_t n)
 
 static long long kernel_row(struct store *st, long long tree_id,
 			    const git_oid *commit, const struct build_result *b,
-			    const char *const *frags, size_t nfrag, int ok)
+			    const char *frags_json, int ok)
 {
 	char ts[32], sha[41] = "";
 	struct strbuf img = STRBUF_INIT;
-	char *fj = record_json_strings(frags, nfrag);
 	long long id;
 
 	if (ok && !util_read_file(b->image, &img, 256 << 20))
@@ -178,12 +177,12 @@ static long long kernel_row(struct store *st, long long tree_id,
 		"excluded.build_seconds ELSE build_seconds END, build_log = "
 		"excluded.build_log",
 		"Issss" "sssss" "sdsss", tree_id, tree_oid_hex(commit),
-		b->config_hash, b->compiler ? b->compiler : "", b->key, fj,
+		b->config_hash, b->compiler ? b->compiler : "", b->key,
+		frags_json,
 		b->config ? b->config : "", b->warnings, ok ? "ok" : "failed",
 		ok ? b->image : NULL, ok ? sha : NULL,
 		b->cached ? 0.0 : b->seconds, b->log_path, b->error,
 		util_iso8601(util_wallclock(), ts));
-	free(fj);
 	id = store_query_int(st, 0, "SELECT id FROM kernels WHERE cache_key = ?",
 			     "s", b->key);
 	return id;
@@ -310,6 +309,7 @@ static int fail_run(struct job *j, const char *fmt, ...)
 static int do_build(struct job *j)
 {
 	struct build_opts bo = { 0 };
+	char *frags_json = record_json_strings(j->frags, j->nfrag);
 	int rc;
 
 	bo.tree = &j->tree;
@@ -318,12 +318,7 @@ static int do_build(struct job *j)
 	bo.nfrag = j->nfrag;
 	bo.jobs = j->o->jobs;
 	bo.progress = build_progress;
-	{
-		char *fj = record_json_strings(j->frags, j->nfrag);
-
-		record_run_set(&j->st, j->run_id, "fragments", fj);
-		free(fj);
-	}
+	record_run_set(&j->st, j->run_id, "fragments", frags_json);
 	record_run_progress(&j->st, j->run_id, "build", NULL);
 	progress_step("build", "kernel %s with %zu fragment(s)",
 		      tree_oid_short(&j->commit), j->nfrag);
@@ -331,7 +326,8 @@ static int do_build(struct job *j)
 	progress_clear();
 	if (j->build.key[0])
 		j->kernel_id = kernel_row(&j->st, j->tree_id, &j->commit,
-					  &j->build, j->frags, j->nfrag, !rc);
+					  &j->build, frags_json, !rc);
+	free(frags_json);
 	if (j->kernel_id > 0)
 		store_exec(&j->st, "UPDATE runs SET kernel_id = ? WHERE id = ?",
 			   "II", j->kernel_id, j->run_id);

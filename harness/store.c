@@ -98,6 +98,50 @@ static int ensure_parent_dir(const char *path)
 	return ret;
 }
 
+static int store_open_fail(struct store *st)
+{
+	store_close(st);
+	return -1;
+}
+
+/*
+ * A reader (serve, show) may be the first new kflake to meet an older
+ * database: it migrates it through one short read-write open, so readers
+ * never see a schema their queries do not match.
+ */
+static int readonly_check(struct store *st)
+{
+	int v = store_schema_version(st), latest = store_latest_version();
+	struct store rw;
+	char *path;
+
+	if (v < 0)
+		return error("%s: not a kflake database", st->path);
+	if (v > latest)
+		return error("%s: schema version %d is newer than this kflake "
+			     "(%d); upgrade kflake", st->path, v, latest);
+	if (v == latest)
+		return 0;
+	path = xstrdup(st->path);
+	sqlite3_close_v2(st->db);
+	st->db = NULL;
+	if (store_open(&rw, path, 0)) {
+		error("%s: schema version %d needs migrating to %d, which "
+		      "needs write access", path, v, latest);
+		free(path);
+		return -1;
+	}
+	store_close(&rw);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY |
+			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		free(path);
+		return error("%s: cannot reopen database", st->path);
+	}
+	free(path);
+	sqlite3_busy_timeout(st->db, 10000);
+	return 0;
+}
+
 int store_open(struct store *st, const char *path, int flags)
 {
 	int oflags;
@@ -128,13 +172,8 @@ int store_open(struct store *st, const char *path, int flags)
 	/* Runs, a server and bisects share the file: wait rather than fail. */
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (st->readonly) {
-		if (store_schema_version(st) < 0) {
-			error("%s: not a kflake database", st->path);
-			goto fail;
-		}
-		return 0;
-	}
+	if (st->readonly)
+		return readonly_check(st) ? store_open_fail(st) : 0;
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
 			 NULL) != SQLITE_OK) {
 		error("%s: cannot enable WAL: %s", st->path,
@@ -146,8 +185,7 @@ int store_open(struct store *st, const char *path, int flags)
 		goto fail;
 	return 0;
 fail:
-	store_close(st);
-	return -1;
+	return store_open_fail(st);
 }
 
 void store_close(struct store *st)

@@ -36,7 +36,8 @@ static int show_header(struct store *st, long long run)
 		"r.started_at, coalesce(r.finished_at, ''), coalesce(r.accel, ''), "
 		"coalesce(r.qemu_cmdline, ''), coalesce(r.error, ''), "
 		"coalesce(k.image_path, ''), coalesce(k.config_hash, ''), "
-		"coalesce(k.compiler, ''), coalesce(k.build_seconds, 0), r.argv "
+		"coalesce(k.compiler, ''), coalesce(k.build_seconds, 0), r.argv, "
+		"coalesce(r.fragments, '') "
 		"FROM runs r LEFT JOIN trees t ON t.id = r.tree_id "
 		"LEFT JOIN kernels k ON k.id = r.kernel_id WHERE r.id = ?",
 		"I", run);
@@ -57,6 +58,8 @@ static int show_header(struct store *st, long long run)
 	printf("  kernel:   %s\n  config:   %s\n  compiler: %s\n",
 	       store_col_text(s, 10), store_col_text(s, 11),
 	       store_col_text(s, 12));
+	if (*store_col_text(s, 15))
+		printf("  fragments: %s\n", store_col_text(s, 15));
 	printf("  accel:    %s\n  qemu:     %s\n", store_col_text(s, 7),
 	       store_col_text(s, 8));
 	if (*store_col_text(s, 9))
