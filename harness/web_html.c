@@ -1316,6 +1316,9 @@ static void crash_hits(struct web_req *r)
 		if (it)
 			strbuf_addf(sb, "<a href=\"/iteration/%lld\">%lld</a>",
 				    it, it);
+		else
+			strbuf_addstr(sb, "<span class=\"muted\">outside any "
+				      "test</span>");
 		strbuf_addstr(sb, "</td><td>");
 		if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
 			test_link(sb, store_col_text(stmt, 2));
