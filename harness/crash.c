@@ -179,11 +179,6 @@ struct crash_scanner {
 	char line[LINE_CAP];
 };
 
-static int starts_with(const char *s, const char *prefix)
-{
-	return !strncmp(s, prefix, strlen(prefix));
-}
-
 static const char *skip_blank(const char *s)
 {
 	while (*s == ' ' || *s == '\t')
@@ -244,8 +239,8 @@ static const char *console_body(const char *line, char caller[16])
 
 static int is_panic_text(const char *t)
 {
-	return starts_with(t, "Kernel panic - not syncing") ||
-	       starts_with(t, "---[ end Kernel panic");
+	return util_starts_with(t, "Kernel panic - not syncing") ||
+	       util_starts_with(t, "---[ end Kernel panic");
 }
 
 int crash_is_panic_line(const char *line)
@@ -260,7 +255,7 @@ static const struct start_rule *classify(const char *t)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(rules); i++) {
-		if (!starts_with(t, rules[i].prefix))
+		if (!util_starts_with(t, rules[i].prefix))
 			continue;
 		if (rules[i].also && !strstr(t, rules[i].also))
 			continue;
@@ -302,7 +297,7 @@ static int has_prefix_in(const char *name, const char *const *list, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (starts_with(name, list[i]))
+		if (util_starts_with(name, list[i]))
 			return 1;
 	return 0;
 }
@@ -336,7 +331,7 @@ static size_t symbol_name(const char *s, char out[SYMBOL_CAP])
 	while (isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == '.' ||
 	       s[n] == '$')
 		n++;
-	if (!n || isdigit((unsigned char)s[0]) || !starts_with(s + n, "+0x"))
+	if (!n || isdigit((unsigned char)s[0]) || !util_starts_with(s + n, "+0x"))
 		return 0;
 	for (keep = 1; keep < n && s[keep] != '.'; keep++)
 		;
@@ -364,7 +359,7 @@ static enum frame_type parse_frame(const char *t, char name[SYMBOL_CAP])
 			return NOT_FRAME;
 		t += 3;
 	}
-	if (starts_with(t, "0x") && strchr(t, '+') == NULL &&
+	if (util_starts_with(t, "0x") && strchr(t, '+') == NULL &&
 	    isxdigit((unsigned char)t[2]))
 		return FRAME_UNRELIABLE;
 	if (!symbol_name(t, name))
@@ -386,12 +381,12 @@ static void take_rip(struct building *b, const char *t)
 {
 	char name[SYMBOL_CAP];
 
-	if (starts_with(t, "RIP: ")) {
+	if (util_starts_with(t, "RIP: ")) {
 		t += 5;
 		if (strlen(t) < 5 || t[4] != ':')
 			return;
 		t += 5;
-	} else if (starts_with(t, "pc : ")) {
+	} else if (util_starts_with(t, "pc : ")) {
 		t += 5;
 	} else {
 		return;
@@ -408,7 +403,7 @@ static int is_trace_header(const char *t)
 	if (!strncasecmp(t, "Call Trace:", 11))
 		return 1;
 	/* kmemleak: "backtrace:", newer "backtrace (crc 1234abcd):" */
-	return starts_with(t, "backtrace") && n && t[n - 1] == ':';
+	return util_starts_with(t, "backtrace") && n && t[n - 1] == ':';
 }
 
 /* What ends a stack printed without <TASK> markers (arm64, kfence...). */
@@ -666,13 +661,13 @@ static void add_line(struct crash_scanner *sc, struct building *b,
 	strbuf_addch(&b->text, '\n');
 	b->nlines++;
 	track(b, t);
-	if (starts_with(t, "---[ end trace") ||
-	    starts_with(t, "---[ end Kernel panic") ||
+	if (util_starts_with(t, "---[ end trace") ||
+	    util_starts_with(t, "---[ end Kernel panic") ||
 	    (is_sanitizer(b) && b->nlines > 1 && is_rule_line(t))) {
 		close_report(sc, b);
 		return;
 	}
-	if (starts_with(t, "Kernel Offset:")) {
+	if (util_starts_with(t, "Kernel Offset:")) {
 		/* Only "---[ end Kernel panic ...]---" follows. */
 		b->tail = 2;
 	}

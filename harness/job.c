@@ -460,6 +460,7 @@ static int do_session(struct job *j)
 	s.enough = j->o->enough;
 	s.enough_data = j->o->enough_data;
 	s.kernel = j->build.image;
+	s.payload = j->payload;
 	/* Decoding only adds file:line, which needs the image's debug info. */
 	if (j->build.config && strstr(j->build.config, "\nCONFIG_DEBUG_INFO=y")) {
 		s.vmlinux = j->build.vmlinux;

@@ -64,11 +64,6 @@ static void rtrim(char *s)
 		s[--n] = '\0';
 }
 
-static int starts_with(const char *s, const char *prefix)
-{
-	return !strncmp(s, prefix, strlen(prefix));
-}
-
 /* A bounded copy of s with surrounding blanks trimmed. */
 static char *dup_trimmed(const char *s, size_t n)
 {
@@ -123,9 +118,9 @@ static int parse_number(const char **sp)
 
 static int parse_version(const char *s, int *version)
 {
-	if (starts_with(s, "KTAP version "))
+	if (util_starts_with(s, "KTAP version "))
 		s += 13;
-	else if (starts_with(s, "TAP version "))
+	else if (util_starts_with(s, "TAP version "))
 		s += 12;
 	else
 		return 0;
@@ -139,7 +134,7 @@ static int parse_plan(const char *s, int *plan, int *skip_all)
 {
 	const char *hash;
 
-	if (!starts_with(s, "1.."))
+	if (!util_starts_with(s, "1.."))
 		return 0;
 	s += 3;
 	*plan = parse_number(&s);
@@ -207,10 +202,10 @@ static int parse_result(const char *s, struct ktap_case *c)
 
 	int number;
 
-	ok = starts_with(s, "ok");
+	ok = util_starts_with(s, "ok");
 	if (ok)
 		s += 2;
-	else if (starts_with(s, "not ok"))
+	else if (util_starts_with(s, "not ok"))
 		s += 6;
 	else
 		return 0;
@@ -271,7 +266,7 @@ static void parse_line(struct ktap_doc *doc, char *line)
 		}
 		return;
 	}
-	if (starts_with(s, "Bail out!")) {
+	if (util_starts_with(s, "Bail out!")) {
 		doc->bail_out = 1;
 		return;
 	}
@@ -402,7 +397,7 @@ static int is_family(const char *s)
 /* "udp gso and gro - over veth touching data", never "udp tx: ..." */
 static int is_bench_header(const char *s)
 {
-	if (!starts_with(s, "udp ") && !starts_with(s, "tcp "))
+	if (!util_starts_with(s, "udp ") && !util_starts_with(s, "tcp "))
 		return 0;
 	return strstr(s, " - ") && !strchr(s, ':');
 }
@@ -417,9 +412,9 @@ static int is_udpgro_case(const struct extractor *ex, const char *s)
 /* "udp tx:    754 MB/s ...", not the "sum udp tx:" of -a. */
 static int is_throughput(const char *s)
 {
-	if (!starts_with(s, "udp ") && !starts_with(s, "tcp "))
+	if (!util_starts_with(s, "udp ") && !util_starts_with(s, "tcp "))
 		return 0;
-	if (!starts_with(s + 4, "tx:") && !starts_with(s + 4, "rx:"))
+	if (!util_starts_with(s + 4, "tx:") && !util_starts_with(s + 4, "rx:"))
 		return 0;
 	return isdigit((unsigned char)*skip_space(s + 7));
 }
@@ -444,7 +439,7 @@ static int is_error_line(const char *s)
 	if (!strcmp(s, "failed"))
 		return 1;
 	for (i = 0; i < ARRAY_SIZE(prefixes); i++)
-		if (starts_with(s, prefixes[i]))
+		if (util_starts_with(s, prefixes[i]))
 			return 1;
 	for (i = 0; i < ARRAY_SIZE(infixes); i++)
 		if (strstr(s, infixes[i]))
@@ -673,7 +668,7 @@ static void extract_line(struct extractor *ex, char *line)
 		udpgro_verdict(ex, t);
 	} else if (ex->kind == BLOCK_NONE) {
 		return;
-	} else if (starts_with(t, "SO_ZEROCOPY not supported")) {
+	} else if (util_starts_with(t, "SO_ZEROCOPY not supported")) {
 		ex->skip = 1;
 	} else if (is_error_line(t)) {
 		note_error(ex, t);

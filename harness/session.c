@@ -100,8 +100,12 @@ static int write_plan(struct session *s, struct boot *b)
 	free(path);
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "%s/runners\n", util_home());
+	if (s->payload)
+		strbuf_addf(&sb, "%s\n", s->payload);
 	for (k = 0; k < s->ntests; k++)
-		strbuf_addf(&sb, "%s\n", s->tests[k].run_dir);
+		if (!s->payload || !util_path_under(s->tests[k].run_dir,
+						    s->payload))
+			strbuf_addf(&sb, "%s\n", s->tests[k].run_dir);
 	path = xasprintf("%s/keep", b->outdir);
 	if (!ret)
 		ret = util_write_file(path, sb.buf, sb.len);

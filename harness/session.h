@@ -31,6 +31,11 @@ struct session {
 	size_t ntests;
 	int iterations;
 	const char *kernel;	/* bzImage */
+	/*
+	 * The payload root: the guest must see all of it, not only each
+	 * test's directory (scripts call ../bpf/X.o, source ../lib.sh).
+	 */
+	const char *payload;
 	const char *vmlinux;	/* set (with srcdir) to decode crash reports */
 	const char *srcdir;
 	const char *accel;

@@ -267,6 +267,20 @@ int util_rm_rf(const char *path)
 	return ret;
 }
 
+int util_starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+int util_path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
 int util_file_exists(const char *path)
 {
 	struct stat st;

@@ -68,6 +68,9 @@ int util_write_file(const char *path, const void *buf, size_t len);
 int util_mkdir_p(const char *path);
 int util_rm_rf(const char *path);
 int util_file_exists(const char *path);
+int util_starts_with(const char *s, const char *prefix);
+/* path is dir or below it (by name: dir "/a/b" holds "/a/b/c", not "/a/bc"). */
+int util_path_under(const char *path, const char *dir);
 int util_copy_file(const char *src, const char *dst);
 
 /* ~/.cache/kflake (XDG_CACHE_HOME, KFLAKE_CACHE) and ~/.local/share/kflake. */

@@ -488,6 +488,13 @@ TEST(util_parsers)
 	double d;
 	long v;
 
+	CHECK(util_path_under("/a/b/c", "/a/b"));
+	CHECK(util_path_under("/a/b", "/a/b/"));
+	CHECK(!util_path_under("/a/bc", "/a/b"));
+	CHECK(!util_path_under("/a", "/a/b"));
+	CHECK(util_starts_with("KFLAKE END 1", "KFLAKE "));
+	CHECK(!util_starts_with("KFL", "KFLAKE"));
+
 	CHECK_INT(util_parse_duration("90", &d), 0);
 	CHECK_NEAR(d, 90, 1e-9);
 	CHECK_INT(util_parse_duration("1.5m", &d), 0);
