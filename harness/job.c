@@ -354,6 +354,7 @@ static int do_build(struct job *j)
 
 static int do_payload(struct job *j)
 {
+	char *real;
 	int cached = 0;
 
 	record_run_progress(&j->st, j->run_id, "payload", NULL);
@@ -363,6 +364,14 @@ static int do_payload(struct job *j)
 		return fail_run(j, "cannot build the test payload");
 	progress_step("payload", "%s %s", cached ? "cached" : "built",
 		      j->payload);
+	/*
+	 * The guest resolves symlinks in its own namespace, where /tmp is
+	 * a tmpfs: a cache reached through a link must be named by its
+	 * real path in the plan and the keep file.
+	 */
+	real = util_realpath(j->payload);
+	free(j->payload);
+	j->payload = real;
 	return 0;
 }
 

@@ -86,7 +86,7 @@ static int item_seq(struct session *s, int item)
 static int write_plan(struct session *s, struct boot *b)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *path = xasprintf("%s/plan", b->outdir);
+	char *path = xasprintf("%s/plan", b->outdir), *runners;
 	size_t k;
 	int i, ret;
 
@@ -99,7 +99,11 @@ static int write_plan(struct session *s, struct boot *b)
 	ret = util_write_file(path, sb.buf, sb.len);
 	free(path);
 	strbuf_reset(&sb);
-	strbuf_addf(&sb, "%s/runners\n", util_home());
+	path = xasprintf("%s/runners", util_home());
+	runners = util_realpath(path);
+	strbuf_addf(&sb, "%s\n", runners);
+	free(runners);
+	free(path);
 	if (s->payload)
 		strbuf_addf(&sb, "%s\n", s->payload);
 	for (k = 0; k < s->ntests; k++)

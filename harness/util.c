@@ -281,6 +281,13 @@ int util_path_under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
 }
 
+char *util_realpath(const char *path)
+{
+	char *real = realpath(path, NULL);
+
+	return real ? real : xstrdup(path);
+}
+
 int util_file_exists(const char *path)
 {
 	struct stat st;

@@ -68,6 +68,8 @@ int util_write_file(const char *path, const void *buf, size_t len);
 int util_mkdir_p(const char *path);
 int util_rm_rf(const char *path);
 int util_file_exists(const char *path);
+/* path with every link resolved (malloc'ed); a copy of path if it fails. */
+char *util_realpath(const char *path);
 int util_starts_with(const char *s, const char *prefix);
 /* path is dir or below it (by name: dir "/a/b" holds "/a/b/c", not "/a/bc"). */
 int util_path_under(const char *path, const char *dir);

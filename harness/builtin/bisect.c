@@ -613,10 +613,9 @@ static char *params_json(const struct bisect_ctx *c)
 	char *s;
 
 	for (i = 0; i < c->o.nkconfigs; i++) {
-		char *abs = realpath(c->o.kconfigs[i], NULL);
+		char *abs = util_realpath(c->o.kconfigs[i]);
 
-		json_array_append_new(kc, json_string(abs ? abs :
-						      c->o.kconfigs[i]));
+		json_array_append_new(kc, json_string(abs));
 		free(abs);
 	}
 	o = json_pack("{s:f, s:f, s:i, s:i, s:f, s:f, s:s, s:f, s:o}",
