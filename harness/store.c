@@ -122,12 +122,14 @@ static int readonly_check(struct store *st)
 			     "(%d); upgrade kflake", st->path, v, latest);
 	if (v == latest)
 		return 0;
+	/* Say it in one line rather than let the migration fail midway. */
+	if (access(st->path, W_OK))
+		return error("%s: schema version %d needs migrating to %d, "
+			     "which needs write access", st->path, v, latest);
 	path = xstrdup(st->path);
 	sqlite3_close_v2(st->db);
 	st->db = NULL;
 	if (store_open(&rw, path, 0)) {
-		error("%s: schema version %d needs migrating to %d, which "
-		      "needs write access", path, v, latest);
 		free(path);
 		return -1;
 	}
