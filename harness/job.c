@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "artefact.h"
 #include "build.h"
 #include "job.h"
 #include "kconfig.h"
@@ -477,7 +478,7 @@ static int do_session(struct job *j)
 	}
 	s.cpus = j->o->cpus;
 	s.mem_mb = j->o->mem_mb;
-	s.workdir = xasprintf("%s/runs/%lld", util_data_dir(), j->run_id);
+	s.workdir = artefact_run_dir(&j->st, j->run_id);
 	record_run_progress(&j->st, j->run_id, "boot", NULL);
 	s.accel = vm_pick_accel(j->build.image, init);
 	record_run_set(&j->st, j->run_id, "accel", s.accel);
@@ -534,29 +535,49 @@ static int start_run(struct job *j)
 	return 0;
 }
 
+/*
+ * The free-space floor: JOB_MIN_FREE_MB, or $KFLAKE_MIN_FREE_MB (a
+ * machine with a small data disk, or a test of what happens when the
+ * disk fills during a run).
+ */
+long job_min_free_mb(void)
+{
+	const char *env = getenv("KFLAKE_MIN_FREE_MB");
+	long v;
+
+	if (env && *env && !util_parse_int(env, 0, 1L << 30, &v))
+		return v;
+	return JOB_MIN_FREE_MB;
+}
+
 /* A full disk mid-build or mid-run looks like a kernel problem: refuse early. */
 static int check_disk(const char *dir)
 {
 	struct statvfs sv;
+	long floor = job_min_free_mb();
 	double mb;
 
 	if (util_mkdir_p(dir) || statvfs(dir, &sv))
 		return error("%s: %s", dir, strerror(errno));
 	mb = (double)sv.f_bavail * (double)sv.f_frsize / (1 << 20);
-	if (mb < JOB_MIN_FREE_MB)
-		return error("%s: only %.0f MB free; kflake needs %d MB for "
-			     "builds, logs and the database", dir, mb,
-			     JOB_MIN_FREE_MB);
+	if (mb < floor)
+		return error("%s: only %.0f MB free; kflake needs %ld MB for "
+			     "builds, logs and the database (KFLAKE_MIN_FREE_MB "
+			     "sets the floor)", dir, mb, floor);
 	return 0;
 }
 
 static int job_steps(struct job *j)
 {
 	const struct job_opts *o = j->o;
+	char *artefacts;
 	int rc;
 
 	session_catch_signals();
-	if (check_disk(util_cache_dir()) || check_disk(util_data_dir()))
+	artefacts = artefact_dir(&j->st);
+	rc = check_disk(util_cache_dir()) || check_disk(artefacts);
+	free(artefacts);
+	if (rc)
 		return KFLAKE_EXIT_FAIL;
 	progress_step("tree", "%s", o->tree ? o->tree : TREE_DEFAULT_SOURCE);
 	if (tree_open(&j->tree, o->tree))

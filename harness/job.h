@@ -100,6 +100,8 @@ int job_opts_parse(struct job_opts *o, int opt, const char *arg);
 
 void job_opts_init(struct job_opts *o);
 void job_opts_release(struct job_opts *o);
+/* The free-space floor in MB ($KFLAKE_MIN_FREE_MB, else JOB_MIN_FREE_MB). */
+long job_min_free_mb(void);
 /* Returns a process exit status: 0 done, 1 failed, 130 interrupted. */
 int job_run(const struct job_opts *o, struct job_result *res);
 
