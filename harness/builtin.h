@@ -21,5 +21,6 @@ int cmd_bisects(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_series(int argc, char **argv);
 int cmd_poll(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

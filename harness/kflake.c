@@ -21,6 +21,7 @@ static const struct builtin builtins[] = {
 	{ "check", cmd_check, "test one commit; exit 0/1/125 for git bisect run" },
 	{ "series", cmd_series, "fetch a patch series and apply it" },
 	{ "poll", cmd_poll, "queue new series from a patchwork project" },
+	{ "doctor", cmd_doctor, "check what a run needs and say how to fix it" },
 };
 
 static void usage(FILE *f)

@@ -427,25 +427,34 @@ out:
 	return ok;
 }
 
-const char *vm_pick_accel(const char *kernel, const char *init)
+static char *probe_path(void)
 {
-	const char *env = getenv("KFLAKE_ACCEL");
-	char *path = xasprintf("%s/accel-probe", util_cache_dir());
-	char *key = probe_cache_key();
+	return xasprintf("%s/accel-probe", util_cache_dir());
+}
+
+const char *vm_accel_cached(void)
+{
+	char *path = probe_path(), *key = probe_cache_key();
 	struct strbuf cached = STRBUF_INIT;
+	const char *accel = NULL;
+
+	if (!util_read_file(path, &cached, 256) &&
+	    !strncmp(strbuf_str(&cached), key, strlen(key)) &&
+	    cached.buf[strlen(key)] == ' ')
+		accel = strstr(cached.buf + strlen(key), "kvm") ? "kvm" : "tcg";
+	strbuf_release(&cached);
+	free(path);
+	free(key);
+	return accel;
+}
+
+const char *vm_accel_probe(const char *kernel, const char *init)
+{
+	char *path = probe_path(), *key = probe_cache_key();
+	struct strbuf line = STRBUF_INIT;
 	const char *accel = "tcg";
 	int fd;
 
-	if (env && (!strcmp(env, "kvm") || !strcmp(env, "tcg"))) {
-		accel = !strcmp(env, "kvm") ? "kvm" : "tcg";
-		goto out;
-	}
-	if (!util_read_file(path, &cached, 256) &&
-	    !strncmp(strbuf_str(&cached), key, strlen(key)) &&
-	    cached.buf[strlen(key)] == ' ') {
-		accel = strstr(cached.buf + strlen(key), "kvm") ? "kvm" : "tcg";
-		goto out;
-	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		close(fd);
@@ -455,12 +464,20 @@ const char *vm_pick_accel(const char *kernel, const char *init)
 		else
 			info("KVM does not boot a kernel here; using TCG");
 	}
-	strbuf_reset(&cached);
-	strbuf_addf(&cached, "%s %s\n", key, accel);
-	util_write_file(path, cached.buf, cached.len);
-out:
-	strbuf_release(&cached);
+	strbuf_addf(&line, "%s %s\n", key, accel);
+	util_write_file(path, line.buf, line.len);
+	strbuf_release(&line);
 	free(path);
 	free(key);
 	return accel;
+}
+
+const char *vm_pick_accel(const char *kernel, const char *init)
+{
+	const char *env = getenv("KFLAKE_ACCEL"), *accel;
+
+	if (env && (!strcmp(env, "kvm") || !strcmp(env, "tcg")))
+		return !strcmp(env, "kvm") ? "kvm" : "tcg";
+	accel = vm_accel_cached();
+	return accel ? accel : vm_accel_probe(kernel, init);
 }

@@ -75,5 +75,12 @@ void vm_cmdline(const struct vm *vm, struct strbuf *out);
  * per host boot and QEMU version.
  */
 const char *vm_pick_accel(const char *kernel, const char *init);
+/*
+ * The probe's cached answer for this host boot and QEMU ("kvm" or
+ * "tcg"), or NULL when there is none; and the probe itself, run now
+ * (about 10 s when /dev/kvm opens) with its answer cached.
+ */
+const char *vm_accel_cached(void);
+const char *vm_accel_probe(const char *kernel, const char *init);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "bisect.h"
 #include "builtin.h"
+#include "doctor.h"
 #include "job.h"
 #include "progress.h"
 #include "record.h"
@@ -1054,6 +1055,8 @@ int cmd_bisect(int argc, char **argv)
 	if (store_open(&c.st, c.o.db, 0))
 		goto out;
 	if (resume && load_bisect(&c, resume))
+		goto out;
+	if (doctor_preflight(c.o.tree))
 		goto out;
 	if (tree_open(&c.tree, c.o.tree))
 		goto out;

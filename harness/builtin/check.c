@@ -18,6 +18,7 @@
 
 #include "bisect.h"
 #include "builtin.h"
+#include "doctor.h"
 #include "job.h"
 #include "progress.h"
 #include "record.h"
@@ -56,8 +57,9 @@ static const char check_usage[] =
 "Failures are fail, stall and crash outcomes; error and skip outcomes\n"
 "count for nothing. Exit status: 0 good, 1 bad, 125 could not test (the\n"
 "kernel does not build or boot, no usable iteration, or the SPRT reached\n"
-"the cap undecided), 128 harness fault or bad usage (which makes\n"
-"`git bisect run` stop rather than mark commits), 130 interrupted.\n";
+"the cap undecided), 128 harness fault, a missing prerequisite (see\n"
+"kflake doctor) or bad usage (which makes `git bisect run` stop rather\n"
+"than mark commits), 130 interrupted.\n";
 
 enum {
 	OPT_SPRT = JOB_OPT_LAST, OPT_P0, OPT_P1, OPT_ALPHA, OPT_BETA, OPT_CAP,
@@ -344,6 +346,9 @@ int cmd_check(int argc, char **argv)
 		goto usage;
 	}
 	progress_init(c.o.progress);
+	/* A machine that cannot run kernels says nothing about the commit. */
+	if (doctor_preflight(c.o.tree))
+		goto out;
 	tree = c.o.tree;
 	ref = c.o.ref;
 	if (resolve_local(&c, tree, ref))

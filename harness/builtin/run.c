@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "doctor.h"
 #include "job.h"
 #include "progress.h"
 #include "report.h"
@@ -57,8 +58,11 @@ static const char run_usage[] =
 "  -q, --quiet         only errors and the final table\n"
 "  --json              one JSON object per event on stdout, then the report\n"
 "\n"
+"Before anything else it checks what the run needs (kflake doctor's fast\n"
+"checks) and stops at once, naming the fix, when something is missing.\n"
+"\n"
 "Exit status: 0 when every planned iteration ran, 1 when the run could not\n"
-"(e.g. the kernel did not build), 2 on bad usage, 3 when --fail-on named a\n"
+"(e.g. a missing program, or the kernel did not build), 2 on bad usage, 3 when --fail-on named a\n"
 "verdict the run reached, 130 when interrupted.\n";
 
 enum { OPT_SERIES = JOB_OPT_LAST, OPT_INCOMPLETE, OPT_FAIL_ON };
@@ -143,6 +147,11 @@ int cmd_run(int argc, char **argv)
 	o.argc = argc;
 	o.argv = (const char *const *)argv;
 	progress_init(o.progress);
+	/* A missing tool fails now, not after the import and the build. */
+	if (doctor_preflight(o.tree)) {
+		job_opts_release(&o);
+		return KFLAKE_EXIT_FAIL;
+	}
 	if (o.series) {
 		ret = seriesrun_run(&o);
 	} else {

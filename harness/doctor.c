@@ -1,0 +1,516 @@
+/*
+ * doctor.c - the machine checks behind `kflake doctor` and the preflight
+ * of every command that runs a kernel (see doctor.h). It owns the list
+ * of programs kflake and its guest run, each with the Debian package
+ * that ships it and why it is needed; .ci/install-deps installs the
+ * same packages.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "doctor.h"
+#include "job.h"
+#include "runcmd.h"
+#include "store.h"
+#include "tree.h"
+#include "util.h"
+#include "vm.h"
+
+/* runners/init sets this PATH; the guest sees the host's root over 9p. */
+#define GUEST_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Oldest QEMU with everything vm.c asks for (9p multidevs=remap: 4.2). */
+#define QEMU_MIN_MAJOR 4
+#define QEMU_MIN_MINOR 2
+
+/* A program looked up in a PATH, or a file (absolute) that must exist. */
+struct need {
+	const char *name;
+	const char *pkg;
+	const char *why;
+};
+
+static const struct need build_needs[] = {
+	{ "make", "make", "runs the kernel build" },
+	{ "gcc", "gcc", "compiles the kernel" },
+	{ "ld", "binutils", "links the kernel" },
+	{ "flex", "flex", "kconfig's lexer" },
+	{ "bison", "bison", "kconfig's parser" },
+	{ "bc", "bc", "the kernel's generated timeconst.h" },
+	{ "perl", "perl", "kernel build scripts" },
+	{ "rsync", "rsync", "the kernel's headers_install" },
+	{ "tar", "tar", "unpacks linux-source-6.1" },
+	{ "xz", "xz-utils", "unpacks linux-source-6.1" },
+	{ "/usr/include/gelf.h", "libelf-dev", "objtool (CONFIG_OBJTOOL)" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct need payload_needs[] = {
+	{ "gcc", "gcc", "test programs (udpgso_bench_tx, ...)" },
+	{ "/usr/include/stdio.h", "libc6-dev", "test programs" },
+	{ "clang", "clang", "BPF objects (xdp_dummy.bpf.o, nat6to4.o)" },
+	{ "/usr/include/bpf/bpf_helpers.h", "libbpf-dev", "BPF objects" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct need guest_needs[] = {
+	{ "bash", "bash", "runners/init and the selftests" },
+	{ "mount", "mount", "runners/init" },
+	{ "setsid", "util-linux", "runners/run-test" },
+	{ "dmesg", "util-linux", "stall forensics" },
+	{ "ip", "iproute2", "network selftests" },
+	{ "tc", "iproute2", "udpgro_frglist.sh" },
+	{ "ss", "iproute2", "stall forensics" },
+	{ "nstat", "iproute2", "stall forensics" },
+	{ "ethtool", "ethtool", "udpgro_frglist.sh" },
+	{ "sysctl", "procps", "runners/init" },
+	{ "ps", "procps", "stall forensics" },
+	{ "awk", "mawk", "net_helper.sh" },
+	{ "python3", "python3", "selftests and test scripts" },
+	{ NULL, NULL, NULL },
+};
+
+static struct doctor_check *add(struct doctor_report *r, const char *name,
+				enum doctor_status status)
+{
+	struct doctor_check *c;
+
+	ALLOC_GROW(r->checks, r->n, r->alloc);
+	c = &r->checks[r->n++];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->status = status;
+	return c;
+}
+
+/* Append word to the space-separated *list unless it is there. */
+static void add_word(char **list, const char *word)
+{
+	size_t len = strlen(word);
+	const char *p;
+	char *old = *list;
+
+	for (p = old; p && (p = strstr(p, word)); p += len)
+		if ((p == old || p[-1] == ' ') && (!p[len] || p[len] == ' '))
+			return;
+	*list = old ? xasprintf("%s %s", old, word) : xstrdup(word);
+	free(old);
+}
+
+static void want_package(struct doctor_report *r, const char *pkg)
+{
+	add_word(&r->packages, pkg);
+}
+
+static int in_path(const char *name, const char *path)
+{
+	char *copy, *dir, *save = NULL;
+	int found = 0;
+
+	if (name[0] == '/')
+		return !access(name, R_OK);
+	if (!path)
+		return 0;
+	copy = xstrdup(path);
+	for (dir = strtok_r(copy, ":", &save); dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", dir, name);
+		struct stat st;
+
+		found = !stat(p, &st) && S_ISREG(st.st_mode) && !access(p, X_OK);
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/* One check line for a group of needs, looked up in path. */
+static void check_needs(struct doctor_report *r, const char *name,
+			const struct need *needs, const char *path,
+			const char *where)
+{
+	struct strbuf found = STRBUF_INIT, missing = STRBUF_INIT;
+	struct doctor_check *c;
+	const struct need *n;
+	char *pkgs = NULL;
+
+	for (n = needs; n->name; n++) {
+		const char *base = strrchr(n->name, '/');
+
+		if (in_path(n->name, path)) {
+			strbuf_addf(&found, "%s%s", found.len ? " " : "",
+				    base ? base + 1 : n->name);
+			continue;
+		}
+		strbuf_addf(&missing, "%s%s (%s)", missing.len ? ", " : "",
+			    n->name, n->why);
+		add_word(&pkgs, n->pkg);
+		want_package(r, n->pkg);
+	}
+	if (!missing.len) {
+		c = add(r, name, DOCTOR_OK);
+		c->detail = strbuf_detach(&found);
+	} else {
+		c = add(r, name, DOCTOR_FAIL);
+		c->detail = xasprintf("missing %s %s", missing.buf, where);
+		c->fix = xasprintf("apt-get install %s", pkgs);
+		strbuf_release(&found);
+	}
+	strbuf_release(&missing);
+	free(pkgs);
+}
+
+static void check_programs(struct doctor_report *r)
+{
+	const char *path = getenv("PATH");
+	struct doctor_check *c;
+
+	check_needs(r, "build programs", build_needs, path, "in PATH");
+	check_needs(r, "payload programs", payload_needs, path, "in PATH");
+	check_needs(r, "guest tools", guest_needs, GUEST_PATH,
+		    "in the guest's PATH (" GUEST_PATH ")");
+	if (in_path("ccache", path))
+		return;
+	c = add(r, "ccache", DOCTOR_WARN);
+	c->detail = xstrdup("not installed: every kernel build compiles from "
+			    "scratch");
+	c->fix = xstrdup("apt-get install ccache");
+}
+
+static void check_qemu(struct doctor_report *r)
+{
+	const char *argv[] = { "qemu-system-x86_64", "--version", NULL };
+	struct strbuf out = STRBUF_INIT;
+	struct doctor_check *c;
+	const char *v;
+	int major = 0, minor = 0;
+
+	if (!in_path(argv[0], getenv("PATH"))) {
+		c = add(r, "qemu", DOCTOR_FAIL);
+		c->detail = xstrdup("qemu-system-x86_64 not found in PATH");
+		c->fix = xstrdup("apt-get install qemu-system-x86");
+		want_package(r, "qemu-system-x86");
+		return;
+	}
+	runcmd_capture(argv, &out, 4096);
+	v = strstr(strbuf_str(&out), "version ");
+	if (!v || sscanf(v + 8, "%d.%d", &major, &minor) != 2) {
+		c = add(r, "qemu", DOCTOR_FAIL);
+		c->detail = xstrdup("qemu-system-x86_64 --version printed no "
+				    "version");
+		c->fix = xstrdup("apt-get install --reinstall qemu-system-x86");
+	} else if (major < QEMU_MIN_MAJOR ||
+		   (major == QEMU_MIN_MAJOR && minor < QEMU_MIN_MINOR)) {
+		c = add(r, "qemu", DOCTOR_FAIL);
+		c->detail = xasprintf("QEMU %d.%d is too old (kflake needs "
+				      "%d.%d or newer)", major, minor,
+				      QEMU_MIN_MAJOR, QEMU_MIN_MINOR);
+		c->fix = xstrdup("install QEMU from Debian 12 or newer "
+				 "(apt-get install qemu-system-x86)");
+	} else {
+		c = add(r, "qemu", DOCTOR_OK);
+		c->detail = xasprintf("QEMU %.*s (kflake needs %d.%d or newer)",
+				      (int)strcspn(v + 8, " \n"), v + 8,
+				      QEMU_MIN_MAJOR, QEMU_MIN_MINOR);
+	}
+	strbuf_release(&out);
+}
+
+/* A finished image in the cache to probe KVM with, or NULL. */
+static char *any_image(void)
+{
+	char *dir = xasprintf("%s/kernels", util_cache_dir()), *img = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && !img && (de = readdir(d))) {
+		char *ok = xasprintf("%s/%s/ok", dir, de->d_name);
+
+		if (de->d_name[0] != '.' && util_file_exists(ok))
+			img = xasprintf("%s/%s/bzImage", dir, de->d_name);
+		free(ok);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return img;
+}
+
+/* Why /dev/kvm cannot be used, or NULL when it opens. */
+static char *kvm_unusable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	if (errno == ENOENT)
+		return xstrdup("no /dev/kvm (no hardware virtualisation "
+			       "here, e.g. a VM without nested KVM, or the "
+			       "kvm module is not loaded)");
+	return xasprintf("cannot open /dev/kvm: %s%s", strerror(errno),
+			 errno == EACCES ? " (add the user to group kvm)" : "");
+}
+
+static void check_kvm(struct doctor_report *r, unsigned flags)
+{
+	const char *env = getenv("KFLAKE_ACCEL"), *accel;
+	char *why = kvm_unusable(), *init, *img;
+	struct doctor_check *c;
+
+	if (env && (!strcmp(env, "kvm") || !strcmp(env, "tcg"))) {
+		c = add(r, "accelerator", DOCTOR_OK);
+		c->detail = xasprintf("%s (KFLAKE_ACCEL=%s)", env, env);
+		goto out;
+	}
+	if (why) {
+		c = add(r, "accelerator", DOCTOR_WARN);
+		c->detail = xasprintf("TCG: %s; boots take ~4 s, tests run "
+				      "several times slower than on KVM", why);
+		goto out;
+	}
+	accel = vm_accel_cached();
+	if (!accel && (flags & DOCTOR_PROBE_KVM)) {
+		img = any_image();
+		if (img) {
+			init = xasprintf("%s/runners/init", util_home());
+			accel = vm_accel_probe(img, init);
+			free(init);
+			free(img);
+		}
+	}
+	if (!accel) {
+		c = add(r, "accelerator", DOCTOR_WARN);
+		c->detail = xstrdup(flags & DOCTOR_PROBE_KVM
+			? "/dev/kvm opens; not probed: no kernel image in the "
+			  "cache yet to boot (the first run probes)"
+			: "/dev/kvm opens; not probed yet on this host boot "
+			  "(the first run probes; kflake doctor --kvm now)");
+	} else if (!strcmp(accel, "kvm")) {
+		c = add(r, "accelerator", DOCTOR_OK);
+		c->detail = xstrdup("KVM (the probe booted a kernel)");
+	} else {
+		c = add(r, "accelerator", DOCTOR_WARN);
+		c->detail = xstrdup("TCG: /dev/kvm opens but KVM did not boot "
+				    "a kernel within 10 s (nested "
+				    "virtualisation?); tests run several "
+				    "times slower");
+	}
+out:
+	free(why);
+}
+
+static void disk_line(struct doctor_report *r, const char *name,
+		      const char *dir, double need_mb, const char *for_what)
+{
+	struct doctor_check *c;
+	struct statvfs sv;
+	double mb;
+
+	if (util_mkdir_p(dir) || statvfs(dir, &sv)) {
+		c = add(r, name, DOCTOR_FAIL);
+		c->detail = xasprintf("%s: %s", dir, strerror(errno));
+		c->fix = xstrdup("make it a writable directory, or point "
+				 "KFLAKE_CACHE / KFLAKE_DATA elsewhere");
+		return;
+	}
+	mb = (double)sv.f_bavail * (double)sv.f_frsize / (1 << 20);
+	c = add(r, name, mb < need_mb ? DOCTOR_FAIL : DOCTOR_OK);
+	c->detail = xasprintf("%s: %.1f GiB free; %s needs %.1f GiB", dir,
+			      mb / 1024, for_what, need_mb / 1024);
+	if (mb < need_mb)
+		c->fix = xstrdup("free space there, or point KFLAKE_CACHE / "
+				 "KFLAKE_DATA at a larger file system");
+}
+
+static int default_tree_imported(void)
+{
+	char *git = xasprintf("%s/trees/%s/.git", util_cache_dir(),
+			      TREE_DEFAULT_SOURCE);
+	int ret = util_file_exists(git);
+
+	free(git);
+	return ret;
+}
+
+/*
+ * A cold run of the default tree fills the cache; once it is imported
+ * a run needs the floor job.c enforces. Cache and data on one file
+ * system need the sum.
+ */
+static void check_disk(struct doctor_report *r, const char *tree)
+{
+	int cold = !tree && !default_tree_imported();
+	double cache_mb = cold ? DOCTOR_COLD_CACHE_MB : JOB_MIN_FREE_MB;
+	struct stat a, b;
+
+	if (!util_mkdir_p(util_cache_dir()) && !util_mkdir_p(util_data_dir()) &&
+	    !stat(util_cache_dir(), &a) && !stat(util_data_dir(), &b) &&
+	    a.st_dev == b.st_dev && strcmp(util_cache_dir(), util_data_dir())) {
+		disk_line(r, "disk", util_cache_dir(), cache_mb + JOB_MIN_FREE_MB,
+			  cold ? "a cold run (cache, logs, database)"
+			       : "a run (cache, logs, database)");
+		return;
+	}
+	disk_line(r, "disk (cache)", util_cache_dir(), cache_mb,
+		  cold ? "a cold run" : "a run");
+	disk_line(r, "disk (data)", util_data_dir(), JOB_MIN_FREE_MB,
+		  "runs' logs and the database");
+}
+
+static void check_source(struct doctor_report *r)
+{
+	struct doctor_check *c;
+	char *path;
+
+	if (default_tree_imported()) {
+		path = xasprintf("%s/trees/%s", util_cache_dir(),
+				 TREE_DEFAULT_SOURCE);
+		c = add(r, "kernel source", DOCTOR_OK);
+		c->detail = xasprintf("%s imported at %s", TREE_DEFAULT_SOURCE,
+				      path);
+		free(path);
+	} else if (util_file_exists(TREE_DEFAULT_TARBALL)) {
+		c = add(r, "kernel source", DOCTOR_OK);
+		c->detail = xasprintf("%s (imported into the cache by the "
+				      "first run, about a minute)",
+				      TREE_DEFAULT_TARBALL);
+	} else {
+		c = add(r, "kernel source", DOCTOR_FAIL);
+		c->detail = xasprintf("%s not found: the default tree cannot "
+				      "be imported", TREE_DEFAULT_TARBALL);
+		c->fix = xstrdup("apt-get install " TREE_DEFAULT_SOURCE);
+		want_package(r, TREE_DEFAULT_SOURCE);
+	}
+}
+
+/* Open (creating, migrating) the database and take its write lock. */
+static void check_db(struct doctor_report *r, const char *db)
+{
+	struct doctor_check *c;
+	struct store st;
+
+	if (store_open(&st, db, 0)) {
+		c = add(r, "database", DOCTOR_FAIL);
+		c->detail = xasprintf("%s cannot be opened and migrated (see "
+				      "the error above)",
+				      db ? db : store_default_path());
+		c->fix = xstrdup("fix the path or its permissions, or use "
+				 "--db / KFLAKE_DB for another database");
+		return;
+	}
+	if (sqlite3_db_readonly(st.db, "main") == 1 || store_begin(&st)) {
+		c = add(r, "database", DOCTOR_FAIL);
+		c->detail = xasprintf("%s is read-only", st.path);
+		c->fix = xstrdup("give the user write access to it and its "
+				 "directory");
+	} else {
+		store_rollback(&st);
+		c = add(r, "database", DOCTOR_OK);
+		c->detail = xasprintf("%s: schema version %d, writable",
+				      st.path, store_schema_version(&st));
+	}
+	store_close(&st);
+}
+
+void doctor_run(struct doctor_report *r, const char *db, const char *tree,
+		unsigned flags)
+{
+	memset(r, 0, sizeof(*r));
+	if (tree && (!*tree || !strcmp(tree, TREE_DEFAULT_SOURCE)))
+		tree = NULL;
+	check_programs(r);
+	check_qemu(r);
+	if (!(flags & DOCTOR_FAST))
+		check_kvm(r, flags);
+	check_disk(r, tree);
+	if (!(flags & DOCTOR_FAST))
+		check_db(r, db);
+	if (!tree)
+		check_source(r);
+}
+
+enum doctor_status doctor_worst(const struct doctor_report *r)
+{
+	enum doctor_status worst = DOCTOR_OK;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->checks[i].status > worst)
+			worst = r->checks[i].status;
+	return worst;
+}
+
+char *doctor_install_line(const struct doctor_report *r)
+{
+	if (!r->packages)
+		return NULL;
+	return xasprintf("%sapt-get install -y %s", geteuid() ? "sudo " : "",
+			 r->packages);
+}
+
+void doctor_report_release(struct doctor_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->checks[i].detail);
+		free(r->checks[i].fix);
+	}
+	free(r->checks);
+	free(r->packages);
+	memset(r, 0, sizeof(*r));
+}
+
+char *doctor_packages(void)
+{
+	const struct need *const groups[] = { build_needs, payload_needs,
+					      guest_needs };
+	const struct need *n;
+	char *list = NULL;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(groups); i++)
+		for (n = groups[i]; n->name; n++)
+			add_word(&list, n->pkg);
+	add_word(&list, "ccache");
+	add_word(&list, "qemu-system-x86");
+	add_word(&list, TREE_DEFAULT_SOURCE);
+	return list;
+}
+
+int doctor_preflight(const char *tree)
+{
+	struct doctor_report r;
+	char *line;
+	size_t i;
+	int ret = 0;
+
+	doctor_run(&r, NULL, tree, DOCTOR_FAST);
+	for (i = 0; i < r.n; i++) {
+		const struct doctor_check *c = &r.checks[i];
+
+		if (c->status != DOCTOR_FAIL)
+			continue;
+		ret = error("%s: %s%s%s", c->name, c->detail,
+			    c->fix ? "; fix: " : "", c->fix ? c->fix : "");
+	}
+	line = doctor_install_line(&r);
+	if (ret && line)
+		error("cannot run until that is fixed: %s (kflake doctor "
+		      "checks everything)", line);
+	else if (ret)
+		error("cannot run until that is fixed (kflake doctor checks "
+		      "everything)");
+	free(line);
+	doctor_report_release(&r);
+	return ret;
+}
