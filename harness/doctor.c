@@ -15,6 +15,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "artefact.h"
 #include "doctor.h"
 #include "job.h"
 #include "runcmd.h"
@@ -308,18 +309,31 @@ out:
 	free(why);
 }
 
+/* dir, or its nearest ancestor that exists (a fresh machine has none). */
+static char *existing_ancestor(const char *dir)
+{
+	char *p = xstrdup(dir), *slash;
+	struct stat st;
+
+	while (stat(p, &st) && strcmp(p, "/") && (slash = strrchr(p, '/')))
+		*(slash == p ? slash + 1 : slash) = '\0';
+	return p;
+}
+
 static void disk_line(struct doctor_report *r, const char *name,
 		      const char *dir, double need_mb, const char *for_what)
 {
+	char *at = existing_ancestor(dir);
 	struct doctor_check *c;
 	struct statvfs sv;
 	double mb;
 
-	if (util_mkdir_p(dir) || statvfs(dir, &sv)) {
+	if (statvfs(at, &sv)) {
 		c = add(r, name, DOCTOR_FAIL);
 		c->detail = xasprintf("%s: %s", dir, strerror(errno));
-		c->fix = xstrdup("make it a writable directory, or point "
-				 "KFLAKE_CACHE / KFLAKE_DATA elsewhere");
+		c->fix = xstrdup("make it a directory kflake can write, or "
+				 "point KFLAKE_CACHE / --db elsewhere");
+		free(at);
 		return;
 	}
 	mb = (double)sv.f_bavail * (double)sv.f_frsize / (1 << 20);
@@ -328,7 +342,8 @@ static void disk_line(struct doctor_report *r, const char *name,
 			      mb / 1024, for_what, need_mb / 1024);
 	if (mb < need_mb)
 		c->fix = xstrdup("free space there, or point KFLAKE_CACHE / "
-				 "KFLAKE_DATA at a larger file system");
+				 "--db at a larger file system");
+	free(at);
 }
 
 static int default_tree_imported(void)
@@ -342,28 +357,36 @@ static int default_tree_imported(void)
 }
 
 /*
- * A cold run of the default tree fills the cache; once it is imported
- * a run needs the floor job.c enforces. Cache and data on one file
- * system need the sum.
+ * A cold run of the default tree fills the cache; once it is imported,
+ * or when $KFLAKE_MIN_FREE_MB says otherwise, a run needs the floor
+ * job.c enforces. The artefacts (consoles, outputs) go beside the
+ * database. Both on one file system need the sum.
  */
-static void check_disk(struct doctor_report *r, const char *tree)
+static void check_disk(struct doctor_report *r, const char *db,
+		       const char *tree)
 {
-	int cold = !tree && !default_tree_imported();
-	double cache_mb = cold ? DOCTOR_COLD_CACHE_MB : JOB_MIN_FREE_MB;
-	struct stat a, b;
+	long floor = job_min_free_mb();
+	int cold = !tree && !default_tree_imported() &&
+		   !getenv("KFLAKE_MIN_FREE_MB");
+	double cache_mb = cold ? DOCTOR_COLD_CACHE_MB : floor;
+	char *data = artefact_dir_for(db ? db : store_default_path());
+	char *a = existing_ancestor(util_cache_dir());
+	char *b = existing_ancestor(data);
+	struct stat sa, sb;
 
-	if (!util_mkdir_p(util_cache_dir()) && !util_mkdir_p(util_data_dir()) &&
-	    !stat(util_cache_dir(), &a) && !stat(util_data_dir(), &b) &&
-	    a.st_dev == b.st_dev && strcmp(util_cache_dir(), util_data_dir())) {
-		disk_line(r, "disk", util_cache_dir(), cache_mb + JOB_MIN_FREE_MB,
+	if (!stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev) {
+		disk_line(r, "disk", util_cache_dir(), cache_mb + floor,
 			  cold ? "a cold run (cache, logs, database)"
 			       : "a run (cache, logs, database)");
-		return;
+	} else {
+		disk_line(r, "disk (cache)", util_cache_dir(), cache_mb,
+			  cold ? "a cold run" : "a run");
+		disk_line(r, "disk (artefacts)", data, floor,
+			  "runs' consoles and outputs");
 	}
-	disk_line(r, "disk (cache)", util_cache_dir(), cache_mb,
-		  cold ? "a cold run" : "a run");
-	disk_line(r, "disk (data)", util_data_dir(), JOB_MIN_FREE_MB,
-		  "runs' logs and the database");
+	free(a);
+	free(b);
+	free(data);
 }
 
 static void check_source(struct doctor_report *r)
@@ -431,7 +454,7 @@ void doctor_run(struct doctor_report *r, const char *db, const char *tree,
 	check_qemu(r);
 	if (!(flags & DOCTOR_FAST))
 		check_kvm(r, flags);
-	check_disk(r, tree);
+	check_disk(r, db, tree);
 	if (!(flags & DOCTOR_FAST))
 		check_db(r, db);
 	if (!tree)
@@ -487,14 +510,14 @@ char *doctor_packages(void)
 	return list;
 }
 
-int doctor_preflight(const char *tree)
+int doctor_preflight(const char *tree, const char *db)
 {
 	struct doctor_report r;
 	char *line;
 	size_t i;
 	int ret = 0;
 
-	doctor_run(&r, NULL, tree, DOCTOR_FAST);
+	doctor_run(&r, db, tree, DOCTOR_FAST);
 	for (i = 0; i < r.n; i++) {
 		const struct doctor_check *c = &r.checks[i];
 

@@ -56,12 +56,12 @@ char *doctor_packages(void);
 /*
  * The fast checks a job needs before it imports a tree or builds: host
  * programs (build, payload), guest tools, QEMU version, free disk in the
- * cache and data directories, and, when tree is NULL (the default tree),
+ * cache and beside the database db (NULL: the default), and, when tree is NULL (the default tree),
  * that linux-source-6.1 is installed or already imported. Returns 0 when
  * all pass; else prints one "kflake: error:" line per problem, then the
  * apt-get line that fixes them, and returns -1. The caller picks the
  * exit status (check: 128, a harness fault).
  */
-int doctor_preflight(const char *tree);
+int doctor_preflight(const char *tree, const char *db);
 
 #endif

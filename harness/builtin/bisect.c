@@ -1056,7 +1056,7 @@ int cmd_bisect(int argc, char **argv)
 		goto out;
 	if (resume && load_bisect(&c, resume))
 		goto out;
-	if (doctor_preflight(c.o.tree))
+	if (doctor_preflight(c.o.tree, c.o.db))
 		goto out;
 	if (tree_open(&c.tree, c.o.tree))
 		goto out;

@@ -347,7 +347,7 @@ int cmd_check(int argc, char **argv)
 	}
 	progress_init(c.o.progress);
 	/* A machine that cannot run kernels says nothing about the commit. */
-	if (doctor_preflight(c.o.tree))
+	if (doctor_preflight(c.o.tree, c.o.db))
 		goto out;
 	tree = c.o.tree;
 	ref = c.o.ref;

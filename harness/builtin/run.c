@@ -148,7 +148,7 @@ int cmd_run(int argc, char **argv)
 	o.argv = (const char *const *)argv;
 	progress_init(o.progress);
 	/* A missing tool fails now, not after the import and the build. */
-	if (doctor_preflight(o.tree)) {
+	if (doctor_preflight(o.tree, o.db)) {
 		job_opts_release(&o);
 		return KFLAKE_EXIT_FAIL;
 	}
