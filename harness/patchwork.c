@@ -3,6 +3,7 @@
  * JSON comes from a server we do not control: every field is checked
  * for its type, strings are copied with a cap, counts are bounded.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,18 +17,198 @@
 #define PW_API "api/1.3"
 #define PW_MAX_FIELD 4096
 
+/*
+ * "SCHEME://HOST[:PORT]" of url with the scheme and host in lower case
+ * and the scheme's default port dropped, and in *rest what follows
+ * (path, query), or NULL when url is not http(s).
+ */
+static char *url_origin(const char *url, const char **rest)
+{
+	const char *p = strstr(url ? url : "", "://"), *host, *end, *port;
+	struct strbuf sb = STRBUF_INIT;
+	int https;
+
+	if (!fetch_is_url(url) || !p)
+		return NULL;
+	https = (p - url) == 5;
+	strbuf_addstr(&sb, https ? "https://" : "http://");
+	host = p + 3;
+	end = host + strcspn(host, "/?#");
+	/* user@host: the user part keeps its case. */
+	p = memchr(host, '@', (size_t)(end - host));
+	if (p) {
+		strbuf_add(&sb, host, (size_t)(p + 1 - host));
+		host = p + 1;
+	}
+	port = memrchr(host, ':', (size_t)(end - host));
+	if (port && memchr(port, ']', (size_t)(end - port)))
+		port = NULL;	/* a colon inside an IPv6 literal */
+	for (p = host; p < (port ? port : end); p++)
+		strbuf_addch(&sb, (char)tolower((unsigned char)*p));
+	if (port && end - port > 1 &&
+	    !(!https && end - port == 3 && !memcmp(port, ":80", 3)) &&
+	    !(https && end - port == 4 && !memcmp(port, ":443", 4)))
+		strbuf_add(&sb, port, (size_t)(end - port));
+	if (sb.len == (size_t)(https ? 8 : 7)) {
+		strbuf_release(&sb);
+		return NULL;	/* no host */
+	}
+	*rest = end;
+	return strbuf_detach(&sb);
+}
+
+/* Path segments of s (up to '?' or '#'), empty ones dropped. */
+struct segs {
+	char *v[64];
+	size_t n;
+	int overflow;
+};
+
+static void split_path(const char *s, struct segs *sg)
+{
+	size_t l;
+
+	sg->n = 0;
+	sg->overflow = 0;
+	while (*s && *s != '?' && *s != '#') {
+		while (*s == '/')
+			s++;
+		l = strcspn(s, "/?#");
+		if (l && sg->n < ARRAY_SIZE(sg->v))
+			sg->v[sg->n++] = xstrndup(s, l);
+		else if (l)
+			sg->overflow = 1;
+		s += l;
+	}
+}
+
+static void segs_release(struct segs *sg)
+{
+	while (sg->n)
+		free(sg->v[--sg->n]);
+}
+
+static int seg_is(const struct segs *sg, size_t from_end, const char *name)
+{
+	return sg->n > from_end && !strcmp(sg->v[sg->n - 1 - from_end], name);
+}
+
+static void segs_drop(struct segs *sg, size_t k)
+{
+	while (k-- && sg->n)
+		free(sg->v[--sg->n]);
+}
+
+/* Drop a trailing "api" or "api/1.N". */
+static void drop_api(struct segs *sg)
+{
+	if (sg->n >= 2 && !strcmp(sg->v[sg->n - 2], "api") &&
+	    !strncmp(sg->v[sg->n - 1], "1.", 2))
+		segs_drop(sg, 2);
+	else if (seg_is(sg, 0, "api"))
+		segs_drop(sg, 1);
+}
+
+static char *join_base(const char *origin, const struct segs *sg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	strbuf_addstr(&sb, origin);
+	for (i = 0; i < sg->n; i++)
+		strbuf_addf(&sb, "/%s", sg->v[i]);
+	return strbuf_detach(&sb);
+}
+
 char *patchwork_base(const char *url)
 {
-	char *b = xstrdup(url);
-	size_t n = strlen(b);
-	char *api;
+	const char *rest = NULL;
+	char *origin = url_origin(url, &rest), *b;
+	struct segs sg;
 
-	while (n && b[n - 1] == '/')
-		b[--n] = '\0';
-	api = strstr(b, "/api");
-	if (api && (!api[4] || api[4] == '/'))
-		*api = '\0';
+	if (!origin) {
+		/* Not http(s): callers check; keep the old trimming. */
+		size_t n;
+
+		b = xstrdup(url ? url : "");
+		n = strlen(b);
+		while (n && b[n - 1] == '/')
+			b[--n] = '\0';
+		return b;
+	}
+	split_path(rest, &sg);
+	drop_api(&sg);
+	b = join_base(origin, &sg);
+	segs_release(&sg);
+	free(origin);
 	return b;
+}
+
+/* The value of "series=N" in the query of url, or -1. */
+static long query_series(const char *url)
+{
+	const char *q = strchr(url, '?'), *p;
+	long v;
+	char *num;
+
+	for (p = q; p && *p; p += strcspn(p, "&") + (p[strcspn(p, "&")] != 0)) {
+		if (*p == '?' || *p == '&')
+			p++;
+		if (strncmp(p, "series=", 7))
+			continue;
+		num = xstrndup(p + 7, strcspn(p + 7, "&#"));
+		if (util_parse_int(num, 1, 1L << 40, &v))
+			v = -1;
+		free(num);
+		return v;
+	}
+	return -1;
+}
+
+char *patchwork_source_canonical(const char *source, long *id,
+				 struct strbuf *err)
+{
+	const char *url = source && !strncmp(source, "pw:", 3) ? source + 3
+							       : source;
+	const char *rest = NULL;
+	char *origin = url_origin(url, &rest), *base, *canon = NULL;
+	struct segs sg = { { NULL }, 0, 0 };
+	long v = -1;
+
+	if (!origin)
+		goto bad;
+	split_path(rest, &sg);
+	if (sg.overflow)
+		goto bad;
+	v = query_series(rest);
+	if (v > 0) {
+		/* The web list: BASE/project/P/list/?series=N */
+		if (sg.n >= 3 && !strcmp(sg.v[sg.n - 3], "project") &&
+		    !strcmp(sg.v[sg.n - 1], "list"))
+			segs_drop(&sg, 3);
+	} else {
+		if (seg_is(&sg, 0, "mbox"))
+			segs_drop(&sg, 1);
+		if (!sg.n || util_parse_int(sg.v[sg.n - 1], 1, 1L << 40, &v))
+			goto bad;
+		segs_drop(&sg, 1);
+		if (seg_is(&sg, 0, "series"))
+			segs_drop(&sg, 1);
+	}
+	drop_api(&sg);
+	base = join_base(origin, &sg);
+	canon = xasprintf("pw:%s/%ld", base, v);
+	free(base);
+	if (id)
+		*id = v;
+	goto out;
+bad:
+	strbuf_addf(err, "%.200s: expected pw:URL/ID, e.g. "
+		    "pw:https://patchwork.kernel.org/12345", source ? source : "");
+out:
+	segs_release(&sg);
+	free(origin);
+	return canon;
 }
 
 static char *str_field(json_t *o, const char *key)

@@ -36,10 +36,22 @@ struct patchwork_series {
 };
 
 /*
- * Strip a trailing '/' and "/api[/1.x]" so that "https://pw/",
+ * The instance's base URL in one spelling: scheme and host in lower case,
+ * no default port, no trailing '/' or "/api[/1.x]", so "HTTPS://PW:443/",
  * "https://pw/api/1.3/" and "https://pw" name the same instance.
  */
 char *patchwork_base(const char *url);
+
+/*
+ * The one canonical form "pw:BASE/ID" (BASE as patchwork_base() gives
+ * it) of every accepted spelling of a patchwork series: "pw:URL/ID",
+ * "pw:URL/ID/", "pw:URL/api/1.3/ID", "pw:URL/api/1.3/series/ID/",
+ * "pw:URL/series/ID/mbox/", "pw:URL/project/P/list/?series=ID", with or
+ * without the "pw:" prefix. Queued rows and fetches compare this form.
+ * NULL with one line in err for anything else; *id (may be NULL) gets ID.
+ */
+char *patchwork_source_canonical(const char *source, long *id,
+				 struct strbuf *err);
 
 /* GET {base}/api/1.3/series/{id}/; -1 with one line in err. */
 int patchwork_series_get(const char *base, long id,

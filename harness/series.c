@@ -38,6 +38,7 @@ const char *series_kind_of(const char *source)
 /* What a series is about to become, before it is written. */
 struct draft {
 	const char *kind;
+	char *source;			/* canonical: pw: sources normalised */
 	char *msgid;
 	int version;
 	char *subject;
@@ -47,62 +48,82 @@ struct draft {
 	git_oid *commits;
 	size_t ncommits;
 	int applied;
+	int incomplete;			/* patches are missing */
+	int held;			/* so it was not applied */
+	int total;			/* n of [m/n]; 0 for a branch */
+	char *gap;			/* what is missing, when incomplete */
 	char *error;
+	char ident[41];			/* see identify() */
 	git_oid base, result;
 };
 
-/* ---- mail sources ---- */
+/* ---- identity ---- */
 
-static int parse_pw(const char *source, char **base, long *id,
-		    struct strbuf *err)
+/*
+ * A series is the same series when the same mails become its commits on
+ * the same base: the SHA-1 of the patches' Message-IDs, in order, and
+ * the base. A mail without a Message-ID counts by its subject, message
+ * and diff.
+ */
+static void identify_mails(struct draft *d)
 {
-	const char *url = source + 3, *slash;
-	long v;
-	char *num;
+	struct strbuf sb = STRBUF_INIT, anon = STRBUF_INIT;
+	char hex[41];
+	size_t i;
 
-	slash = strrchr(url, '/');
-	if (slash && !slash[1]) {	/* "pw:URL/42/" */
-		const char *p = slash;
+	strbuf_addstr(&sb, "mails\n");
+	for (i = 0; i < d->ms.npatches; i++) {
+		const struct mbox_mail *m = d->ms.patches[i];
 
-		while (p > url && p[-1] != '/')
-			p--;
-		num = xstrndup(p, (size_t)(slash - p));
-		slash = p - 1;
-	} else {
-		num = slash ? xstrdup(slash + 1) : NULL;
+		if (*m->msgid) {
+			strbuf_addf(&sb, "<%s>\n", m->msgid);
+			continue;
+		}
+		strbuf_reset(&anon);
+		strbuf_addf(&anon, "%s\n%s\n%s", m->subject, m->message,
+			    m->diff ? m->diff : "");
+		util_sha1_hex(anon.buf, anon.len, hex);
+		strbuf_addf(&sb, "anonymous %s\n", hex);
 	}
-	if (!slash || slash <= url || !num ||
-	    util_parse_int(num, 1, 1L << 40, &v) || !fetch_is_url(url)) {
-		free(num);
-		strbuf_addf(err, "%s: expected pw:URL/ID, e.g. "
-			    "pw:https://patchwork.kernel.org/12345", source);
-		return -1;
-	}
-	free(num);
-	*base = xstrndup(url, (size_t)(slash - url));
-	*id = v;
-	return 0;
+	strbuf_addf(&sb, "base %s\n", tree_oid_hex(&d->base));
+	util_sha1_hex(sb.buf, sb.len, d->ident);
+	strbuf_release(&sb);
+	strbuf_release(&anon);
 }
+
+/* A branch: its commits on its merge base. */
+static void identify_commits(struct draft *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	strbuf_addstr(&sb, "commits\n");
+	for (i = 0; i < d->ncommits; i++)
+		strbuf_addf(&sb, "%s\n", tree_oid_hex(&d->commits[i]));
+	strbuf_addf(&sb, "base %s\n", tree_oid_hex(&d->base));
+	util_sha1_hex(sb.buf, sb.len, d->ident);
+	strbuf_release(&sb);
+}
+
+/* ---- mail sources ---- */
 
 static int read_patchwork(const struct series_opts *o, struct draft *d,
 			  struct strbuf *buf, struct strbuf *err)
 {
 	struct patchwork_series pw;
-	char *base = NULL;
-	long id;
+	char *base = patchwork_base(d->source + 3);
+	long id = d->pw_id;
 	int ret = -1;
 
-	if (parse_pw(o->source, &base, &id, err))
-		return -1;
+	/* base ends in "/ID": cut it off. */
+	*strrchr(base, '/') = '\0';
 	if (patchwork_series_get(base, id, &pw, err))
 		goto out;
-	if (!pw.received_all && !o->allow_incomplete) {
-		strbuf_addf(err, "%s: series %ld is incomplete (%zu of %d "
-			    "patches received; --allow-incomplete tests what "
-			    "is there)", o->source, id, pw.npatches, pw.total);
-		goto out;
+	if (!pw.received_all) {
+		d->incomplete = 1;
+		d->gap = xasprintf("patchwork received %zu of %d patches",
+				   pw.npatches, pw.total);
 	}
-	d->pw_id = id;
 	d->version = pw.version > 0 ? pw.version : 1;
 	d->subject = xstrdup(pw.name);
 	d->submitter = xstrdup(pw.submitter);
@@ -111,10 +132,44 @@ static int read_patchwork(const struct series_opts *o, struct draft *d,
 	else if (pw.npatches)
 		d->msgid = xstrdup(pw.patches[0].msgid);
 	ret = patchwork_series_mbox(&pw, buf, err);
+	patchwork_series_release(&pw);
 out:
-	if (base)
-		patchwork_series_release(&pw);
 	free(base);
+	return ret;
+}
+
+/*
+ * The series in the mails. One that is only missing patches is kept as
+ * incomplete (recorded, applied only with --allow-incomplete); any other
+ * problem fails with one line.
+ */
+static int pick_series(const struct series_opts *o, struct draft *d,
+		       struct mbox_mail *mails, size_t n, struct strbuf *notes,
+		       struct strbuf *err)
+{
+	struct strbuf strict = STRBUF_INIT, lax = STRBUF_INIT;
+	int ret = 0;
+
+	if (!mbox_series_build(mails, n, 0, &d->ms, &strict)) {
+		strbuf_addstr(notes, strbuf_str(&strict));
+		goto out;
+	}
+	if (!mbox_series_build(mails, n, 1, &d->ms, &lax) && !d->ms.complete) {
+		strbuf_addstr(notes, strbuf_str(&lax));
+		strbuf_trim(&strict);
+		free(d->gap);
+		d->gap = strbuf_detach(&strict);
+		d->incomplete = 1;
+		goto out;
+	}
+	mbox_series_release(&d->ms);
+	/* On failure the one line of the problem is in strict. */
+	strbuf_trim(&strict);
+	strbuf_addf(err, "%s: %s", o->source, strbuf_str(&strict));
+	ret = -1;
+out:
+	strbuf_release(&strict);
+	strbuf_release(&lax);
 	return ret;
 }
 
@@ -154,14 +209,7 @@ static int read_mails(const struct series_opts *o, struct draft *d,
 		goto out;
 	}
 build:
-	if (mbox_series_build(*mails, *n, o->allow_incomplete, &d->ms, notes)) {
-		/* On failure the one line of the problem is in notes. */
-		strbuf_trim(notes);
-		strbuf_addf(err, "%s: %s", o->source, strbuf_str(notes));
-		strbuf_reset(notes);
-		goto out;
-	}
-	ret = 0;
+	ret = pick_series(o, d, *mails, *n, notes, err);
 out:
 	strbuf_release(&buf);
 	strbuf_release(&e);
@@ -189,11 +237,20 @@ static int from_mails(const struct series_opts *o, struct tree *t,
 		d->submitter = xstrdup(first->from);
 	if (!d->version)
 		d->version = s->version > 0 ? s->version : 1;
-	if (!s->complete)
-		strbuf_addf(notes, "testing %zu of %d patches\n", s->npatches,
-			    s->total);
+	d->total = s->total;
 	d->ncommits = s->npatches;
 	d->commits = xcalloc(d->ncommits, sizeof(*d->commits));
+	identify_mails(d);
+	if (d->incomplete && !o->allow_incomplete) {
+		d->error = xasprintf("the series is incomplete (%s); "
+				     "--allow-incomplete tests what is there",
+				     d->gap ? d->gap : "patches are missing");
+		d->held = 1;
+		return 0;
+	}
+	if (d->incomplete)
+		strbuf_addf(notes, "testing %zu of %d patches\n", s->npatches,
+			    s->total);
 	if (apply_series(t->repo, &d->base, s, d->commits, NULL, err)) {
 		d->error = xstrdup(strbuf_str(err));
 		strbuf_reset(err);
@@ -322,6 +379,7 @@ static int from_branch(const struct series_opts *o, struct tree *t,
 	d->version = 1;
 	d->applied = 1;
 	git_oid_cpy(&d->result, &tip);
+	identify_commits(d);
 	ret = 0;
 out:
 	git_revwalk_free(walk);
@@ -421,95 +479,187 @@ static int branch_rows(struct store *st, long long sid, git_repository *repo,
 	return 0;
 }
 
-static int record(struct store *st, const struct series_opts *o,
-		  struct tree *t, struct draft *d, struct series_result *r,
-		  struct strbuf *err)
+/* What the row's state becomes for this draft. */
+static const char *draft_state(const struct draft *d)
+{
+	if (d->applied)
+		return "applied";
+	return d->held ? "incomplete" : "apply-failed";
+}
+
+/*
+ * The row this draft becomes, 0 for a new one. A series `kflake poll`
+ * queued (same canonical source and patchwork id) becomes its row;
+ * otherwise the newest row with the same identity on the same tree.
+ * *keep says that row already holds this very result: reuse it as it is.
+ */
+static long long find_row(struct store *st, const struct draft *d,
+			  long long tree_id, int *keep, char old[41])
+{
+	sqlite3_stmt *stmt;
+	long long id = 0;
+	const char *state, *result;
+
+	*keep = 0;
+	*old = '\0';
+	if (d->pw_id) {
+		id = store_query_int(st, 0, "SELECT id FROM series WHERE "
+				     "source = ? AND pw_id = ? AND state = "
+				     "'queued' ORDER BY id LIMIT 1", "sI",
+				     d->source, (long long)d->pw_id);
+		if (id)
+			return id;
+	}
+	stmt = store_prepare(st, "SELECT id, state, result_commit FROM series "
+			     "WHERE ident = ? AND tree_id = ? ORDER BY id DESC "
+			     "LIMIT 1", "sI", d->ident, tree_id);
+	if (!stmt)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		id = sqlite3_column_int64(stmt, 0);
+		state = store_col_text(stmt, 1);
+		result = store_col_text(stmt, 2);
+		snprintf(old, 41, "%s", result);
+		/*
+		 * Same mails on the same base give the same commits; only
+		 * a row that is still waiting (queued, incomplete and now
+		 * allowed) or was made by a kflake that applied differently
+		 * is rewritten.
+		 */
+		if (d->applied)
+			*keep = !strcmp(result, tree_oid_hex(&d->result)) &&
+				strcmp(state, "queued") &&
+				strcmp(state, "incomplete");
+		else
+			*keep = !*result && !strcmp(state, draft_state(d));
+	}
+	sqlite3_finalize(stmt);
+	return id;
+}
+
+static int write_row(struct store *st, struct draft *d, long long tree_id,
+		     const char *notes, long long *id)
+{
+	char ts[32], base[41];
+	int rc;
+
+	snprintf(base, sizeof(base), "%s", tree_oid_hex(&d->base));
+	if (*id) {
+		return store_exec(st, "DELETE FROM patches WHERE series_id = ?",
+				  "I", *id) ||
+		       store_exec(st, "UPDATE series SET kind = ?, msgid = ?, "
+				  "version = ?, subject = ?, submitter = ?, "
+				  "patch_count = ?, state = ?, error = ?, "
+				  "tree_id = ?, base_commit = ?, result_commit "
+				  "= ?, ident = ?, total = NULLIF(?, 0), "
+				  "complete = ?, notes = ? WHERE id = ?",
+				  "ssississIsssiisI", d->kind, d->msgid,
+				  d->version, d->subject, d->submitter,
+				  (int)d->ncommits, draft_state(d), d->error,
+				  tree_id, base,
+				  d->applied ? tree_oid_hex(&d->result) : NULL,
+				  d->ident, d->total, !d->incomplete, notes,
+				  *id);
+	}
+	rc = store_exec(st, "INSERT INTO series(source, kind, msgid, version, "
+			"subject, submitter, patch_count, state, error, "
+			"tree_id, base_commit, result_commit, pw_id, "
+			"created_at, ident, total, complete, notes) VALUES "
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, "
+			"?, NULLIF(?, 0), ?, ?)", "sssississIssIssiis",
+			d->source, d->kind, d->msgid, d->version, d->subject,
+			d->submitter, (int)d->ncommits, draft_state(d),
+			d->error, tree_id, base,
+			d->applied ? tree_oid_hex(&d->result) : NULL,
+			(long long)d->pw_id, util_iso8601(util_wallclock(), ts),
+			d->ident, d->total, !d->incomplete, notes);
+	*id = rc ? 0 : store_last_id(st);
+	return rc;
+}
+
+/*
+ * The ref naming the result. The commit is in the name: databases
+ * sharing a tree cache (a CI one, a test one) number their series
+ * alike. A reused row gets its ref back if the tree cache lost it.
+ */
+static int make_ref(struct tree *t, long long sid, const struct draft *d,
+		    struct series_result *r, struct strbuf *err)
 {
 	git_reference *ref = NULL;
+
+	r->ref = xasprintf("refs/kflake/series/%lld-%.12s", sid,
+			   tree_oid_hex(&d->result));
+	if (git_reference_create(&ref, t->repo, r->ref, &d->result, 1,
+				 "kflake series")) {
+		strbuf_addf(err, "%s: cannot create %s: %s", d->source, r->ref,
+			    tree_git_error());
+		return -1;
+	}
+	git_reference_free(ref);
+	return 0;
+}
+
+static int record(struct store *st, struct tree *t, struct draft *d,
+		  const char *notes, struct series_result *r,
+		  struct strbuf *err)
+{
 	long long tree_id, sid;
-	char ts[32];
-	const char *state = d->applied ? "applied" : "apply-failed";
-	int rc;
+	int keep, rc, made_ref = 0;
+	char old[41];
 
 	tree_id = record_tree_id(st, t->source, t->path);
 	if (store_begin(st))
 		goto fail_early;
-	/* A series `kflake poll` queued becomes this row. */
-	sid = d->pw_id ? store_query_int(st, 0, "SELECT id FROM series WHERE "
-					 "source = ? AND pw_id = ? AND state = "
-					 "'queued' ORDER BY id LIMIT 1", "sI",
-					 o->source, (long long)d->pw_id) : 0;
-	if (sid) {
-		rc = store_exec(st, "DELETE FROM patches WHERE series_id = ?",
-				"I", sid) ||
-		     store_exec(st, "UPDATE series SET kind = ?, msgid = ?, "
-				"version = ?, subject = ?, submitter = ?, "
-				"patch_count = ?, state = ?, error = ?, "
-				"tree_id = ?, base_commit = ?, result_commit = ?"
-				" WHERE id = ?", "ssississIssI", d->kind, d->msgid,
-				d->version, d->subject, d->submitter,
-				(int)d->ncommits, state, d->error, tree_id,
-				tree_oid_hex(&d->base),
-				d->applied ? tree_oid_hex(&d->result) : NULL,
-				sid);
+	sid = find_row(st, d, tree_id, &keep, old);
+	if (sid < 0)
+		goto fail;
+	if (keep) {
+		r->reused = 1;
 	} else {
-		rc = store_exec(st, "INSERT INTO series(source, kind, msgid, "
-				"version, subject, submitter, patch_count, "
-				"state, error, tree_id, base_commit, "
-				"result_commit, pw_id, created_at) VALUES "
-				"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?)",
-				"sssississIssIs",
-				o->source, d->kind, d->msgid, d->version,
-				d->subject, d->submitter, (int)d->ncommits,
-				state, d->error, tree_id,
-				tree_oid_hex(&d->base),
-				d->applied ? tree_oid_hex(&d->result) : NULL,
-				(long long)d->pw_id,
-				util_iso8601(util_wallclock(), ts));
-		sid = rc ? 0 : store_last_id(st);
+		if (write_row(st, d, tree_id, notes, &sid) || !sid)
+			goto fail;
+		rc = strcmp(d->kind, "branch") ? mail_rows(st, sid, d)
+					       : branch_rows(st, sid, t->repo, d);
+		if (rc)
+			goto fail;
 	}
-	if (rc || !sid)
-		goto fail;
-	rc = strcmp(d->kind, "branch") ? mail_rows(st, sid, d)
-				       : branch_rows(st, sid, t->repo, d);
-	if (rc)
-		goto fail;
 	if (d->applied) {
-		/*
-		 * The commit in the name: databases sharing a tree cache
-		 * (a CI one, a test one) number their series alike.
-		 */
-		r->ref = xasprintf("refs/kflake/series/%lld-%.12s", sid,
-				   tree_oid_hex(&d->result));
-		if (git_reference_create(&ref, t->repo, r->ref, &d->result, 1,
-					 "kflake series")) {
-			strbuf_addf(err, "%s: cannot create %s: %s", o->source,
-				    r->ref, tree_git_error());
+		if (make_ref(t, sid, d, r, err))
 			goto fail_ref;
-		}
-		git_reference_free(ref);
+		made_ref = !keep;
 	}
 	if (store_commit(st)) {
-		if (d->applied)
+		if (made_ref)
 			git_reference_remove(t->repo, r->ref);
 		goto fail_early;
+	}
+	/* A row rewritten with other commits: its old ref goes. */
+	if (!keep && *old && (!d->applied ||
+			      strcmp(old, tree_oid_hex(&d->result)))) {
+		char *name = xasprintf("refs/kflake/series/%lld-%.12s", sid,
+				       old);
+
+		git_reference_remove(t->repo, name);
+		free(name);
 	}
 	r->id = sid;
 	return 0;
 fail:
-	strbuf_addf(err, "%s: cannot record the series in %s", o->source,
+	strbuf_addf(err, "%s: cannot record the series in %s", d->source,
 		    st->path);
 fail_ref:
 	store_rollback(st);
 	return -1;
 fail_early:
-	strbuf_addf(err, "%s: cannot record the series in %s", o->source,
+	strbuf_addf(err, "%s: cannot record the series in %s", d->source,
 		    st->path);
 	return -1;
 }
 
 static void draft_release(struct draft *d)
 {
+	free(d->source);
+	free(d->gap);
 	free(d->msgid);
 	free(d->subject);
 	free(d->submitter);
@@ -536,6 +686,14 @@ int series_fetch(struct store *st, const struct series_opts *o,
 		return -1;
 	}
 	r->kind = d.kind;
+	if (!strcmp(d.kind, "patchwork")) {
+		/* Every spelling of one series is one source. */
+		d.source = patchwork_source_canonical(o->source, &d.pw_id, err);
+		if (!d.source)
+			return -1;
+	} else {
+		d.source = xstrdup(o->source);
+	}
 	/* Mails first: a bad source fails before the tree is touched. */
 	if (strcmp(d.kind, "branch") &&
 	    read_mails(o, &d, &mails, &nmails, &notes, err))
@@ -554,8 +712,14 @@ int series_fetch(struct store *st, const struct series_opts *o,
 	if (strcmp(d.kind, "branch") ? from_mails(o, &t, &d, &notes, err)
 				     : from_branch(o, &t, &d, err))
 		goto out;
-	if (record(st, o, &t, &d, r, err))
+	if (record(st, &t, &d, notes.len ? notes.buf : NULL, r, err))
 		goto out;
+	r->state = store_query_str(st, "SELECT state FROM series WHERE id = ?",
+				   "I", r->id);
+	if (!r->state)
+		r->state = xstrdup(draft_state(&d));
+	r->complete = !d.incomplete;
+	r->total = d.total;
 	r->subject = xstrdup(d.subject ? d.subject : "");
 	r->version = d.version;
 	r->applied = d.applied;
@@ -584,6 +748,7 @@ void series_result_release(struct series_result *r)
 	free(r->error);
 	free(r->notes);
 	free(r->tree_source);
+	free(r->state);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -597,8 +762,11 @@ json_t *series_result_json(const struct series_result *r)
 								  : ""));
 	json_object_set_new(j, "version", json_integer(r->version));
 	json_object_set_new(j, "patches", json_integer((json_int_t)r->npatches));
-	json_object_set_new(j, "state", json_string(r->applied ? "applied"
-							       : "apply-failed"));
+	json_object_set_new(j, "state", json_string(r->state ? r->state : ""));
+	json_object_set_new(j, "reused", json_boolean(r->reused));
+	json_object_set_new(j, "complete", json_boolean(r->complete));
+	json_object_set_new(j, "total", r->total ? json_integer(r->total)
+						 : json_null());
 	json_object_set_new(j, "tree", json_string(r->tree_source ?
 						   r->tree_source : ""));
 	json_object_set_new(j, "base", json_string(r->base));

@@ -27,9 +27,14 @@ struct series_opts {
 struct series_result {
 	long long id;		/* series row */
 	const char *kind;	/* mbox, lore, patchwork, branch */
+	char *state;		/* the row's: applied, apply-failed, incomplete,
+				   tested (a reused row keeps its state) */
+	int reused;		/* an earlier fetch's row, ref and commits */
+	int complete;		/* 0: patches were missing */
+	int total;		/* n of [m/n]; 0 for a branch */
 	char *subject;
 	int version;
-	int applied;		/* 0: apply-failed, error holds why */
+	int applied;		/* 0: apply-failed or incomplete, error says */
 	size_t npatches;
 	char base[41];		/* what the series sits on */
 	char result[41];	/* last commit, "" unless applied */
@@ -45,8 +50,16 @@ const char *series_kind_of(const char *source);
 /*
  * Fetch, parse and apply o->source and record it. Returns 0 when it
  * applied, 1 when a patch did not apply (the series row says
- * apply-failed with the error, nothing else changed), -1 with one line
- * in err on anything else (nothing recorded).
+ * apply-failed with the error, nothing else changed) or patches are
+ * missing and o->allow_incomplete is not set (state incomplete, the
+ * notes say what is missing), -1 with one line in err on anything else
+ * (nothing recorded).
+ *
+ * Identity: the same mails (Message-IDs) on the same base are the same
+ * series. A re-fetch of it reuses its row, commits and ref (r->reused);
+ * a row `kflake poll` queued for the same patchwork series (sources are
+ * compared in patchwork_source_canonical() form) becomes the fetched
+ * series, as does an incomplete row once --allow-incomplete is given.
  */
 int series_fetch(struct store *st, const struct series_opts *o,
 		 struct series_result *r, struct strbuf *err);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -42,47 +43,67 @@ int store_schema_version(struct store *st)
 	return (int)store_query_int(st, -1, "PRAGMA user_version", "");
 }
 
-static int apply_migration(struct store *st, const struct store_migration *m)
+/*
+ * Apply the next migration after the schema version read under the
+ * write lock: BEGIN IMMEDIATE comes first, so two processes creating
+ * one new database cannot both see version 0 and both run 001. Returns
+ * 1 when one was applied, 0 when the schema is current, -1 on error.
+ */
+static int migrate_step(struct store *st)
 {
+	const struct store_migration *m, *next = NULL;
 	char *err = NULL;
 	char pragma[64];
+	int cur;
 
 	if (store_begin(st))
 		return -1;
-	if (sqlite3_exec(st->db, m->sql, NULL, NULL, &err) != SQLITE_OK) {
-		error("%s: migration %s failed: %s", st->path, m->name, err);
+	cur = store_schema_version(st);
+	if (cur < 0) {
+		store_rollback(st);
+		return error("%s: not a kflake database", st->path);
+	}
+	if (cur > store_latest_version()) {
+		store_rollback(st);
+		return error("%s: schema version %d is newer than this kflake "
+			     "(%d); upgrade kflake", st->path, cur,
+			     store_latest_version());
+	}
+	for (m = store_migrations; m->sql; m++)
+		if (m->version > cur && (!next || m->version < next->version))
+			next = m;
+	if (!next) {
+		store_rollback(st);
+		return 0;
+	}
+	if (sqlite3_exec(st->db, next->sql, NULL, NULL, &err) != SQLITE_OK) {
+		error("%s: migration %s failed: %s", st->path, next->name, err);
 		sqlite3_free(err);
 		store_rollback(st);
 		return -1;
 	}
 	/* PRAGMA cannot take bound parameters; the value is our own int. */
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		 m->version);
+		 next->version);
 	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
 		store_rollback(st);
 		return error("%s: cannot record schema version", st->path);
 	}
-	return store_commit(st);
+	return store_commit(st) ? -1 : 1;
 }
 
 static int migrate(struct store *st)
 {
-	const struct store_migration *m;
-	int cur = store_schema_version(st);
+	int rc, cur = store_schema_version(st);
 
 	if (cur < 0)
 		return error("%s: not a kflake database", st->path);
-	if (cur > store_latest_version())
-		return error("%s: schema version %d is newer than this kflake "
-			     "(%d); upgrade kflake", st->path, cur,
-			     store_latest_version());
-	for (m = store_migrations; m->sql; m++) {
-		if (m->version <= cur)
-			continue;
-		if (apply_migration(st, m))
-			return -1;
-	}
-	return 0;
+	/* Current already (the usual case): no write lock taken. */
+	if (cur == store_latest_version())
+		return 0;
+	while ((rc = migrate_step(st)) > 0)
+		;
+	return rc;
 }
 
 static int ensure_parent_dir(const char *path)
@@ -96,6 +117,29 @@ static int ensure_parent_dir(const char *path)
 	}
 	free(dir);
 	return ret;
+}
+
+/*
+ * Switching a new database to WAL needs a moment of exclusive access and
+ * SQLite does not call the busy handler for it: when several processes
+ * create one database at once, retry for as long as busy_timeout waits.
+ */
+static int enable_wal(struct store *st)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int tries, rc = SQLITE_OK;
+
+	for (tries = 0; tries < 1000; tries++) {
+		rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL,
+				  NULL, NULL);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (rc != SQLITE_OK)
+		return error("%s: cannot enable WAL: %s", st->path,
+			     sqlite3_errmsg(st->db));
+	return 0;
 }
 
 static int store_open_fail(struct store *st)
@@ -176,12 +220,8 @@ int store_open(struct store *st, const char *path, int flags)
 	sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	if (st->readonly)
 		return readonly_check(st) ? store_open_fail(st) : 0;
-	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
-			 NULL) != SQLITE_OK) {
-		error("%s: cannot enable WAL: %s", st->path,
-		      sqlite3_errmsg(st->db));
+	if (enable_wal(st))
 		goto fail;
-	}
 	sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 	if (migrate(st))
 		goto fail;

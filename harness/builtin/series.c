@@ -31,8 +31,15 @@ static const char series_usage[] =
 "\n"
 "  --allow-incomplete   test the patches that are there when some are missing\n"
 "\n"
-"Exit status: 0 applied, 1 a patch did not apply or the series could not\n"
-"be fetched, 2 on bad usage.\n";
+"A patchwork series may be spelled pw:URL/ID, pw:URL/api/1.3/series/ID/,\n"
+"pw:URL/series/ID/mbox/ or as its web list URL (...?series=ID); all name\n"
+"one series. The same mails (Message-IDs) on the same base are the same\n"
+"series: fetching it again reuses its row, commits and ref. A series with\n"
+"patches missing is recorded as incomplete and not applied unless\n"
+"--allow-incomplete is given.\n"
+"\n"
+"Exit status: 0 applied, 1 a patch did not apply, the series is incomplete\n"
+"or could not be fetched, 2 on bad usage.\n";
 
 enum { OPT_TREE = 256, OPT_REF, OPT_INCOMPLETE, OPT_DB, OPT_JSON };
 
@@ -122,10 +129,12 @@ int cmd_series(int argc, char **argv)
 		print_notes(o.source, r.notes);
 		if (r.applied)
 			printf("series %lld: '%s' v%d, %zu patch(es) applied on "
-			       "%.12s: %s (%s)\n", r.id, r.subject, r.version,
-			       r.npatches, r.base, r.result, r.ref);
+			       "%.12s: %s (%s%s)\n", r.id, r.subject, r.version,
+			       r.npatches, r.base, r.result, r.ref,
+			       r.reused ? "; fetched before, reused" : "");
 		else
-			error("series %lld: %s", r.id, r.error);
+			error("series %lld: %s%s", r.id, r.error,
+			      r.reused ? " (fetched before)" : "");
 	}
 	series_result_release(&r);
 	return rc ? KFLAKE_EXIT_FAIL : 0;

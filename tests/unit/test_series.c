@@ -603,6 +603,9 @@ TEST(series_fetch_conflict_changes_nothing)
 	head0 = slurp(hp);
 	rc = series_fetch(&st, &o, &res, &err);
 	CHECK_INT(rc, 1);
+	/* The same mails on the same base: the same row, not a new one. */
+	CHECK_INT(res.reused, 1);
+	CHECK_STR(res.state, "apply-failed");
 	after = refs_of(clone);
 	CHECK_STR(after, before);
 	CHECK(!strstr(after, "refs/kflake/series"));
@@ -610,7 +613,7 @@ TEST(series_fetch_conflict_changes_nothing)
 	CHECK_STR(head1, head0);
 	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series WHERE "
 				  "state = 'apply-failed' AND error LIKE "
-				  "'patch 2/3 %' AND result_commit IS NULL", ""), 2);
+				  "'patch 2/3 %' AND result_commit IS NULL", ""), 1);
 	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM patches WHERE "
 				  "commit_id IS NOT NULL", ""), 0);
 	/* Cover letter and three patches, as the record of the attempt. */
@@ -649,7 +652,8 @@ TEST(series_fetch_bad_inputs)
 	struct series_opts o = { 0 };
 	struct series_result res;
 	struct strbuf err = STRBUF_INIT;
-	char *db = NULL, *dir = NULL, *p = NULL, *want = NULL;
+	char *db = NULL, *dir = NULL, *p = NULL;
+	long long id;
 
 	git_libgit2_init();
 	if (private_cache() || make_repo(&r))
@@ -671,15 +675,31 @@ TEST(series_fetch_bad_inputs)
 	copy_patch(&r, dir, "0001-net-first.patch");
 	copy_patch(&r, dir, "0003-blob-add-a-binary-file.patch");
 	o.source = dir;
-	CHECK_INT(series_fetch(&st, &o, &res, &err), -1);
-	want = xasprintf("%s: patch 2/3 is missing", dir);
-	CHECK_STR(err.buf, want);
-	strbuf_reset(&err);
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 1);
+	CHECK_STR(strbuf_str(&err), "");
+	CHECK_STR(res.state, "incomplete");
+	CHECK_INT(res.complete, 0);
+	CHECK_INT(res.total, 3);
+	CHECK_STR(res.error, "the series is incomplete (patch 2/3 is missing); "
+		  "--allow-incomplete tests what is there");
+	CHECK(res.ref == NULL);
+	id = res.id;
+	series_result_release(&res);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series WHERE "
+				  "id = ? AND state = 'incomplete' AND complete "
+				  "= 0 AND total = 3 AND patch_count = 2 AND "
+				  "notes LIKE '%patch 2/3 is missing%'", "I", id), 1);
+	/* Allowed now: the incomplete row becomes the applied series. */
 	o.allow_incomplete = 1;
 	CHECK_INT(series_fetch(&st, &o, &res, &err), 0);
+	CHECK_INT(res.id, id);
+	CHECK_STR(res.state, "applied");
 	CHECK_INT(res.npatches, 2);
 	CHECK(res.notes && strstr(res.notes, "testing 2 of 3 patches"));
 	series_result_release(&res);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series WHERE "
+				  "id = ? AND state = 'applied' AND complete = 0 "
+				  "AND notes LIKE '%testing 2 of 3%'", "I", id), 1);
 
 	/* Junk sources are one line naming them; nothing is recorded. */
 	o.allow_incomplete = 0;
@@ -702,7 +722,6 @@ out:
 	free(db);
 	free(dir);
 	free(p);
-	free(want);
 	repo_release(&r);
 	private_cache_clean();
 	git_libgit2_shutdown();
@@ -717,6 +736,8 @@ TEST(series_fetch_patchwork_and_branch)
 	struct series_result res;
 	struct strbuf err = STRBUF_INIT;
 	char *db = NULL, *src = NULL, *clone = NULL, *refs = NULL, *tipref = NULL;
+	struct patchwork_poll poll;
+	char result[41];
 	sqlite3_stmt *stmt;
 
 	git_libgit2_init();
@@ -727,9 +748,22 @@ TEST(series_fetch_patchwork_and_branch)
 	CHECK(!store_open(&st, db, 0));
 	o.tree = r.path;
 	o.ref = r.base;
-	o.source = src = xasprintf("pw:http://127.0.0.1:%d/1", s.port);
+	/* Queued by a poll, fetched under another spelling: one row. */
+	CHECK_INT(patchwork_poll(&st, "http://127.0.0.1:0", "netdevbpf", &poll,
+				 &err), -1);
+	strbuf_reset(&err);
+	src = xasprintf("HTTP://127.0.0.1:%d/api/1.3/", s.port);
+	CHECK_INT(patchwork_poll(&st, src, "netdevbpf", &poll, &err), 0);
+	CHECK_INT(poll.n, 3);
+	CHECK_INT(poll.n ? poll.v[0].series_id : 0, 1);
+	patchwork_poll_release(&poll);
+	free(src);
+	o.source = src = xasprintf("pw:http://127.0.0.1:%d/api/1.3/series/1/",
+				   s.port);
 	CHECK_INT(series_fetch(&st, &o, &res, &err), 0);
 	CHECK_STR(strbuf_str(&err), "");
+	CHECK_INT(res.id, 1);
+	CHECK_INT(res.reused, 0);
 	CHECK_INT(res.applied, 1);
 	CHECK_INT(res.npatches, 3);
 	CHECK_STR(res.kind, "patchwork");
@@ -779,6 +813,21 @@ TEST(series_fetch_patchwork_and_branch)
 	tipref = xasprintf("refs/kflake/series/1-%.12s %s", res.result,
 			   res.result);
 	CHECK(strstr(refs, tipref) != NULL);
+	/* Fetched again: the same row, commits and ref. */
+	strcpy(result, res.result);
+	series_result_release(&res);
+	free(src);
+	o.source = src = xasprintf("pw:http://127.0.0.1:%d/1/", s.port);
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 0);
+	CHECK_INT(res.id, 1);
+	CHECK_INT(res.reused, 1);
+	CHECK_STR(res.result, result);
+	*strchr(tipref, ' ') = '\0';
+	CHECK_STR(res.ref, tipref);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series WHERE "
+				  "pw_id = 1", ""), 1);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM patches WHERE "
+				  "series_id = 1", ""), 3);
 	series_result_release(&res);
 	free(src);
 
@@ -795,8 +844,11 @@ TEST(series_fetch_patchwork_and_branch)
 	free(src);
 	strbuf_reset(&err);
 	o.source = src = xasprintf("pw:http://127.0.0.1:%d/3", s.port);
-	CHECK_INT(series_fetch(&st, &o, &res, &err), -1);
-	CHECK(err.buf && strstr(err.buf, "series 3 is incomplete (2 of 3"));
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 1);
+	CHECK_STR(res.state, "incomplete");
+	CHECK(res.error && strstr(res.error, "incomplete (patchwork received "
+				  "2 of 3 patches)"));
+	series_result_release(&res);
 	free(src);
 	strbuf_reset(&err);
 
@@ -834,6 +886,69 @@ out:
 	repo_release(&r);
 	private_cache_clean();
 	git_libgit2_shutdown();
+}
+
+TEST(patchwork_source_spellings)
+{
+	static const char *const same[] = {
+		"pw:https://patchwork.kernel.org/12345",
+		"pw:https://patchwork.kernel.org/12345/",
+		"pw:HTTPS://Patchwork.Kernel.ORG:443/12345",
+		"pw:https://patchwork.kernel.org/api/12345",
+		"pw:https://patchwork.kernel.org/api/1.3/12345",
+		"pw:https://patchwork.kernel.org/api/1.2/series/12345/",
+		"pw:https://patchwork.kernel.org/series/12345/mbox/",
+		"pw:https://patchwork.kernel.org//series//12345",
+		"pw:https://patchwork.kernel.org/project/netdevbpf/list/?series=12345",
+		"pw:https://patchwork.kernel.org/project/netdevbpf/list/?state=*&series=12345",
+		"https://patchwork.kernel.org/api/1.3/series/12345/",
+	};
+	static const char *const bad[] = {
+		"pw:https://patchwork.kernel.org/",
+		"pw:https://patchwork.kernel.org/abc",
+		"pw:https://patchwork.kernel.org/0",
+		"pw:https://patchwork.kernel.org/project/x/list/?series=x",
+		"pw:ftp://patchwork.kernel.org/12",
+		"pw:https:///12",
+		"pw:12",
+		"",
+	};
+	struct strbuf err = STRBUF_INIT;
+	size_t i;
+	long id;
+	char *c;
+
+	for (i = 0; i < ARRAY_SIZE(same); i++) {
+		id = 0;
+		c = patchwork_source_canonical(same[i], &id, &err);
+		if (!c || strcmp(c, "pw:https://patchwork.kernel.org/12345"))
+			test_fail(__FILE__, __LINE__, "%s -> %s (%s)", same[i],
+				  c ? c : "NULL", strbuf_str(&err));
+		CHECK_INT(id, 12345);
+		free(c);
+	}
+	/* A path prefix and a port stay; http keeps :8080, drops :80. */
+	c = patchwork_source_canonical("pw:http://Host:80/pw/api/1.3/7/", NULL,
+				       &err);
+	CHECK_STR(c, "pw:http://host/pw/7");
+	free(c);
+	c = patchwork_source_canonical("pw:http://127.0.0.1:8080/7", NULL, &err);
+	CHECK_STR(c, "pw:http://127.0.0.1:8080/7");
+	free(c);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		strbuf_reset(&err);
+		c = patchwork_source_canonical(bad[i], &id, &err);
+		if (c)
+			test_fail(__FILE__, __LINE__, "%s accepted as %s",
+				  bad[i], c);
+		free(c);
+		CHECK(strstr(strbuf_str(&err), "expected pw:URL/ID") != NULL);
+	}
+	/* The poll's base and its state key are spelled one way too. */
+	c = patchwork_base("HTTPS://PW.example.org:443/api/1.3/");
+	CHECK_STR(c, "https://pw.example.org");
+	free(c);
+	strbuf_release(&err);
 }
 
 TEST(series_patchwork_poll)
