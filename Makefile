@@ -58,6 +58,10 @@ $(BUILD)/tests/unit/run-unit: $(UNIT_OBJ) $(HARNESS_OBJ)
 $(BUILD)/bench/gendb: $(BUILD)/bench/gendb.o $(HARNESS_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
+# The change point accuracy simulation runs the detector alerts use.
+$(BUILD)/bench/changepoint: $(BUILD)/bench/changepoint.o $(HARNESS_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
@@ -93,7 +97,8 @@ unit:
 fuzz:
 	sh tests/fuzz/run
 
-bench: all
+bench: all build/rel/bench/changepoint
+	build/rel/bench/changepoint
 	sh bench/run
 	KFLAKE=./kflake sh bench/web.sh
 

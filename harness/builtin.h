@@ -22,5 +22,6 @@ int cmd_check(int argc, char **argv);
 int cmd_series(int argc, char **argv);
 int cmd_poll(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
 
 #endif

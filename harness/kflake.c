@@ -22,6 +22,7 @@ static const struct builtin builtins[] = {
 	{ "series", cmd_series, "fetch a patch series and apply it" },
 	{ "poll", cmd_poll, "queue new series from a patchwork project" },
 	{ "doctor", cmd_doctor, "check what a run needs and say how to fix it" },
+	{ "alert", cmd_alert, "change-point alerts along tracked branches" },
 };
 
 static void usage(FILE *f)

@@ -16,6 +16,7 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "alert.h"
 #include "bisect.h"
 #include "builtin.h"
 #include "doctor.h"
@@ -30,6 +31,7 @@
 
 static const char bisect_usage[] =
 "usage: kflake bisect --good G --bad B --test T [options]\n"
+"       kflake bisect --alert ID [options]\n"
 "       kflake bisect --resume ID [--db PATH]\n"
 "       kflake bisect --show ID [--db PATH] [--json]\n"
 "\n"
@@ -44,6 +46,11 @@ static const char bisect_usage[] =
 "State lives in the database: a killed bisect resumes where it stopped.\n"
 "\n"
 "  --good REF, --bad REF  the ends (branch, tag or commit of --tree)\n"
+"  --alert ID          bisect change-point alert ID (kflake alert): its\n"
+"                      last good commit and the end of its interval are\n"
+"                      the ends, its test, tree and kconfig set are the\n"
+"                      bisect's, and p0, p1 come from its counts before\n"
+"                      and after the change (the ends are still measured)\n"
 "  --test T            the test (a kselftest name or a path)\n"
 "  --tree PATH|URL     kernel tree (default: linux-source-6.1)\n"
 "  --kconfig FILE      extra config fragment for every kernel (repeatable)\n"
@@ -74,7 +81,7 @@ static const char bisects_usage[] =
 
 enum {
 	OPT_GOOD = JOB_OPT_LAST, OPT_BAD, OPT_ALPHA, OPT_BETA, OPT_CAP,
-	OPT_ENDS, OPT_RESUME, OPT_SHOW,
+	OPT_ENDS, OPT_RESUME, OPT_SHOW, OPT_ALERT,
 };
 
 static const struct option bisect_options[] = {
@@ -87,6 +94,7 @@ static const struct option bisect_options[] = {
 	{ "ends", required_argument, NULL, OPT_ENDS },
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "show", required_argument, NULL, OPT_SHOW },
+	{ "alert", required_argument, NULL, OPT_ALERT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -108,6 +116,13 @@ struct bisect_ctx {
 	struct stats_sprt sprt;
 	int stop_rc;			/* non-zero: interrupted or a fault */
 	int steps;
+	/*
+	 * --alert: the alert, and its counts before and after the change,
+	 * which set p0 and p1 instead of the ends' batches.
+	 */
+	long long alert_id;
+	struct bisect_evidence alert_before, alert_after;
+	json_t *alert_frags;
 };
 
 /* One measurement: a commit in a role, with its evidence and verdict. */
@@ -626,6 +641,13 @@ static char *params_json(const struct bisect_ctx *c)
 		      "timeout", c->o.timeout, "kconfigs", kc);
 	if (c->o.idle_set)
 		json_object_set_new(o, "idle", json_real(c->o.idle));
+	if (c->alert_id)
+		json_object_set_new(o, "alert", json_pack("{s:I, s:I, s:I, "
+			"s:I, s:I}", "id", (json_int_t)c->alert_id, "k0",
+			(json_int_t)c->alert_before.failures, "n0",
+			(json_int_t)c->alert_before.runs, "k1",
+			(json_int_t)c->alert_after.failures, "n1",
+			(json_int_t)c->alert_after.runs));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
@@ -634,18 +656,30 @@ static char *params_json(const struct bisect_ctx *c)
 /* Bisects stored before "kconfigs" and "idle" existed load too. */
 static int load_params(struct bisect_ctx *c, const char *text)
 {
-	json_t *kc = NULL, *idle = NULL, *v;
+	json_t *kc = NULL, *idle = NULL, *alert = NULL, *v;
+	json_int_t id = 0, k0 = 0, n0 = 0, k1 = 0, n1 = 0;
 	size_t i;
 
 	c->params = json_loads(text ? text : "", 0, NULL);
 	if (!c->params ||
 	    json_unpack(c->params, "{s:F, s:F, s:i, s:i, s:F, s:F, s:s, s:F, "
-			"s?o, s?o}", "alpha", &c->p.alpha, "beta", &c->p.beta,
-			"cap", &c->p.cap, "ends", &c->p.end_iterations,
-			"p0_floor", &c->p.p0_floor, "p1_ceiling",
-			&c->p.p1_ceiling, "tree", &c->o.tree, "timeout",
-			&c->o.timeout, "kconfigs", &kc, "idle", &idle))
+			"s?o, s?o, s?o}", "alpha", &c->p.alpha, "beta",
+			&c->p.beta, "cap", &c->p.cap, "ends",
+			&c->p.end_iterations, "p0_floor", &c->p.p0_floor,
+			"p1_ceiling", &c->p.p1_ceiling, "tree", &c->o.tree,
+			"timeout", &c->o.timeout, "kconfigs", &kc, "idle",
+			&idle, "alert", &alert))
 		return -1;
+	if (alert) {
+		if (json_unpack(alert, "{s:I, s:I, s:I, s:I, s:I}", "id", &id,
+				"k0", &k0, "n0", &n0, "k1", &k1, "n1", &n1))
+			return -1;
+		c->alert_id = id;
+		c->alert_before = (struct bisect_evidence){ .runs = n0,
+							    .failures = k0 };
+		c->alert_after = (struct bisect_evidence){ .runs = n1,
+							   .failures = k1 };
+	}
 	json_array_foreach(kc, i, v) {
 		if (!json_is_string(v))
 			return -1;
@@ -676,9 +710,11 @@ static int create_bisect(struct bisect_ctx *c, const char *good_ref,
 	params = params_json(c);
 	rc = store_exec(&c->st,
 		"INSERT INTO bisects(tree_id, good, bad, test, state, params, "
-		"started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)", "Isssss",
+		"started_at, alert_id) VALUES (?, ?, ?, ?, 'running', ?, ?, "
+		"nullif(?, 0))", "IssssssI",
 		record_tree_id(&c->st, c->tree.source, c->tree.path), c->good,
-		c->bad, c->o.tests[0], params, util_iso8601(util_wallclock(), ts));
+		c->bad, c->o.tests[0], params, util_iso8601(util_wallclock(), ts),
+		c->alert_id);
 	free(params);
 	if (rc)
 		return -1;
@@ -734,6 +770,21 @@ static int measure_ends(struct bisect_ctx *c)
 								    : "bad",
 				good.verdict == BISECT_VERDICT_SKIP ? c->good
 								    : c->bad);
+	} else if (c->alert_id) {
+		/*
+		 * The alert's counts are the better estimate: every iteration
+		 * of the segments before and after its change. The ends just
+		 * measured are evidence too, printed beside them.
+		 */
+		if (!bisect_sprt_from_ends(&c->p, &c->alert_before,
+					   &c->alert_after, &c->sprt, &why))
+			progress_step("bisect", "p0 and p1 from alert %lld: "
+				      "%ld/%ld before the change, %ld/%ld "
+				      "after", c->alert_id,
+				      c->alert_before.failures,
+				      c->alert_before.runs,
+				      c->alert_after.failures,
+				      c->alert_after.runs);
 	} else if (bisect_sprt_from_ends(&c->p, &good.ev, &bad.ev, &c->sprt,
 					 &why)) {
 		;
@@ -951,7 +1002,7 @@ static int stored_option_given(const struct job_opts *o)
 
 static int bisect_parse(struct bisect_ctx *c, int argc, char **argv,
 			const char **good, const char **bad, long *resume,
-			long *show)
+			long *show, long *alert)
 {
 	long v;
 	int ch, rc;
@@ -997,6 +1048,12 @@ static int bisect_parse(struct bisect_ctx *c, int argc, char **argv,
 					     optarg);
 			*(ch == OPT_RESUME ? resume : show) = v;
 			break;
+		case OPT_ALERT:
+			if (util_parse_int(optarg, 1, 1L << 40, &v))
+				return error("--alert %s: expected an alert id",
+					     optarg);
+			*alert = v;
+			break;
 		case 'h':
 			fputs(bisect_usage, stdout);
 			return 1;
@@ -1009,6 +1066,14 @@ static int bisect_parse(struct bisect_ctx *c, int argc, char **argv,
 	if (c->o.ref || c->o.iterations_set)
 		return error("bisect: --ref and --iterations do not apply "
 			     "(--good/--bad, --ends and --cap do)");
+	if (*alert) {
+		if (*good || *bad || *show || *resume || c->o.tree ||
+		    c->o.ntests > 1)
+			return error("bisect --alert: the alert gives --good, "
+				     "--bad and --tree (--test only for a path "
+				     "test it cannot name)");
+		return 0;
+	}
 	if (*show || *resume) {
 		if (*resume && stored_option_given(&c->o))
 			return error("bisect --resume: --tree, --test, "
@@ -1024,17 +1089,71 @@ static int bisect_parse(struct bisect_ctx *c, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * --alert: the bisect's ends, test, tree and kconfig set come from the
+ * alert (its strings stay in *a until the bisect ends).
+ */
+static int from_alert(struct bisect_ctx *c, long id, struct alert *a,
+		      const char **good, const char **bad)
+{
+	json_t *v;
+	size_t i;
+
+	if (alert_load(&c->st, id, a))
+		return -1;
+	if (strcmp(a->axis, HISTORY_AXIS_GIT))
+		return error("alert %ld is over imported %s results: there "
+			     "are no commits of ours to bisect", id, a->axis);
+	if (strcmp(a->direction, "worse"))
+		return error("alert %ld is an improvement; bisect looks for "
+			     "where a test got worse", id);
+	if (!a->good)
+		return error("alert %ld has no good commit before its "
+			     "interval", id);
+	if (!c->o.ntests) {
+		if (!a->test_arg)
+			return error("alert %ld: the runs do not say how %s was "
+				     "given; name it with --test PATH", id,
+				     a->test);
+		ALLOC_GROW(c->o.tests, c->o.ntests, c->o.tests_alloc);
+		c->o.tests[c->o.ntests++] = a->test_arg;
+	}
+	c->o.tree = a->tree ? a->tree : TREE_DEFAULT_SOURCE;
+	c->alert_frags = json_loads(a->fragments ? a->fragments : "[]", 0,
+				    NULL);
+	json_array_foreach(c->alert_frags, i, v) {
+		if (!json_is_string(v))
+			continue;
+		ALLOC_GROW(c->o.kconfigs, c->o.nkconfigs, c->o.kconfigs_alloc);
+		c->o.kconfigs[c->o.nkconfigs++] = json_string_value(v);
+	}
+	c->alert_id = id;
+	c->alert_before = (struct bisect_evidence){ .runs = a->n0,
+						    .failures = a->k0 };
+	c->alert_after = (struct bisect_evidence){ .runs = a->n1,
+						   .failures = a->k1 };
+	*good = a->good;
+	*bad = a->last;
+	progress_step("bisect", "alert %ld: %s/%s on %s, %ld/%ld before, "
+		      "%ld/%ld after; bisecting %.12s..%.12s", id, a->suite,
+		      a->test, a->branch, a->k0, a->n0, a->k1, a->n1, a->good,
+		      a->last);
+	return 0;
+}
+
 int cmd_bisect(int argc, char **argv)
 {
 	struct bisect_ctx c;
 	const char *good = NULL, *bad = NULL;
-	long resume = 0, show = 0;
+	long resume = 0, show = 0, alert = 0;
+	struct alert al = { 0 };
 	int ret = KFLAKE_EXIT_FAIL;
 
 	memset(&c, 0, sizeof(c));
 	bisect_params_init(&c.p);
 	job_opts_init(&c.o);
-	ret = bisect_parse(&c, argc, argv, &good, &bad, &resume, &show);
+	ret = bisect_parse(&c, argc, argv, &good, &bad, &resume, &show,
+			   &alert);
 	if (ret) {
 		ret = ret < 0 ? util_usage_error("bisect") : 0;
 		goto out;
@@ -1056,6 +1175,8 @@ int cmd_bisect(int argc, char **argv)
 		goto out;
 	if (resume && load_bisect(&c, resume))
 		goto out;
+	if (alert && from_alert(&c, alert, &al, &good, &bad))
+		goto out;
 	if (doctor_preflight(c.o.tree, c.o.db))
 		goto out;
 	if (tree_open(&c.tree, c.o.tree))
@@ -1071,6 +1192,8 @@ out:
 		store_close(&c.st);
 	job_opts_release(&c.o);
 	json_decref(c.params);
+	json_decref(c.alert_frags);
+	alert_release(&al);
 	free(c.test);
 	free(c.good);
 	free(c.bad);

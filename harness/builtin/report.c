@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "alert.h"
 #include "builtin.h"
 #include "report.h"
 #include "store.h"
@@ -12,16 +13,19 @@
 
 static const char report_usage[] =
 "usage: kflake report [RUN] [--commit SHA] [--db PATH] [--json]\n"
+"       kflake report --alerts [--db PATH] [--json]\n"
 "\n"
 "Score tests: runs, outcome counts, failure rate (fail+stall+crash over\n"
 "runs with a verdict) with its 95% Wilson interval, median and max\n"
 "duration, and a verdict (stable, flaky, failing, undecided; see\n"
-"docs/STATISTICS.md). Without RUN, all runs (of --commit, if given).\n";
+"docs/STATISTICS.md). Without RUN, all runs (of --commit, if given).\n"
+"--alerts lists the open change-point alerts instead (see kflake alert).\n";
 
 static const struct option report_options[] = {
 	{ "db", required_argument, NULL, 'd' },
 	{ "commit", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "alerts", no_argument, NULL, 'a' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -30,7 +34,7 @@ int cmd_report(int argc, char **argv)
 {
 	const char *db = NULL, *commit = NULL;
 	long run = 0;
-	int json = 0, c, ret;
+	int json = 0, alerts = 0, c, ret;
 	struct store st;
 
 	optind = 1;
@@ -45,6 +49,9 @@ int cmd_report(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'a':
+			alerts = 1;
+			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return 0;
@@ -56,8 +63,17 @@ int cmd_report(int argc, char **argv)
 		error("report: RUN %s: expected a run id", argv[optind]);
 		return KFLAKE_EXIT_USAGE;
 	}
+	if (alerts && (optind < argc || commit)) {
+		error("report: --alerts takes no RUN or --commit");
+		return KFLAKE_EXIT_USAGE;
+	}
 	if (store_open(&st, db, STORE_READONLY))
 		return KFLAKE_EXIT_FAIL;
+	if (alerts) {
+		ret = alert_report(&st, stdout, json);
+		store_close(&st);
+		return ret ? KFLAKE_EXIT_FAIL : 0;
+	}
 	if (run && !store_query_int(&st, 0, "SELECT count(*) FROM runs "
 				    "WHERE id = ?", "I", (long long)run)) {
 		store_close(&st);
