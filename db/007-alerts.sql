@@ -1,4 +1,4 @@
--- 006-alerts.sql: change-point alerts. A scan of a tracked history (a
+-- 007-alerts.sql: change-point alerts. A scan of a tracked history (a
 -- branch's first-parent commits, or an imported NIPA stream's branches)
 -- segments each test's failure rate (changepoint.c); each change becomes
 -- an alert here, found again (and updated, keeping its state) by later
