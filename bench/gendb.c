@@ -81,6 +81,9 @@ static long long make_run(struct store *st, long long tree, const char *commit)
 		.kind = "run", .tree_id = tree, .ref = "HEAD",
 		.commit_id = commit, .iterations = ITERS_PER_TEST,
 		.argv_json = "[\"kflake\",\"run\"]",
+		.guest_cpus = 2, .guest_mem_mb = 2048,
+		.kconfig_set = "[\"kflake:kconfigs/base.config\","
+			"\"kflake:kconfigs/tests/udpgro.config\"]",
 	};
 	struct strbuf json = STRBUF_INIT;
 	long long id;
@@ -92,6 +95,15 @@ static long long make_run(struct store *st, long long tree, const char *commit)
 	r.tests_json = json.buf;
 	id = record_run_create(st, &r);
 	strbuf_release(&json);
+	/* One kernel per commit, as a build would record it. */
+	store_exec(st, "INSERT OR IGNORE INTO kernels(tree_id, commit_id, "
+		   "config_hash, compiler, cache_key, fragments, config, "
+		   "state, created_at) VALUES (?, ?, 'cfg', 'gcc', ?, '[]', '', "
+		   "'ok', '2024-01-01T00:00:00Z')", "Iss", tree, commit, commit);
+	if (id > 0)
+		record_run_set_kernel(st, id, store_query_int(st, 0,
+			"SELECT id FROM kernels WHERE cache_key = ?", "s",
+			commit));
 	return id;
 }
 

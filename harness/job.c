@@ -17,6 +17,7 @@
 #include "build.h"
 #include "job.h"
 #include "kconfig.h"
+#include "pool.h"
 #include "record.h"
 #include "report.h"
 #include "selftest.h"
@@ -213,6 +214,7 @@ struct job {
 	long long tree_id;
 	long long run_id;
 	long long kernel_id;
+	struct pool_key pool;	/* the run's part of the pooling key */
 };
 
 static void add_fragment(struct job *j, char *path)
@@ -330,8 +332,7 @@ static int do_build(struct job *j)
 					  &j->build, frags_json, !rc);
 	free(frags_json);
 	if (j->kernel_id > 0)
-		store_exec(&j->st, "UPDATE runs SET kernel_id = ? WHERE id = ?",
-			   "II", j->kernel_id, j->run_id);
+		record_run_set_kernel(&j->st, j->run_id, j->kernel_id);
 	if (rc && util_interrupted)
 		return 130;
 	if (rc) {
@@ -376,29 +377,42 @@ static int do_payload(struct job *j)
 	return 0;
 }
 
-/* p99 of a column over the last passes of a test; returns how many. */
-static int pass_p99(struct store *st, const struct selftest *t,
-		    const char *column, double *p99)
+/* p99 of a column over the last passes in key's pool; how many passes. */
+static int pass_p99(struct store *st, const struct pool_key *key,
+		    enum pool_scope scope, enum record_pass_column column,
+		    double *p99)
 {
 	double *v = NULL;
 	size_t n;
-	sqlite3_stmt *stmt;
-	char *sql;
 
-	/* column is one of ours (guest_duration, max_silence), never input. */
-	sql = xasprintf("SELECT %s FROM iterations WHERE test = ? AND "
-			"suite = ? AND outcome = 'pass' AND %s IS NOT NULL "
-			"ORDER BY id DESC LIMIT %d", column, column,
-			JOB_HISTORY);
-	stmt = store_prepare(st, sql, "ss", t->name, t->suite);
-	free(sql);
-	if (!stmt)
-		return 0;
-	n = store_collect_doubles(stmt, &v);
+	n = record_pass_history(st, key, scope, column, JOB_HISTORY, &v);
 	if (n)
 		*p99 = stats_percentile(v, n, 99);
 	free(v);
 	return (int)n;
+}
+
+/*
+ * The history a limit is learned from: this kernel's passes when it has
+ * enough, else those of its line (a new commit starts from its
+ * predecessors'). Returns how many passes, and the scope in *scope.
+ */
+static int pool_p99(struct job *j, const struct selftest *t,
+		    enum record_pass_column column, double *p99,
+		    enum pool_scope *scope)
+{
+	struct pool_key key = j->pool;
+	int n;
+
+	key.test = (char *)t->name;
+	key.suite = (char *)t->suite;
+	key.kernel_id = j->kernel_id;
+	*scope = POOL_KERNEL;
+	n = pass_p99(&j->st, &key, POOL_KERNEL, column, p99);
+	if (n >= JOB_MIN_HISTORY)
+		return n;
+	*scope = POOL_LINE;
+	return pass_p99(&j->st, &key, POOL_LINE, column, p99);
 }
 
 /*
@@ -413,10 +427,11 @@ static void learn_limits(struct job *j, const struct selftest *t,
 {
 	const struct job_opts *o = j->o;
 	double cap = t->settings_timeout, p99 = 0;
+	enum pool_scope scope, iscope;
 	int n;
 
 	*timeout = cap < JOB_MAX_DEFAULT_TIMEOUT ? cap : JOB_MAX_DEFAULT_TIMEOUT;
-	n = pass_p99(&j->st, t, "guest_duration", &p99);
+	n = pool_p99(j, t, RECORD_GUEST_DURATION, &p99, &scope);
 	if (n >= JOB_MIN_HISTORY) {
 		double learned = JOB_TIMEOUT_FACTOR * p99;
 
@@ -429,7 +444,8 @@ static void learn_limits(struct job *j, const struct selftest *t,
 	*idle = 0;
 	if (o->idle >= 0 && o->idle_set) {
 		*idle = o->idle;
-	} else if (pass_p99(&j->st, t, "max_silence", &p99) >= JOB_MIN_HISTORY) {
+	} else if (pool_p99(j, t, RECORD_MAX_SILENCE, &p99, &iscope) >=
+		   JOB_MIN_HISTORY) {
 		double learned = JOB_TIMEOUT_FACTOR * p99;
 
 		*idle = learned < JOB_MIN_IDLE ? JOB_MIN_IDLE : learned;
@@ -438,11 +454,15 @@ static void learn_limits(struct job *j, const struct selftest *t,
 	}
 	if (*idle > 0)
 		progress_step("limits", "%s: stall after %.0f s, or after %.0f s "
-			      "without output (%d passing run(s) of history)",
-			      t->name, *timeout, *idle, n);
+			      "without output (%d passing iteration(s) of "
+			      "history on %s)", t->name, *timeout, *idle, n,
+			      scope == POOL_KERNEL ? "this kernel"
+						   : "kernels like it");
 	else
 		progress_step("limits", "%s: stall after %.0f s (%d passing "
-			      "run(s) of history)", t->name, *timeout, n);
+			      "iteration(s) of history on %s)", t->name,
+			      *timeout, n, scope == POOL_KERNEL ? "this kernel"
+							      : "kernels like it");
 	if (*idle <= 0)
 		*idle = 0;
 }
@@ -512,6 +532,7 @@ static int start_run(struct job *j)
 {
 	struct record_run r = { 0 };
 	char *aj = argv_json(j->o), *tj = tests_json(j->tests, j->ntests);
+	char *kset = pool_kconfig_set(j->frags, j->nfrag, j->tree.path);
 
 	r.kind = j->o->kind;
 	r.tree_id = j->tree_id;
@@ -522,10 +543,14 @@ static int start_run(struct job *j)
 	r.tests_json = tj;
 	r.iterations = j->o->iterations;
 	r.argv_json = aj;
+	r.guest_cpus = j->o->cpus;
+	r.guest_mem_mb = j->o->mem_mb;
+	r.kconfig_set = kset;
 	j->run_id = record_run_create(&j->st, &r);
 	free(aj);
 	free(tj);
-	if (j->run_id <= 0)
+	free(kset);
+	if (j->run_id <= 0 || pool_key_of_run(&j->st, j->run_id, &j->pool))
 		return -1;
 	if (j->res)
 		j->res->run_id = j->run_id;
@@ -637,6 +662,7 @@ int job_run(const struct job_opts *o, struct job_result *res)
 	free(j.frags);
 	free(j.payload);
 	build_result_release(&j.build);
+	pool_key_release(&j.pool);
 	tree_close(&j.tree);
 	store_close(&j.st);
 	return rc;

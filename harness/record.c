@@ -81,17 +81,29 @@ long long record_run_create(struct store *st, const struct record_run *r)
 	stmt = store_prepare(st,
 		"INSERT INTO runs(kind, state, ref, commit_id, tests, "
 		"iterations, argv, host, pid, started_at, tree_id, kernel_id, "
-		"series_id, bisect_id) "
-		"VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"ssssissis", r->kind ? r->kind : "run", r->ref, r->commit_id,
+		"series_id, bisect_id, guest_cpus, guest_mem_mb, kconfig_set, "
+		"stress, executor) VALUES (:kind, 'running', :ref, :commit, "
+		":tests, :iterations, :argv, :host, :pid, :started, :tree, "
+		":kernel, :series, :bisect, :cpus, :mem, :kconfig_set, :stress, "
+		":executor)",
+		":kind s :ref s :commit s :tests s :iterations i :argv s "
+		":host s :pid i :started s :cpus i :mem i :kconfig_set s "
+		":stress s :executor s",
+		r->kind ? r->kind : "run", r->ref, r->commit_id,
 		r->tests_json ? r->tests_json : "[]", r->iterations,
-		r->argv_json, host, (int)getpid(), now_iso(ts));
+		r->argv_json, host, (int)getpid(), now_iso(ts), r->guest_cpus,
+		r->guest_mem_mb, r->kconfig_set ? r->kconfig_set : "",
+		r->stress ? r->stress : "",
+		r->executor ? r->executor : POOL_EXECUTOR_LOCAL);
 	if (!stmt)
 		return -1;
-	bind_id(stmt, 10, r->tree_id);
-	bind_id(stmt, 11, r->kernel_id);
-	bind_id(stmt, 12, r->series_id);
-	bind_id(stmt, 13, r->bisect_id);
+	bind_id(stmt, sqlite3_bind_parameter_index(stmt, ":tree"), r->tree_id);
+	bind_id(stmt, sqlite3_bind_parameter_index(stmt, ":kernel"),
+		r->kernel_id);
+	bind_id(stmt, sqlite3_bind_parameter_index(stmt, ":series"),
+		r->series_id);
+	bind_id(stmt, sqlite3_bind_parameter_index(stmt, ":bisect"),
+		r->bisect_id);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		id = store_last_id(st);
 	else
@@ -99,6 +111,14 @@ long long record_run_create(struct store *st, const struct record_run *r)
 		      sqlite3_errmsg(st->db));
 	sqlite3_finalize(stmt);
 	return id;
+}
+
+int record_run_set_kernel(struct store *st, long long run_id,
+			  long long kernel_id)
+{
+	return store_exec(st, "UPDATE runs SET kernel_id = :kernel "
+			  "WHERE id = :run", ":kernel I :run I", kernel_id,
+			  run_id);
 }
 
 int record_run_set(struct store *st, long long run_id, const char *column,
@@ -238,6 +258,37 @@ long long record_iteration_add(struct store *st,
 	return id;
 }
 
+size_t record_pass_history(struct store *st, const struct pool_key *key,
+			   enum pool_scope scope,
+			   enum record_pass_column column, int limit,
+			   double **out)
+{
+	/* Four fixed texts: the column and the scope are never input. */
+#define PASS_SQL(col, match) \
+	"SELECT i." col " FROM iterations i JOIN runs r ON r.id = i.run_id " \
+	"WHERE " POOL_MATCH_TEST " AND i.outcome = 'pass' AND i." col \
+	" IS NOT NULL AND " match " ORDER BY i.id DESC LIMIT :limit"
+	static const char *const sql[2][2] = {
+		{ PASS_SQL("guest_duration", POOL_MATCH_KERNEL),
+		  PASS_SQL("guest_duration", POOL_MATCH_LINE) },
+		{ PASS_SQL("max_silence", POOL_MATCH_KERNEL),
+		  PASS_SQL("max_silence", POOL_MATCH_LINE) },
+	};
+#undef PASS_SQL
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	stmt = store_prepare(st, sql[column == RECORD_MAX_SILENCE]
+				    [scope == POOL_LINE], ":limit i", limit);
+	if (!stmt)
+		return 0;
+	if (pool_bind(stmt, key)) {
+		sqlite3_finalize(stmt);
+		return 0;
+	}
+	return store_collect_doubles(stmt, out);
+}
+
 int record_subresults(struct store *st, long long iteration_id,
 		      const char *output)
 {
@@ -265,72 +316,135 @@ int record_subresults(struct store *st, long long iteration_id,
 }
 
 /*
- * The WHERE clause for "one run" or "every run of a commit": two fixed
- * texts rather than `? = 0 OR run_id = ?`, which defeats the indexes.
+ * One run's rows come through the run_id index; every pool's rows are a
+ * full aggregation, grouped by the key. Both select (test, suite, key
+ * columns, commit) first, in the same order, so one reader fits both.
  */
-static const char *tally_filter(long long run_id)
+#define TALLY_KEY "i.test, i.suite, " POOL_RUN_COLUMNS
+#define TALLY_FROM \
+	" FROM iterations i JOIN runs r ON r.id = i.run_id"
+#define TALLY_RUN " WHERE i.run_id = :run AND " \
+	"(:commit IS NULL OR r.commit_id = :commit)"
+#define TALLY_ALL " WHERE (:commit IS NULL OR r.commit_id = :commit)"
+#define TALLY_ORDER " ORDER BY i.test, i.suite, r.kernel_id, " \
+	"r.kconfig_set, r.guest_cpus, r.guest_mem_mb, r.stress, r.executor"
+
+static const char tally_counts_run[] =
+	"SELECT " TALLY_KEY ", coalesce(k.commit_id, r.commit_id, ''), "
+	"i.outcome, count(*)" TALLY_FROM
+	" LEFT JOIN kernels k ON k.id = r.kernel_id" TALLY_RUN
+	" GROUP BY i.test, i.suite, i.outcome" TALLY_ORDER;
+static const char tally_counts_all[] =
+	"SELECT " TALLY_KEY ", coalesce(k.commit_id, r.commit_id, ''), "
+	"i.outcome, count(*)" TALLY_FROM
+	" LEFT JOIN kernels k ON k.id = r.kernel_id" TALLY_ALL
+	" GROUP BY " TALLY_KEY ", i.outcome" TALLY_ORDER;
+static const char tally_durations_run[] =
+	"SELECT " TALLY_KEY ", i.duration" TALLY_FROM TALLY_RUN
+	" AND i.duration IS NOT NULL AND i.outcome != 'error'" TALLY_ORDER;
+static const char tally_durations_all[] =
+	"SELECT " TALLY_KEY ", i.duration" TALLY_FROM TALLY_ALL
+	" AND i.duration IS NOT NULL AND i.outcome != 'error'" TALLY_ORDER;
+
+#define TALLY_NKEY (2 + POOL_NCOLUMNS)
+
+static void tally_key_read(sqlite3_stmt *stmt, struct pool_key *k)
 {
-	return run_id ? "i.run_id = ?1 AND (?2 IS NULL OR r.commit_id = ?2)"
-		      : "(?2 IS NULL OR r.commit_id = ?2)";
+	memset(k, 0, sizeof(*k));
+	k->test = xstrdup(store_col_text(stmt, 0));
+	k->suite = xstrdup(store_col_text(stmt, 1));
+	pool_key_from_row(stmt, 2, k);
+}
+
+/* The row of v holding key, looked for from *cur on (rows come in order). */
+static struct record_tally *tally_find(struct record_tally *v, size_t n,
+				       size_t *cur, const struct pool_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		size_t j = (*cur + i) % n;
+
+		if (pool_key_same(&v[j].key, k, POOL_KERNEL)) {
+			*cur = j;
+			return &v[j];
+		}
+	}
+	return NULL;
+}
+
+static void tally_set_durations(struct record_tally *t, double *d, size_t n)
+{
+	if (!t || !n)
+		return;
+	t->median_duration = stats_median(d, n);
+	t->max_duration = d[n - 1];	/* stats_median sorts */
 }
 
 static void tally_durations(struct store *st, long long run_id,
-			    const char *commit, struct record_tally *t)
+			    const char *commit, struct record_tally *v,
+			    size_t n)
 {
-	double *v = NULL;
-	size_t n;
+	struct record_tally *t = NULL;
+	struct pool_key k;
+	double *d = NULL;
+	size_t nd = 0, alloc = 0, cur = 0;
 	sqlite3_stmt *stmt;
-	char *sql;
 
-	sql = xasprintf("SELECT i.duration FROM iterations i JOIN runs r "
-			"ON r.id = i.run_id WHERE %s AND i.test = ?3 AND "
-			"i.duration IS NOT NULL AND i.outcome != 'error'",
-			tally_filter(run_id));
-	stmt = store_prepare(st, sql, "Iss", run_id, commit, t->test);
-	free(sql);
-	if (!stmt)
-		return;
-	n = store_collect_doubles(stmt, &v);
-	if (n) {
-		t->median_duration = stats_median(v, n);
-		t->max_duration = v[n - 1];	/* stats_median sorts */
+	stmt = run_id ? store_prepare(st, tally_durations_run,
+				      ":run I :commit s", run_id, commit)
+		      : store_prepare(st, tally_durations_all, ":commit s",
+				      commit);
+	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+		tally_key_read(stmt, &k);
+		if (!t || !pool_key_same(&t->key, &k, POOL_KERNEL)) {
+			tally_set_durations(t, d, nd);
+			nd = 0;
+			t = tally_find(v, n, &cur, &k);
+		}
+		pool_key_release(&k);
+		ALLOC_GROW(d, nd, alloc);
+		d[nd++] = sqlite3_column_double(stmt, TALLY_NKEY);
 	}
-	free(v);
+	tally_set_durations(t, d, nd);
+	sqlite3_finalize(stmt);
+	free(d);
 }
 
 int record_tally(struct store *st, long long run_id, const char *commit,
 		 struct record_tally **out)
 {
-	struct record_tally *v = NULL;
-	size_t n = 0, alloc = 0, i;
+	struct record_tally *v = NULL, *t = NULL;
+	size_t n = 0, alloc = 0;
 	sqlite3_stmt *stmt;
-	char *sql;
+	struct pool_key k;
 
-	sql = xasprintf("SELECT i.test, i.outcome, count(*) FROM iterations i "
-			"JOIN runs r ON r.id = i.run_id WHERE %s "
-			"GROUP BY i.test, i.outcome ORDER BY i.test",
-			tally_filter(run_id));
-	stmt = store_prepare(st, sql, "Is", run_id, commit);
-	free(sql);
+	*out = NULL;
+	stmt = run_id ? store_prepare(st, tally_counts_run, ":run I :commit s",
+				      run_id, commit)
+		      : store_prepare(st, tally_counts_all, ":commit s", commit);
 	if (!stmt)
 		return -1;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *test = store_col_text(stmt, 0);
-		int o = record_outcome_parse(store_col_text(stmt, 1));
-		long c = (long)sqlite3_column_int64(stmt, 2);
+		int o = record_outcome_parse(store_col_text(stmt, TALLY_NKEY + 1));
+		long c = (long)sqlite3_column_int64(stmt, TALLY_NKEY + 2);
 
-		if (!n || strcmp(v[n - 1].test, test)) {
+		tally_key_read(stmt, &k);
+		if (!t || !pool_key_same(&t->key, &k, POOL_KERNEL)) {
 			ALLOC_GROW(v, n, alloc);
-			memset(&v[n], 0, sizeof(v[n]));
-			v[n++].test = xstrdup(test);
+			t = &v[n++];
+			memset(t, 0, sizeof(*t));
+			t->key = k;
+			t->test = t->key.test;
+			t->commit_id = xstrdup(store_col_text(stmt, TALLY_NKEY));
+		} else {
+			pool_key_release(&k);
 		}
-		if (o >= 0)
-			v[n - 1].counts[o] += c;
-		v[n - 1].runs += c;
+		t->counts[o < 0 ? OUTCOME_ERROR : o] += c;
+		t->runs += c;
 	}
 	sqlite3_finalize(stmt);
-	for (i = 0; i < n; i++)
-		tally_durations(st, run_id, commit, &v[i]);
+	tally_durations(st, run_id, commit, v, n);
 	*out = v;
 	return (int)n;
 }
@@ -339,8 +453,10 @@ void record_tally_release(struct record_tally *t, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
-		free(t[i].test);
+	for (i = 0; i < n; i++) {
+		pool_key_release(&t[i].key);
+		free(t[i].commit_id);
+	}
 	free(t);
 }
 

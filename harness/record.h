@@ -6,6 +6,7 @@
 #ifndef KFLAKE_RECORD_H
 #define KFLAKE_RECORD_H
 
+#include "pool.h"
 #include "store.h"
 
 /* Outcomes in display order; the strings are what the database holds. */
@@ -32,6 +33,12 @@ struct record_run {
 	const char *tests_json;
 	int iterations;
 	const char *argv_json;
+	/* The run's part of the pooling key (pool.h). */
+	int guest_cpus;
+	int guest_mem_mb;
+	const char *kconfig_set;	/* pool_kconfig_set(); NULL: "" */
+	const char *stress;		/* pool_stress_canonical(); NULL: "" */
+	const char *executor;		/* NULL: "local" */
 };
 
 struct record_iteration {
@@ -65,6 +72,9 @@ int record_run_set(struct store *st, long long run_id, const char *column,
 		   const char *value);
 int record_run_progress(struct store *st, long long run_id, const char *step,
 			const char *progress_json);
+/* The kernel a run's image came from, once it is built or found. */
+int record_run_set_kernel(struct store *st, long long run_id,
+			  long long kernel_id);
 /* state: done, interrupted or failed; error may be NULL. */
 int record_run_finish(struct store *st, long long run_id, const char *state,
 		      const char *error);
@@ -85,21 +95,43 @@ long long record_iteration_add(struct store *st,
 			       const struct record_iteration *it);
 
 /*
+ * The newest passing iterations of key's test in its pool (scope: this
+ * kernel, or every kernel of its line): up to limit values of column,
+ * newest first, malloc'ed into *out. Returns how many.
+ */
+enum record_pass_column { RECORD_GUEST_DURATION, RECORD_MAX_SILENCE };
+size_t record_pass_history(struct store *st, const struct pool_key *key,
+			   enum pool_scope scope,
+			   enum record_pass_column column, int limit,
+			   double **out);
+
+/*
  * Parse an iteration's output (KTAP, or the udpgro scripts' sub-case
  * blocks and throughput lines) into subresults and metrics rows.
  */
 int record_subresults(struct store *st, long long iteration_id,
 		      const char *output);
 
-/* Per-test tallies for scoring: one row per test of a run (or all runs). */
+/*
+ * Tallies for scoring: one row per test and pool (pool.h). A run is one
+ * pool, so a run's tallies are one row per test; without a run, each
+ * kernel (and guest size, kconfig set, ...) a test ran on is its own row:
+ * iterations of different kernels never count together.
+ */
 struct record_tally {
-	char *test;
+	char *test;		/* == key.test */
+	struct pool_key key;
+	char *commit_id;	/* the key's kernel's commit, "" if none */
 	long counts[OUTCOME_NR];
-	long runs;
+	long runs;		/* iterations, all outcomes */
 	double median_duration;
 	double max_duration;
 };
-/* run_id 0: every run in the database. Returns the number of tests. */
+/*
+ * run_id > 0: that run's tests (commit_id, when set, must be its commit).
+ * run_id 0: every pool, or those of commit_id's kernels. Ordered by test,
+ * then kernel. Returns the number of rows, or -1.
+ */
 int record_tally(struct store *st, long long run_id, const char *commit_id,
 		 struct record_tally **out);
 void record_tally_release(struct record_tally *t, int n);

@@ -11,10 +11,22 @@
 
 #include <jansson.h>
 
+#include "pool.h"
 #include "record.h"
 #include "report.h"
 #include "stats.h"
 #include "util.h"
+
+static json_t *pool_json(const struct record_tally *t)
+{
+	json_t *set = json_loads(t->key.kconfig_set, 0, NULL);
+
+	return json_pack("{s:I, s:s, s:o, s:i, s:i, s:s, s:s}", "kernel_id",
+			 (json_int_t)t->key.kernel_id, "commit", t->commit_id,
+			 "kconfig_set", set ? set : json_array(), "guest_cpus",
+			 t->key.guest_cpus, "guest_mem_mb", t->key.guest_mem_mb,
+			 "stress", t->key.stress, "executor", t->key.executor);
+}
 
 static json_t *tally_json(const struct record_tally *t)
 {
@@ -28,6 +40,8 @@ static json_t *tally_json(const struct record_tally *t)
 		json_object_set_new(c, record_outcome_name(i),
 				    json_integer(t->counts[i]));
 	json_object_set_new(o, "test", json_string(t->test));
+	json_object_set_new(o, "suite", json_string(t->key.suite));
+	json_object_set_new(o, "pool", pool_json(t));
 	json_object_set_new(o, "runs", json_integer(t->runs));
 	json_object_set_new(o, "counts", c);
 	json_object_set_new(o, "failures", json_integer(k));
@@ -42,11 +56,14 @@ static json_t *tally_json(const struct record_tally *t)
 	return o;
 }
 
-static void print_row(const struct record_tally *t)
+static void print_row(const struct record_tally *t, int pool)
 {
 	long k = record_tally_failures(t), n = record_tally_verdict_runs(t);
 	double lo, hi;
 	char rate[40];
+
+	if (pool)
+		printf("%-4d ", pool);
 
 	stats_wilson(k, n, STATS_Z95, &lo, &hi);
 	if (n)
@@ -216,6 +233,50 @@ static json_t *subcases_json(const struct subcase *v, int n)
 	return a;
 }
 
+/*
+ * Without a run, rows come per test and pool: number the pools (kernel,
+ * guest size, kconfig set, stress, executor) and say what each is, so
+ * nobody reads two kernels' rows as one. Returns each row's pool number.
+ */
+static int *print_pools(const struct record_tally *t, int n)
+{
+	int *num = xcalloc((size_t)n + 1, sizeof(*num));
+	int i, j, npool = 0;
+
+	for (i = 0; i < n; i++) {
+		/* Rows of different tests share a pool: match the run parts. */
+		for (j = 0; j < i; j++) {
+			struct pool_key a = t[j].key, b = t[i].key;
+
+			a.test = b.test = NULL;
+			if (pool_key_same(&a, &b, POOL_KERNEL))
+				break;
+		}
+		if (j < i) {
+			num[i] = num[j];
+			continue;
+		}
+		num[i] = ++npool;
+	}
+	printf("pooled per kernel and run setup (iterations count together "
+	       "only within one pool):\n");
+	for (i = 0; i < n; i++) {
+		char *d;
+
+		for (j = 0; j < i; j++)
+			if (num[j] == num[i])
+				break;
+		if (j < i)
+			continue;
+		d = pool_describe(&t[i].key);
+		printf("  pool %d: kernel %lld (commit %.12s), %s\n", num[i],
+		       t[i].key.kernel_id, t[i].commit_id, d);
+		free(d);
+	}
+	putchar('\n');
+	return num;
+}
+
 int report_print(struct store *st, long long run_id, const char *commit,
 		 enum report_format fmt)
 {
@@ -223,7 +284,7 @@ int report_print(struct store *st, long long run_id, const char *commit,
 	int nsub;
 	struct record_tally *t = NULL;
 	long errors = 0, total = 0;
-	int n, i;
+	int n, i, *pools;
 
 	n = record_tally(st, run_id, commit, &t);
 	if (n < 0)
@@ -253,11 +314,15 @@ int report_print(struct store *st, long long run_id, const char *commit,
 		free_subcases(sub, nsub);
 		return 0;
 	}
+	pools = run_id ? NULL : print_pools(t, n);
+	if (pools)
+		printf("%-4s ", "pool");
 	printf("%-24s %4s %4s %4s %4s %5s %5s %5s  %-21s %7s %7s  %s\n", "test",
-	       "runs", "pass", "fail", "skip", "stall", "crash", "error",
+	       "iter", "pass", "fail", "skip", "stall", "crash", "error",
 	       "fail-rate [95% CI]", "median", "max", "verdict");
 	for (i = 0; i < n; i++)
-		print_row(&t[i]);
+		print_row(&t[i], pools ? pools[i] : 0);
+	free(pools);
 	if (!n)
 		printf("(no iterations)\n");
 	for (i = 0; i < n; i++)

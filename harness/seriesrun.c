@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "pool.h"
 #include "progress.h"
 #include "record.h"
 #include "report.h"
@@ -28,23 +29,20 @@ struct side {
 	long fails, runs;
 };
 
-/* Iterations that count: those of finished runs on commit with config. */
+/*
+ * Iterations that count: those of finished runs in the side's pool
+ * (pool.h: same kernel, kconfig set, guest size, stress, executor).
+ */
 #define SIDE_FROM \
-	"FROM iterations i JOIN runs r ON r.id = i.run_id " \
-	"JOIN kernels k ON k.id = r.kernel_id WHERE r.commit_id = ? " \
-	"AND k.config_hash = ? AND r.state IN ('done', 'interrupted') " \
-	"AND i.test = ?"
+	"FROM iterations i JOIN runs r ON r.id = i.run_id WHERE " \
+	POOL_MATCH_TEST " AND " POOL_MATCH_KERNEL \
+	" AND r.state IN ('done', 'interrupted')"
 
-static struct side test_side(struct store *st, const char *commit,
-			     const char *config_hash, const char *test)
+static struct side side_read(sqlite3_stmt *stmt, const struct pool_key *k)
 {
 	struct side s = { 0, 0 };
-	sqlite3_stmt *stmt = store_prepare(st,
-		"SELECT coalesce(sum(i.outcome IN ('fail', 'stall', 'crash')), 0), "
-		"coalesce(sum(i.outcome NOT IN ('error', 'skip')), 0) " SIDE_FROM,
-		"sss", commit, config_hash, test);
 
-	if (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+	if (stmt && !pool_bind(stmt, k) && sqlite3_step(stmt) == SQLITE_ROW) {
 		s.fails = (long)sqlite3_column_int64(stmt, 0);
 		s.runs = (long)sqlite3_column_int64(stmt, 1);
 	}
@@ -52,26 +50,28 @@ static struct side test_side(struct store *st, const char *commit,
 	return s;
 }
 
-static struct side subcase_side(struct store *st, const char *commit,
-				const char *config_hash, const char *test,
+static struct side test_side(struct store *st, const struct pool_key *k)
+{
+	if (!k->kernel_id || !k->suite)
+		return (struct side){ 0, 0 };
+	return side_read(store_prepare(st,
+		"SELECT coalesce(sum(i.outcome IN ('fail', 'stall', 'crash')), 0), "
+		"coalesce(sum(i.outcome NOT IN ('error', 'skip')), 0) " SIDE_FROM,
+		""), k);
+}
+
+static struct side subcase_side(struct store *st, const struct pool_key *k,
 				const char *name)
 {
-	struct side s = { 0, 0 };
-	sqlite3_stmt *stmt = store_prepare(st,
+	if (!k->kernel_id || !k->suite)
+		return (struct side){ 0, 0 };
+	return side_read(store_prepare(st,
 		"SELECT coalesce(sum(s.outcome IN ('fail', 'timeout', 'error')), 0), "
 		"coalesce(sum(s.outcome <> 'skip'), 0) FROM subresults s "
 		"JOIN iterations i ON i.id = s.iteration_id "
-		"JOIN runs r ON r.id = i.run_id JOIN kernels k ON "
-		"k.id = r.kernel_id WHERE r.commit_id = ? AND k.config_hash = ? "
-		"AND r.state IN ('done', 'interrupted') AND i.test = ? "
-		"AND s.name = ?", "ssss", commit, config_hash, test, name);
-
-	if (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-		s.fails = (long)sqlite3_column_int64(stmt, 0);
-		s.runs = (long)sqlite3_column_int64(stmt, 1);
-	}
-	sqlite3_finalize(stmt);
-	return s;
+		"JOIN runs r ON r.id = i.run_id WHERE " POOL_MATCH_TEST " AND "
+		POOL_MATCH_KERNEL " AND r.state IN ('done', 'interrupted') "
+		"AND s.name = :name", ":name s", name), k);
 }
 
 static double rate(struct side s)
@@ -168,10 +168,8 @@ static json_t *compare(const char *what, struct side b, struct side s,
 	return j;
 }
 
-static json_t *compare_subcases(struct store *st, const char *test,
-				const char *base, const char *base_hash,
-				const char *series, const char *series_hash,
-				int text)
+static json_t *compare_subcases(struct store *st, const struct pool_key *b,
+				const struct pool_key *s, int text)
 {
 	json_t *a = json_array();
 	sqlite3_stmt *stmt;
@@ -179,27 +177,23 @@ static json_t *compare_subcases(struct store *st, const char *test,
 	/* The sub-cases the series ran, in the order they first appeared. */
 	stmt = store_prepare(st,
 		"SELECT s.name FROM subresults s JOIN iterations i ON "
-		"i.id = s.iteration_id JOIN runs r ON r.id = i.run_id JOIN "
-		"kernels k ON k.id = r.kernel_id WHERE r.commit_id = ? AND "
-		"k.config_hash = ? AND i.test = ? GROUP BY s.name "
-		"ORDER BY min(s.id) LIMIT ?", "sssi", series, series_hash, test,
+		"i.id = s.iteration_id JOIN runs r ON r.id = i.run_id WHERE "
+		POOL_MATCH_TEST " AND " POOL_MATCH_KERNEL " GROUP BY s.name "
+		"ORDER BY min(s.id) LIMIT :max", ":max i",
 		SERIESRUN_MAX_SUBCASES);
-	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+	if (stmt && pool_bind(stmt, s)) {
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+	}
+	while (stmt && s->suite && sqlite3_step(stmt) == SQLITE_ROW) {
 		const char *name = store_col_text(stmt, 0);
-		struct side b = subcase_side(st, base, base_hash, test, name);
-		struct side s = subcase_side(st, series, series_hash, test,
-					     name);
 
-		json_array_append_new(a, compare(name, b, s, 4, text));
+		json_array_append_new(a, compare(name, subcase_side(st, b, name),
+						 subcase_side(st, s, name), 4,
+						 text));
 	}
 	sqlite3_finalize(stmt);
 	return a;
-}
-
-static char *kernel_hash(struct store *st, long long kernel_id)
-{
-	return store_query_str(st, "SELECT config_hash FROM kernels WHERE id = ?",
-			       "I", kernel_id);
 }
 
 /* The tests the series run planned (names as iterations record them). */
@@ -217,18 +211,59 @@ static json_t *run_tests(struct store *st, long long run_id)
 	return j;
 }
 
-/* Whether every test has at least iterations counted runs on the base. */
-static int base_enough(struct store *st, const char *base, const char *hash,
+/*
+ * The pool key of test in run: the run's key with the test and the
+ * suite its iterations recorded (NULL suite when it has none).
+ */
+static void test_key(struct store *st, const struct pool_key *run,
+		     long long run_id, const char *test, struct pool_key *k)
+{
+	pool_key_copy(k, run);
+	free(k->test);
+	k->test = xstrdup(test);
+	free(k->suite);
+	k->suite = store_query_str(st, "SELECT suite FROM iterations WHERE "
+				   "run_id = :run AND test = :test LIMIT 1",
+				   ":run I :test s", run_id, test);
+}
+
+/*
+ * The base's pool before it runs: the series run's key on the base's
+ * kernel built with the series kernel's .config and compiler, if that
+ * kernel was ever built (0 otherwise).
+ */
+static long long base_kernel(struct store *st, const char *base,
+			     long long series_kernel)
+{
+	return store_query_int(st, 0,
+		"SELECT b.id FROM kernels b JOIN kernels s ON s.id = :series "
+		"WHERE b.commit_id = :base AND b.tree_id = s.tree_id AND "
+		"b.config_hash = s.config_hash AND b.compiler = s.compiler AND "
+		"b.state = 'ok' ORDER BY b.id DESC LIMIT 1",
+		":series I :base s", series_kernel, base);
+}
+
+/*
+ * Whether every test has at least iterations counted runs in the base's
+ * pool (base: the base key, with the series run's tests' suites).
+ */
+static int base_enough(struct store *st, const struct pool_key *base,
+		       const struct pool_key *series, long long series_run,
 		       json_t *tests, int iterations, long *have)
 {
 	size_t i;
-	int enough = json_array_size(tests) > 0;
+	int enough = json_array_size(tests) > 0 && base->kernel_id;
 
 	*have = -1;
-	for (i = 0; i < json_array_size(tests); i++) {
+	for (i = 0; i < json_array_size(tests) && enough; i++) {
 		const char *t = json_string_value(json_array_get(tests, i));
-		struct side b = test_side(st, base, hash, t ? t : "");
+		struct pool_key k;
+		struct side b;
 
+		test_key(st, series, series_run, t ? t : "", &k);
+		k.kernel_id = base->kernel_id;
+		b = test_side(st, &k);
+		pool_key_release(&k);
 		if (*have < 0 || b.runs < *have)
 			*have = b.runs;
 		if (b.runs < iterations)
@@ -245,7 +280,7 @@ int seriesrun_run(const struct job_opts *o)
 	struct job_opts jo;
 	struct job_result res_s, res_b;
 	struct store st;
-	char *shash = NULL, *bhash = NULL;
+	struct pool_key skey = { 0 }, bkey = { 0 };
 	json_t *tests = NULL, *out = NULL, *arr;
 	int text = o->progress != PROGRESS_JSON, rc, reused = 0, hits = 0;
 	long have;
@@ -291,18 +326,24 @@ int seriesrun_run(const struct job_opts *o)
 			      "(run %lld)", sr.id, res_s.run_id);
 		goto out;
 	}
-	shash = kernel_hash(&st, res_s.kernel_id);
 	tests = run_tests(&st, res_s.run_id);
+	if (pool_key_of_run(&st, res_s.run_id, &skey) || !skey.kernel_id) {
+		error("series %lld: no kernel on record for run %lld", sr.id,
+		      res_s.run_id);
+		rc = KFLAKE_EXIT_FAULT;
+		goto out;
+	}
 
-	/* The base side, unless enough comparable runs are on record. */
-	if (shash && base_enough(&st, sr.base, shash, tests, o->iterations,
-				 &have)) {
+	/* The base side, unless enough iterations are on record in its pool. */
+	pool_key_copy(&bkey, &skey);
+	bkey.kernel_id = base_kernel(&st, sr.base, skey.kernel_id);
+	if (base_enough(&st, &bkey, &skey, res_s.run_id, tests, o->iterations,
+			&have)) {
 		reused = 1;
-		bhash = xstrdup(shash);
 		progress_step("base", "%.12s: reusing %ld or more earlier "
-			      "iterations per test on the same commit and "
-			      "config; not running the base again", sr.base,
-			      have);
+			      "iterations per test on the same kernel, guest "
+			      "and kconfig set; not running the base again",
+			      sr.base, have);
 	} else {
 		jo = *o;
 		jo.ref = sr.base;
@@ -316,14 +357,19 @@ int seriesrun_run(const struct job_opts *o)
 				      res_b.run_id);
 			goto out;
 		}
-		bhash = kernel_hash(&st, res_b.kernel_id);
+		pool_key_release(&bkey);
+		if (pool_key_of_run(&st, res_b.run_id, &bkey) ||
+		    !bkey.kernel_id) {
+			error("series %lld: no kernel on record for run %lld",
+			      sr.id, res_b.run_id);
+			rc = KFLAKE_EXIT_FAULT;
+			goto out;
+		}
 	}
-	if (!shash || !bhash) {
-		error("series %lld: no kernel on record for a run", sr.id);
-		rc = KFLAKE_EXIT_FAULT;
-		goto out;
-	}
-	if (strcmp(shash, bhash) && text)
+	if (text && store_query_int(&st, 0, "SELECT count(DISTINCT "
+				    "config_hash) FROM kernels WHERE id IN "
+				    "(:s, :b)", ":s I :b I", skey.kernel_id,
+				    bkey.kernel_id) > 1)
 		warning("series %lld: its kernel and the base's have different "
 			".config files (the series changes Kconfig, or the "
 			"fragments changed between the builds)", sr.id);
@@ -341,13 +387,16 @@ int seriesrun_run(const struct job_opts *o)
 		       sr.result, sr.npatches);
 	for (i = 0; i < json_array_size(tests); i++) {
 		const char *t = json_string_value(json_array_get(tests, i));
+		struct pool_key sk, bk;
 		struct side b, s;
 		json_t *j;
 
 		if (!t)
 			continue;
-		b = test_side(&st, sr.base, bhash, t);
-		s = test_side(&st, sr.result, shash, t);
+		test_key(&st, &skey, res_s.run_id, t, &sk);
+		test_key(&st, &bkey, res_s.run_id, t, &bk);
+		b = test_side(&st, &bk);
+		s = test_side(&st, &sk);
 		j = compare(t, b, s, 2, text);
 		if ((o->fail_on & REPORT_FAIL_ON_REGRESSION) &&
 		    !strcmp(json_string_value(json_object_get(j, "change")),
@@ -357,9 +406,10 @@ int seriesrun_run(const struct job_opts *o)
 			hits++;
 		}
 		json_object_set_new(j, "subcases",
-				    compare_subcases(&st, t, sr.base, bhash,
-						     sr.result, shash, text));
+				    compare_subcases(&st, &bk, &sk, text));
 		json_array_append_new(arr, j);
+		pool_key_release(&sk);
+		pool_key_release(&bk);
 	}
 	if (!text) {
 		char *s = json_dumps(out, JSON_COMPACT);
@@ -375,8 +425,8 @@ int seriesrun_run(const struct job_opts *o)
 out:
 	json_decref(out);
 	json_decref(tests);
-	free(shash);
-	free(bhash);
+	pool_key_release(&skey);
+	pool_key_release(&bkey);
 	series_result_release(&sr);
 out_store:
 	strbuf_release(&err);

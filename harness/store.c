@@ -265,10 +265,61 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+static int bind_one(sqlite3_stmt *stmt, int i, char type, va_list *ap)
+{
+	const char *s;
+
+	switch (type) {
+	case 'i':
+		return sqlite3_bind_int(stmt, i, va_arg(*ap, int));
+	case 'I':
+		return sqlite3_bind_int64(stmt, i, va_arg(*ap, long long));
+	case 'd':
+		return sqlite3_bind_double(stmt, i, va_arg(*ap, double));
+	case 's':
+		s = va_arg(*ap, const char *);
+		return s ? sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT)
+			 : sqlite3_bind_null(stmt, i);
+	default:
+		die("store: bad bind format '%c'", type);
+	}
+}
+
+/* ":name T :other T": each :name of the statement bound by name. */
+static int bind_named(struct store *st, sqlite3_stmt *stmt, const char *fmt,
+		      va_list *ap)
+{
+	const char *p = fmt;
+	int rc = SQLITE_OK;
+
+	while (*p && rc == SQLITE_OK) {
+		char name[64];
+		size_t n = strcspn(p, " ");
+		int i;
+
+		if (*p != ':' || n >= sizeof(name) || p[n] != ' ' || !p[n + 1])
+			die("store: bad named bind format '%s'", fmt);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		i = sqlite3_bind_parameter_index(stmt, name);
+		if (!i) {
+			error("%s: no parameter %s in: %.60s", st->path, name,
+			      sqlite3_sql(stmt));
+			return SQLITE_ERROR;
+		}
+		rc = bind_one(stmt, i, p[n + 1], ap);
+		p += n + 2;
+		while (*p == ' ')
+			p++;
+	}
+	return rc;
+}
+
 static sqlite3_stmt *vprepare(struct store *st, const char *sql,
 			      const char *fmt, va_list ap)
 {
 	sqlite3_stmt *stmt;
+	va_list aq;
 	int i, rc = SQLITE_OK;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
@@ -276,31 +327,13 @@ static sqlite3_stmt *vprepare(struct store *st, const char *sql,
 		      sql);
 		return NULL;
 	}
-	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
-		const char *s;
-
-		switch (fmt[i]) {
-		case 'i':
-			rc = sqlite3_bind_int(stmt, i + 1, va_arg(ap, int));
-			break;
-		case 'I':
-			rc = sqlite3_bind_int64(stmt, i + 1,
-						va_arg(ap, long long));
-			break;
-		case 'd':
-			rc = sqlite3_bind_double(stmt, i + 1,
-						 va_arg(ap, double));
-			break;
-		case 's':
-			s = va_arg(ap, const char *);
-			rc = s ? sqlite3_bind_text(stmt, i + 1, s, -1,
-						   SQLITE_TRANSIENT)
-			       : sqlite3_bind_null(stmt, i + 1);
-			break;
-		default:
-			die("store: bad bind format '%c'", fmt[i]);
-		}
-	}
+	va_copy(aq, ap);
+	if (fmt[0] == ':')
+		rc = bind_named(st, stmt, fmt, &aq);
+	else
+		for (i = 0; fmt[i] && rc == SQLITE_OK; i++)
+			rc = bind_one(stmt, i + 1, fmt[i], &aq);
+	va_end(aq);
 	if (rc != SQLITE_OK) {
 		error("%s: bind failed: %s", st->path, sqlite3_errmsg(st->db));
 		sqlite3_finalize(stmt);

@@ -39,6 +39,9 @@ void store_rollback(struct store *st);
 /*
  * Prepare sql and bind the arguments described by fmt, one char each:
  * 'i' int, 'I' int64, 'd' double, 's' text (NULL binds NULL).
+ * With named parameters fmt names each, then its type:
+ *   store_prepare(st, "... WHERE id = :id AND test = :test",
+ *                 ":id I :test s", id, test)
  * Returns NULL (after printing an error) on failure.
  */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql,

@@ -146,9 +146,6 @@ void web_flakes_release(struct web_flake *v, int n);
 /* Worst verdict among a run's tests; NULL when none can be scored. */
 const char *web_run_verdict(struct web_req *r, long long run_id,
 			    long *failures, long *total);
-/* record_tally() of one run, read through the run's index. */
-int web_run_tally(struct web_req *r, long long run_id,
-		  struct record_tally **out);
 void web_rate(long failures, long runs, double *rate, double *lo,
 	      double *hi);
 /* Is the process of a 'running' run still there (when on this host)? */

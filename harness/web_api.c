@@ -802,90 +802,11 @@ int web_api_runs(struct web_req *r)
 	return web_send_json(r, o);
 }
 
-static struct record_tally *tally_find(struct record_tally *v, int n,
-				       const char *test)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(v[i].test, test))
-			return &v[i];
-	return NULL;
-}
-
-static void tally_medians(struct web_req *r, long long run_id,
-			  struct record_tally *v, int n)
-{
-	struct record_tally *t = NULL;
-	double *d = NULL;
-	size_t nd = 0, alloc = 0;
-	sqlite3_stmt *stmt;
-	int row = 1;
-
-	stmt = store_prepare(r->st, "SELECT test, duration FROM iterations "
-			     "WHERE run_id = ? AND duration IS NOT NULL AND "
-			     "outcome != 'error' ORDER BY test", "I", run_id);
-	while (stmt && row) {
-		row = sqlite3_step(stmt) == SQLITE_ROW;
-		if (t && (!row || strcmp(t->test, store_col_text(stmt, 0)))) {
-			t->median_duration = stats_median(d, nd);
-			t->max_duration = d[nd - 1];	/* stats_median sorts */
-			t = NULL;
-			nd = 0;
-		}
-		if (!row)
-			break;
-		if (!t)
-			t = tally_find(v, n, store_col_text(stmt, 0));
-		if (!t)
-			continue;
-		ALLOC_GROW(d, nd, alloc);
-		d[nd++] = sqlite3_column_double(stmt, 1);
-	}
-	sqlite3_finalize(stmt);
-	free(d);
-}
-
-/*
- * record_tally() for one run, through the run_id index: record_tally's
- * "every run" form cannot use it, and a page must not scan the table.
- */
-int web_run_tally(struct web_req *r, long long run_id,
-		  struct record_tally **out)
-{
-	struct record_tally *v = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *stmt;
-
-	stmt = store_prepare(r->st, "SELECT test, outcome, count(*) FROM "
-			     "iterations WHERE run_id = ? GROUP BY test, outcome "
-			     "ORDER BY test", "I", run_id);
-	if (!stmt)
-		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *test = store_col_text(stmt, 0);
-		int o = record_outcome_parse(store_col_text(stmt, 1));
-		long c = sqlite3_column_int64(stmt, 2);
-
-		if (!n || strcmp(v[n - 1].test, test)) {
-			ALLOC_GROW(v, n, alloc);
-			memset(&v[n], 0, sizeof(v[n]));
-			v[n++].test = xstrdup(test);
-		}
-		v[n - 1].counts[o < 0 ? OUTCOME_ERROR : o] += c;
-		v[n - 1].runs += c;
-	}
-	sqlite3_finalize(stmt);
-	tally_medians(r, run_id, v, (int)n);
-	*out = v;
-	return (int)n;
-}
-
 static json_t *tallies_json(struct web_req *r, long long run_id)
 {
 	struct record_tally *t;
 	json_t *a = json_array(), *o;
-	int i, n = web_run_tally(r, run_id, &t);
+	int i, n = record_tally(r->st, run_id, NULL, &t);
 	double rate, lo, hi;
 	long k, m;
 

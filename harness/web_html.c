@@ -580,7 +580,7 @@ static void run_results(struct web_req *r)
 {
 	struct strbuf *sb = &r->body;
 	struct record_tally *t;
-	int i, o, n = web_run_tally(r, r->id, &t);
+	int i, o, n = record_tally(r->st, r->id, NULL, &t);
 	long k, m;
 
 	strbuf_addstr(sb, "<h2>Results</h2><div class=\"scroll\"><table><tr>"

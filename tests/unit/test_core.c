@@ -288,6 +288,47 @@ TEST(store_migrations)
 	free(path);
 }
 
+/*
+ * Migration 007 fills the pooling key of earlier runs from their argv
+ * and fragments (pool.h): a database made up to 006, then opened.
+ */
+TEST(store_migration_pool_backfill)
+{
+	char *path = xasprintf("%s/m6.db", test_tmpdir());
+	struct store ro;
+	sqlite3 *db;
+
+	CHECK_INT(make_old_db(path, 6), 0);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO trees(source, path, created_at) "
+			       "VALUES ('t', '/c/trees/t', 'now');"
+			       "INSERT INTO runs(state, tree_id, tests, "
+			       "iterations, started_at, argv, fragments) VALUES "
+			       "('done', 1, '[]', 1, 'now', '[\"kflake\",\"run\","
+			       "\"--cpus\",\"4\",\"--mem=1024\"]', "
+			       "'[\"/k/kconfigs/base.config\",\"/c/trees/t/tools/"
+			       "testing/selftests/net/config\",\"/tmp/x.config\"]');"
+			       "INSERT INTO runs(state, tests, iterations, "
+			       "started_at, argv) VALUES ('done', '[]', 1, 'now', "
+			       "'not json');", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(&ro, path, STORE_READONLY), 0);
+	CHECK_STR(keep(store_query_str(&ro, "SELECT guest_cpus || ' ' || "
+				       "guest_mem_mb || ' ' || stress || '|' || "
+				       "executor FROM runs WHERE id = 1", "")),
+		  "4 1024 |local");
+	CHECK_STR(keep(store_query_str(&ro, "SELECT kconfig_set FROM runs "
+				       "WHERE id = 1", "")),
+		  "[\"kflake:kconfigs/base.config\",\"tree:tools/testing/"
+		  "selftests/net/config\",\"file:/tmp/x.config\"]");
+	CHECK_STR(keep(store_query_str(&ro, "SELECT guest_cpus || ' ' || "
+				       "guest_mem_mb || ' ' || kconfig_set "
+				       "FROM runs WHERE id = 2", "")),
+		  "2 2048 ");
+	store_close(&ro);
+	free(path);
+}
+
 static void add_iter(struct store *st, long long run, const char *test,
 		     int seq, enum record_outcome o, double dur)
 {
