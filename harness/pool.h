@@ -11,7 +11,7 @@
  * (learned limits without history on this kernel, change points) follows
  * a line.
  *
- * Every part but the test lives on the run row (db/007-pool.sql), so the
+ * Every part but the test lives on the run row (db/008-pool.sql), so the
  * SQL below matches iterations `i` joined to their run `r`.
  */
 #ifndef KFLAKE_POOL_H

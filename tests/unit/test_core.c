@@ -289,16 +289,16 @@ TEST(store_migrations)
 }
 
 /*
- * Migration 007 fills the pooling key of earlier runs from their argv
- * and fragments (pool.h): a database made up to 006, then opened.
+ * Migration 008 fills the pooling key of earlier runs from their argv
+ * and fragments (pool.h): a database made up to 007, then opened.
  */
 TEST(store_migration_pool_backfill)
 {
-	char *path = xasprintf("%s/m6.db", test_tmpdir());
+	char *path = xasprintf("%s/m7.db", test_tmpdir());
 	struct store ro;
 	sqlite3 *db;
 
-	CHECK_INT(make_old_db(path, 6), 0);
+	CHECK_INT(make_old_db(path, 7), 0);
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
 	CHECK_INT(sqlite3_exec(db, "INSERT INTO trees(source, path, created_at) "
 			       "VALUES ('t', '/c/trees/t', 'now');"

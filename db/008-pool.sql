@@ -1,4 +1,4 @@
--- 007-pool.sql: the pooling key (harness/pool.h). Iterations count
+-- 008-pool.sql: the pooling key (harness/pool.h). Iterations count
 -- together in a score, a learned stall limit, a reused base, a tally row
 -- and an alert only when they share test and suite, kernel, kconfig set,
 -- guest size, stress mode and executor. The run row carries every part
