@@ -13,95 +13,20 @@
 #include <time.h>
 
 #include "apply.h"
+#include "mime.h"
 #include "tree.h"
 #include "util.h"
 
-static int skip_blanks(const char **p)
-{
-	while (**p == ' ' || **p == '\t')
-		(*p)++;
-	return **p != '\0';
-}
-
-static int read_num(const char **p, int maxdigits, long *out)
-{
-	long v = 0;
-	int n = 0;
-
-	while (isdigit((unsigned char)**p) && n < maxdigits) {
-		v = v * 10 + (**p - '0');
-		(*p)++;
-		n++;
-	}
-	*out = v;
-	return n ? 0 : -1;
-}
-
 int apply_parse_date(const char *s, git_time *out)
 {
-	static const char *const months[] = {
-		"jan", "feb", "mar", "apr", "may", "jun",
-		"jul", "aug", "sep", "oct", "nov", "dec",
-	};
-	const char *p = s;
-	long day, year, hh, mm, ss = 0, zone = 0;
-	struct tm tm = { 0 };
-	int mon, sign = 1;
-	time_t t;
+	long long t;
+	int zone;
 
-	if (!s || !skip_blanks(&p))
+	if (mime_parse_date(s, &t, &zone))
 		return -1;
-	if (isalpha((unsigned char)*p)) {	/* "Tue, " */
-		while (isalpha((unsigned char)*p))
-			p++;
-		if (*p == ',')
-			p++;
-		skip_blanks(&p);
-	}
-	if (read_num(&p, 2, &day) || !skip_blanks(&p))
-		return -1;
-	for (mon = 0; mon < 12; mon++)
-		if (!strncasecmp(p, months[mon], 3))
-			break;
-	if (mon == 12)
-		return -1;
-	while (isalpha((unsigned char)*p))
-		p++;
-	if (!skip_blanks(&p) || read_num(&p, 4, &year) || !skip_blanks(&p))
-		return -1;
-	if (year < 50)
-		year += 2000;
-	else if (year < 1000)
-		year += 1900;
-	if (read_num(&p, 2, &hh) || *p++ != ':' || read_num(&p, 2, &mm))
-		return -1;
-	if (*p == ':' && (p++, read_num(&p, 2, &ss)))
-		return -1;
-	skip_blanks(&p);
-	if (*p == '+' || *p == '-') {
-		long z;
-
-		sign = *p++ == '-' ? -1 : 1;
-		if (read_num(&p, 4, &z))
-			return -1;
-		zone = sign * ((z / 100) * 60 + z % 100);
-	}
-	/* "GMT", "UT", "Z" and anything obsolete: UTC, as RFC 2822 says. */
-	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 ||
-	    zone < -24 * 60 || zone > 24 * 60)
-		return -1;
-	tm.tm_year = (int)year - 1900;
-	tm.tm_mon = mon;
-	tm.tm_mday = (int)day;
-	tm.tm_hour = (int)hh;
-	tm.tm_min = (int)mm;
-	tm.tm_sec = (int)ss;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	out->time = (git_time_t)t - zone * 60;
-	out->offset = (int)zone;
-	out->sign = sign < 0 ? '-' : '+';
+	out->time = (git_time_t)t;
+	out->offset = zone;
+	out->sign = zone < 0 ? '-' : '+';
 	return 0;
 }
 

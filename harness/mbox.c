@@ -85,64 +85,196 @@ static int small_num(const char *s, size_t n, int *out)
 	return 1;
 }
 
-static void parse_tag(struct mbox_mail *m, const char *t, size_t n)
+/* "N/M" or "N of M" at t (n bytes, all of it): patchwork's marker. */
+static int marker_at(const char *t, size_t n, int *seq, int *total)
 {
-	const char *slash = memchr(t, '/', n);
+	size_t i = 0, j;
+
+	while (i < n && isdigit((unsigned char)t[i]))
+		i++;
+	if (!i || !small_num(t, i, seq))
+		return 0;
+	if (i < n && t[i] == '/')
+		j = i + 1;
+	else if (n - i > 4 && !memcmp(t + i, " of ", 4))
+		j = i + 4;
+	else
+		return 0;
+	return small_num(t + j, n - j, total);
+}
+
+/*
+ * One prefix token. Markers as patchwork reads them (anything, then
+ * "N/M" ending the token: "3/n" is no marker, "PATCH1/8" is), the first
+ * token to carry one wins; versions "v2", and "PATCHv2", which patchwork
+ * does not read but kernel senders write.
+ */
+static void parse_tag(struct mbox_mail *m, const char *t, size_t n,
+		      int *have_marker, int *have_version)
+{
+	size_t i;
 	int a, b;
 
-	if (n > 5 && !strncasecmp(t, "patch", 5)) {
-		t += 5;
-		n -= 5;
+	if (!*have_version) {
+		const char *v = t;
+		size_t vn = n;
+
+		if (vn > 5 && !strncasecmp(v, "patch", 5)) {
+			v += 5;
+			vn -= 5;
+		}
+		if (vn > 1 && (*v == 'v' || *v == 'V') &&
+		    small_num(v + 1, vn - 1, &a)) {
+			m->version = a;
+			*have_version = 1;
+			return;
+		}
 	}
-	if (n > 1 && (*t == 'v' || *t == 'V') && small_num(t + 1, n - 1, &a)) {
-		m->version = a;
-		return;
-	}
-	if (slash && small_num(t, (size_t)(slash - t), &a) &&
-	    small_num(slash + 1, n - (size_t)(slash + 1 - t), &b)) {
-		m->seq = a;
-		m->total = b;
+	for (i = 0; i < n && !*have_marker; i++) {
+		if (!isdigit((unsigned char)t[i]))
+			continue;
+		if (marker_at(t + i, n - i, &a, &b)) {
+			m->seq = a;
+			m->total = b;
+			*have_marker = 1;
+		}
 	}
 }
 
-/* Tags in any order: "RFC PATCH net-next v2 03/10", "net-next,v2,1/3". */
-static void parse_tags(struct mbox_mail *m, const char *s, size_t n)
+static int is_patch_word(const char *t, size_t n)
 {
-	size_t i = 0, start;
+	return n == 5 && !strncasecmp(t, "patch", 5);
+}
+
+/*
+ * The tokens of one [...] prefix, split at blanks and commas, except
+ * that Mercurial's "PATCH 1 of 2" keeps "1 of 2" together. Tokens other
+ * than "PATCH" are added to name, comma-separated, as patchwork names
+ * its patches ("[v2,1/3] title").
+ */
+static void parse_tags(struct mbox_mail *m, const char *s, size_t n,
+		       int *have_marker, int *have_version, struct strbuf *name)
+{
+	size_t i = 0, start, l;
 
 	if (n > MAX_TAGS)
 		return;
+	if (n > 6 && !strncasecmp(s, "patch ", 6) &&
+	    isdigit((unsigned char)s[6])) {
+		for (l = 6; l < n && isdigit((unsigned char)s[l]); l++)
+			;
+		if (n - l > 4 && !memcmp(s + l, " of ", 4) &&
+		    isdigit((unsigned char)s[l + 4])) {
+			for (l += 4; l < n && isdigit((unsigned char)s[l]); l++)
+				;
+			parse_tag(m, s + 6, l - 6, have_marker, have_version);
+			strbuf_addf(name, "%s%.*s", name->len ? "," : "",
+				    (int)(l - 6), s + 6);
+			i = l;
+		}
+	}
 	while (i < n) {
 		while (i < n && (isspace((unsigned char)s[i]) || s[i] == ','))
 			i++;
 		start = i;
 		while (i < n && !isspace((unsigned char)s[i]) && s[i] != ',')
 			i++;
-		if (i > start)
-			parse_tag(m, s + start, i - start);
+		if (i == start)
+			continue;
+		parse_tag(m, s + start, i - start, have_marker, have_version);
+		if (!is_patch_word(s + start, i - start))
+			strbuf_addf(name, "%s%.*s", name->len ? "," : "",
+				    (int)(i - start), s + start);
 	}
 }
 
-static void parse_subject(struct mbox_mail *m)
+/* "(v3)" in the subject: the version patchwork reads from a cover. */
+static void version_in_text(struct mbox_mail *m, const char *s)
 {
-	const char *s = m->subject, *close;
+	const char *p;
+	int v;
+
+	for (p = strstr(s, "(v"); p; p = strstr(p + 1, "(v")) {
+		size_t l = strspn(p + 2, "0123456789");
+
+		if (l && p[2 + l] == ')' && small_num(p + 2, l, &v)) {
+			m->version = v;
+			return;
+		}
+	}
+	for (p = strstr(s, "(V"); p; p = strstr(p + 1, "(V")) {
+		size_t l = strspn(p + 2, "0123456789");
+
+		if (l && p[2 + l] == ')' && small_num(p + 2, l, &v)) {
+			m->version = v;
+			return;
+		}
+	}
+}
+
+/*
+ * git mailinfo's cleanup_subject(): drop leading blanks, ':', "Re:" and
+ * every [...] group, so "[Patch 2/2]: x" is "x" as `git am` makes it.
+ */
+static char *git_title(const char *subject)
+{
+	const char *s = subject, *close;
 	int round;
 
-	m->version = 1;
-	for (round = 0; round < 32; round++) {
-		while (isspace((unsigned char)*s))
+	for (round = 0; round < 1000; round++) {
+		if (*s == ' ' || *s == '\t' || *s == ':') {
 			s++;
-		if (!strncasecmp(s, "re:", 3) || !strncasecmp(s, "aw:", 3)) {
-			m->is_reply = 1;
+			continue;
+		}
+		if ((*s == 'r' || *s == 'R') && (s[1] == 'e' || s[1] == 'E') &&
+		    s[2] == ':' && s[3]) {
 			s += 3;
 			continue;
 		}
+		if (*s == '[' && (close = strchr(s, ']'))) {
+			s = close + 1;
+			continue;
+		}
+		break;
+	}
+	return trimmed(s, strlen(s));
+}
+
+/*
+ * Subject tags as patchwork's clean_subject() reads them: one leading
+ * "Re:"/"Fwd:" dropped, then every [...] prefix split into tokens.
+ */
+static void parse_subject(struct mbox_mail *m)
+{
+	struct strbuf name = STRBUF_INIT;
+	const char *s = m->subject, *close;
+	int round, have_marker = 0, have_version = 0;
+
+	m->version = 1;
+	m->is_reply = (!strncasecmp(s, "re", 2) &&
+		       (s[2] == ':' || isspace((unsigned char)s[2])));
+	if (!strncasecmp(s, "re", 2) && (s[2] == ':' || s[2] == ' '))
+		s += 3;
+	else if (!strncasecmp(s, "fwd", 3) && (s[3] == ':' || s[3] == ' '))
+		s += 4;
+	else if (!strncasecmp(s, "fw", 2) && (s[2] == ':' || s[2] == ' '))
+		s += 3;
+	for (round = 0; round < 32; round++) {
+		while (isspace((unsigned char)*s))
+			s++;
 		if (*s != '[' || !(close = strchr(s, ']')))
 			break;
-		parse_tags(m, s + 1, (size_t)(close - s - 1));
+		parse_tags(m, s + 1, (size_t)(close - s - 1), &have_marker,
+			   &have_version, &name);
 		s = close + 1;
 	}
-	m->title = trimmed(s, strlen(s));
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!have_version)
+		version_in_text(m, s);
+	m->pw_name = name.len ? xasprintf("[%s] %s", name.buf, s) : xstrdup(s);
+	strbuf_release(&name);
+	m->title = git_title(m->subject);
 }
 
 static char *collapse_blanks(char *s)
@@ -454,6 +586,123 @@ static char *header_decoded(const struct mime_headers *h, const char *name)
 	return mime_decode_header(mime_header_get(h, name));
 }
 
+#define MAX_REFS 200		/* Message-IDs kept from References */
+
+static void add_ref(struct mbox_mail *m, size_t *alloc, const char *id,
+		    size_t n)
+{
+	size_t i;
+
+	if (!n || m->nrefs >= MAX_REFS)
+		return;
+	for (i = 0; i < m->nrefs; i++)
+		if (strlen(m->refs[i]) == n && !memcmp(m->refs[i], id, n))
+			return;
+	ALLOC_GROW(m->refs, m->nrefs, *alloc);
+	m->refs[m->nrefs++] = xstrndup(id, n);
+}
+
+/*
+ * What the mail answers, as patchwork's find_references() reads it:
+ * every In-Reply-To header (its first <id>), then every References
+ * header's ids from the newest back. Duplicated headers happen (the
+ * first one empty): all of them count.
+ */
+static void parse_refs(struct mbox_mail *m, const struct mime_headers *h)
+{
+	const char *names[] = { "In-Reply-To", "References" };
+	size_t i, k, alloc = 0;
+
+	for (k = 0; k < ARRAY_SIZE(names); k++) {
+		for (i = 0; i < h->n; i++) {
+			const char *v = h->v[i].value, *lt, *gt;
+			const char *ids[MAX_REFS];
+			size_t lens[MAX_REFS], nid = 0;
+
+			if (strcasecmp(h->v[i].name, names[k]))
+				continue;
+			for (lt = strchr(v, '<'); lt && nid < MAX_REFS;
+			     lt = strchr(gt, '<')) {
+				gt = strchr(lt, '>');
+				if (!gt)
+					break;
+				ids[nid] = lt + 1;
+				lens[nid++] = (size_t)(gt - lt - 1);
+				if (k == 0)
+					break;
+			}
+			if (k == 0 && !nid) {
+				char *t = trimmed(v, strlen(v));
+
+				add_ref(m, &alloc, t, strlen(t));
+				free(t);
+			}
+			while (nid--)
+				add_ref(m, &alloc, ids[k == 0 ? 0 : nid],
+					lens[k == 0 ? 0 : nid]);
+		}
+	}
+}
+
+static int word_char(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/*
+ * A `git request-pull` mail: "The following changes since commit ...",
+ * later "are available in the git repository at:" and then the URL and
+ * the branch or tag, as patchwork's parse_pull_request() finds them.
+ */
+static void parse_pull(struct mbox_mail *m)
+{
+	const char *b = m->body, *p, *u, *e;
+	struct strbuf sb = STRBUF_INIT;
+
+	p = strcasestr(b, "The following changes since commit");
+	if (!p || (p != b && p[-1] != '\n'))
+		return;
+	for (p = strcasestr(p, "are available in the git repository at:");
+	     p && p != b && p[-1] != '\n';
+	     p = strcasestr(p + 1, "are available in the git repository at:"))
+		;
+	if (!p)
+		return;
+	p += strlen("are available in the git repository at:");
+	p += strspn(p, " \t\r");
+	if (*p != '\n')
+		return;
+	p += strspn(p, " \t\r\n");
+	for (u = p; word_char((unsigned char)*u) || *u == '+' || *u == '-'; u++)
+		;
+	if (u == p || (strncmp(u, "://", 3) && *u != '@'))
+		return;
+	for (e = u + (*u == '@' ? 1 : 3);
+	     word_char((unsigned char)*e) || strchr("/.@:~-", *e); e++)
+		;
+	if (*e && !strchr(" \t\r\n\\", *e))
+		return;
+	strbuf_add(&sb, p, (size_t)(e - p));
+	p = e + strspn(e, " \t\r\n\\");
+	for (e = p; word_char((unsigned char)*e) || strchr("/._-", *e); e++)
+		;
+	if (e > p && (!*e || strchr(" \t\r\n", *e)))
+		strbuf_addf(&sb, " %.*s", (int)(e - p), p);
+	m->pull_url = strbuf_detach(&sb);
+}
+
+/* The sender's address (From: header, not the in-body one), lower case. */
+static char *sender_of(const char *from)
+{
+	char *name = NULL, *email = NULL, *p;
+
+	parse_address(from, &name, &email);
+	for (p = email; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	free(name);
+	return email;
+}
+
 static void mail_parse(const char *raw, size_t len, struct mbox_mail *m)
 {
 	struct mime_headers h = MIME_HEADERS_INIT;
@@ -469,13 +718,18 @@ static void mail_parse(const char *raw, size_t len, struct mbox_mail *m)
 	if (!m->msgid)
 		m->msgid = xstrdup("");
 	m->in_reply_to = msgid_of(mime_header_get(&h, "In-Reply-To"));
+	parse_refs(m, &h);
+	if (mime_parse_date(m->date, &m->time, NULL))
+		m->time = 0;
 	parse_address(m->from, &m->author_name, &m->author_email);
+	m->from_email = sender_of(m->from);
 	parse_subject(m);
 	/* An empty mail may come as a NULL buffer: no pointer arithmetic on it. */
 	mime_body_extract(&h, raw ? raw + off : "", len - off, &b);
 	m->body = xstrdup(strbuf_str(&b.text));
 	parse_diff(m, &b);
 	parse_message(m, b.text.buf ? b.text.buf : "", b.text.len);
+	parse_pull(m);
 	if (b.problem)
 		m->warning = xstrdup(b.problem);
 	mime_body_release(&b);
@@ -487,6 +741,12 @@ static void mail_free(struct mbox_mail *m)
 	size_t i;
 
 	free(m->from);
+	free(m->from_email);
+	for (i = 0; i < m->nrefs; i++)
+		free(m->refs[i]);
+	free(m->refs);
+	free(m->pull_url);
+	free(m->pw_name);
 	free(m->author_name);
 	free(m->author_email);
 	free(m->date);
@@ -514,34 +774,57 @@ void mbox_mails_free(struct mbox_mail *mails, size_t n)
 
 /* -------- splitting -------- */
 
+/* strtol() of what follows a time, within the line. */
+static long year_after(const char *p, const char *end)
+{
+	char buf[16];
+	size_t n = (size_t)(end - p);
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
 static int list_add(struct mail_list *l, const char *raw, size_t len,
 		    struct strbuf *err)
 {
 	if (l->n >= MBOX_MAX_MAILS)
 		return fail(err, "more than %d mails", MBOX_MAX_MAILS);
 	ALLOC_GROW(l->v, l->n, l->alloc);
-	mail_parse(raw, len, &l->v[l->n++]);
+	mail_parse(raw, len, &l->v[l->n]);
+	l->v[l->n].index = l->n;
+	l->n++;
 	return 0;
 }
 
 /*
- * "From <sender> <asctime date>": a time in the date keeps an unescaped
- * "From here on..." body line (mboxo) from starting a new mail.
+ * "From <sender> <asctime date>", tested as git mailsplit's
+ * is_from_line() tests it: the last ':' of the line must sit in a
+ * "dd:dd:dd yyyy" time and year, so a body line "From Monday at 10:30
+ * on..." never starts a new mail.
  */
 static int from_line(const char *p, size_t l)
 {
-	const char *sp, *c;
+	const char *colon;
 
-	if (l < 8 || memcmp(p, "From ", 5) || p[5] == ' ')
+	if (l + 1 < 20 || memcmp(p, "From ", 5))
 		return 0;
-	sp = memchr(p + 5, ' ', l - 5);
-	if (!sp)
+	for (colon = p + l - 1; ; ) {
+		if (colon <= p + 5)
+			return 0;
+		if (*--colon == ':')
+			break;
+	}
+	if (colon - p < 4 || colon + 2 >= p + l ||
+	    !isdigit((unsigned char)colon[-4]) ||
+	    !isdigit((unsigned char)colon[-2]) ||
+	    !isdigit((unsigned char)colon[-1]) ||
+	    !isdigit((unsigned char)colon[1]) ||
+	    !isdigit((unsigned char)colon[2]))
 		return 0;
-	for (c = sp; c + 2 < p + l; c++)
-		if (c[1] == ':' && isdigit((unsigned char)c[0]) &&
-		    isdigit((unsigned char)c[2]))
-			return 1;
-	return 0;
+	return year_after(colon + 3, p + l) > 90;
 }
 
 /* ">From ", ">>From "...: mboxrd quoting; drop one '>'. */
@@ -748,7 +1031,21 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Regular, non-hidden files, by byte order: 0000-cover-letter.patch first. */
+/* Editor and patch(1) leftovers that sit beside format-patch output. */
+static int leftover(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[n - 1] == '~' || name[0] == '#' ||
+	       (n > 4 && (!strcmp(name + n - 4, ".rej") ||
+			  !strcmp(name + n - 4, ".swp"))) ||
+	       (n > 5 && !strcmp(name + n - 5, ".orig"));
+}
+
+/*
+ * Regular, non-hidden files, by byte order: 0000-cover-letter.patch
+ * first; backups ("0001-x.patch~", ".orig", ".rej") are not mails.
+ */
 static int read_dir(const char *path, struct mail_list *ml, struct strbuf *err)
 {
 	DIR *d = opendir(path);
@@ -761,7 +1058,7 @@ static int read_dir(const char *path, struct mail_list *ml, struct strbuf *err)
 	if (!d)
 		return fail(err, "cannot open %s: %s", path, strerror(errno));
 	while ((de = readdir(d)) && n <= MBOX_MAX_MAILS) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || leftover(de->d_name))
 			continue;
 		full = xasprintf("%s/%s", path, de->d_name);
 		if (!stat(full, &st) && S_ISREG(st.st_mode)) {
@@ -812,194 +1109,10 @@ int mbox_read_path(const char *path, struct mbox_mail **mails, size_t *n,
 
 /* -------- series -------- */
 
-static int eff_seq(const struct mbox_mail *m)
-{
-	return m->total ? m->seq : 1;
-}
-
-static int eff_total(const struct mbox_mail *m)
-{
-	return m->total ? m->total : 1;
-}
-
-/*
- * Either the series fails with this one line, or (allow_incomplete) the
- * line becomes a warning and the caller skips the mail.
- */
-static int problem(struct strbuf *msg, int allow, const char *fmt, ...)
-	PRINTF(3, 4);
-
-static int problem(struct strbuf *msg, int allow, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!allow)
-		strbuf_reset(msg);
-	va_start(ap, fmt);
-	strbuf_vaddf(msg, fmt, ap);
-	va_end(ap);
-	if (!allow)
-		return -1;
-	strbuf_addch(msg, '\n');
-	return 0;
-}
-
-/* Mails that take part: patches and numbered mails, newest version. */
-static size_t candidates(struct mbox_mail *mails, size_t n,
-			 struct mbox_mail **out, int *version,
-			 struct strbuf *msg)
-{
-	size_t i, k = 0, older = 0;
-
-	*version = 0;
-	for (i = 0; i < n; i++)
-		if (!mails[i].is_reply && (mails[i].diff || mails[i].total) &&
-		    mails[i].version > *version)
-			*version = mails[i].version;
-	for (i = 0; i < n; i++) {
-		if (mails[i].is_reply || !(mails[i].diff || mails[i].total))
-			continue;
-		if (mails[i].version != *version) {
-			older++;
-			continue;
-		}
-		out[k++] = &mails[i];
-	}
-	if (older)
-		strbuf_addf(msg,
-			    "using v%d, ignoring %zu mail%s of older versions\n",
-			    *version, older, older == 1 ? "" : "s");
-	return k;
-}
-
-/* The most common [m/n] total; ties go to the larger series. */
-static int pick_total(struct mbox_mail **c, size_t k)
-{
-	size_t i, j, count, best_count = 0;
-	int best = 1;
-
-	for (i = 0; i < k; i++) {
-		for (count = 0, j = 0; j < k; j++)
-			count += eff_total(c[j]) == eff_total(c[i]);
-		if (count > best_count ||
-		    (count == best_count && eff_total(c[i]) > best)) {
-			best_count = count;
-			best = eff_total(c[i]);
-		}
-	}
-	return best;
-}
-
-static int place_one(struct mbox_mail *m, int total, struct mbox_mail **slot,
-		     int allow, struct strbuf *msg)
-{
-	int s = eff_seq(m);
-
-	if (eff_total(m) != total)
-		return problem(msg, allow,
-			       "patch %d/%d (<%s>) does not match the series total of %d",
-			       s, eff_total(m), m->msgid, total);
-	if (s > total)
-		return problem(msg, allow,
-			       "patch %d/%d (<%s>) is numbered beyond the series total",
-			       s, total, m->msgid);
-	if (slot[s])
-		return problem(msg, allow,
-			       "patch %d/%d appears twice (message-ids <%s> and <%s>)",
-			       s, total, slot[s]->msgid, m->msgid);
-	slot[s] = m;
-	return 0;
-}
-
-static int place(struct mbox_mail **c, size_t k, int total,
-		 struct mbox_mail **slot, int allow, struct strbuf *msg)
-{
-	size_t i;
-
-	for (i = 0; i < k; i++)
-		if (place_one(c[i], total, slot, allow, msg))
-			return -1;
-	return 0;
-}
-
-static int check_slots(struct mbox_mail **slot, int total, int allow,
-		       struct strbuf *msg)
-{
-	struct strbuf missing = STRBUF_INIT;
-	int s, nmissing = 0, ndiff = 0, ret = 0;
-
-	for (s = 1; s <= total; s++)
-		ndiff += slot[s] && slot[s]->diff;
-	if (!ndiff)
-		return problem(msg, 0, "no patches found%s",
-			       slot[0] ? ", only a cover letter" : "");
-	for (s = 1; s <= total && !ret; s++) {
-		if (!slot[s] || slot[s]->diff)
-			continue;
-		ret = problem(msg, allow, "patch %d/%d (<%s>) carries no diff",
-			      s, total, slot[s]->msgid);
-		slot[s] = NULL;
-	}
-	for (s = 1; s <= total && !ret; s++) {
-		if (slot[s])
-			continue;
-		strbuf_addf(&missing, "%s%d/%d", nmissing ? ", " : "", s,
-			    total);
-		nmissing++;
-	}
-	if (nmissing && !ret)
-		ret = problem(msg, allow, "%s %s %s missing",
-			      nmissing == 1 ? "patch" : "patches",
-			      missing.buf, nmissing == 1 ? "is" : "are");
-	strbuf_release(&missing);
-	return ret;
-}
-
-int mbox_series_build(struct mbox_mail *mails, size_t n, int allow_incomplete,
-		      struct mbox_series *out, struct strbuf *msg)
-{
-	struct mbox_mail **c = xcalloc(n + 1, sizeof(*c)), **slot = NULL;
-	size_t k;
-	int s, ret = -1;
-
-	memset(out, 0, sizeof(*out));
-	k = candidates(mails, n, c, &out->version, msg);
-	if (!k) {
-		fail(msg, "no patches found");
-		goto out;
-	}
-	out->total = pick_total(c, k);
-	slot = xcalloc((size_t)out->total + 1, sizeof(*slot));
-	if (place(c, k, out->total, slot, allow_incomplete, msg) ||
-	    check_slots(slot, out->total, allow_incomplete, msg))
-		goto out;
-	out->patches = xcalloc((size_t)out->total, sizeof(*out->patches));
-	for (s = 1; s <= out->total; s++)
-		if (slot[s])
-			out->patches[out->npatches++] = slot[s];
-	out->cover = slot[0];
-	out->complete = out->npatches == (size_t)out->total;
-	out->title = xstrdup(out->cover ? out->cover->title
-					: out->patches[0]->title);
-	/* Decoding trouble often explains a patch that will not apply. */
-	for (k = 0; k < out->npatches; k++)
-		if (out->patches[k]->warning)
-			strbuf_addf(msg, "patch %d/%d (<%s>): %s\n",
-				    eff_seq(out->patches[k]), out->total,
-				    out->patches[k]->msgid,
-				    out->patches[k]->warning);
-	ret = 0;
-out:
-	if (ret)
-		mbox_series_release(out);
-	free(slot);
-	free(c);
-	return ret;
-}
-
 void mbox_series_release(struct mbox_series *s)
 {
 	free(s->patches);
 	free(s->title);
+	free(s->gap);
 	memset(s, 0, sizeof(*s));
 }

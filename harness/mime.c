@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mime.h"
 #include "util.h"
@@ -854,4 +855,95 @@ void mime_body_extract(const struct mime_headers *h, const char *body,
 	walk_entity(h, body, len, 0, &w);
 	if (w.parts > MIME_MAX_PARTS)
 		note_problem(&w, "too many MIME parts", NULL);
+}
+
+/* ---- dates ---- */
+
+static int date_blanks(const char **p)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	return **p != '\0';
+}
+
+static int date_num(const char **p, int maxdigits, long *out)
+{
+	long v = 0;
+	int n = 0;
+
+	while (isdigit((unsigned char)**p) && n < maxdigits) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*out = v;
+	return n ? 0 : -1;
+}
+
+int mime_parse_date(const char *s, long long *when, int *offset)
+{
+	static const char *const months[] = {
+		"jan", "feb", "mar", "apr", "may", "jun",
+		"jul", "aug", "sep", "oct", "nov", "dec",
+	};
+	const char *p = s;
+	long day, year, hh, mm, ss = 0, zone = 0;
+	struct tm tm = { 0 };
+	int mon, sign = 1;
+	time_t t;
+
+	if (!s || !date_blanks(&p))
+		return -1;
+	if (isalpha((unsigned char)*p)) {	/* "Tue, " */
+		while (isalpha((unsigned char)*p))
+			p++;
+		if (*p == ',')
+			p++;
+		date_blanks(&p);
+	}
+	if (date_num(&p, 2, &day) || !date_blanks(&p))
+		return -1;
+	for (mon = 0; mon < 12; mon++)
+		if (!strncasecmp(p, months[mon], 3))
+			break;
+	if (mon == 12)
+		return -1;
+	while (isalpha((unsigned char)*p))
+		p++;
+	if (!date_blanks(&p) || date_num(&p, 4, &year) || !date_blanks(&p))
+		return -1;
+	if (year < 50)
+		year += 2000;
+	else if (year < 1000)
+		year += 1900;
+	if (date_num(&p, 2, &hh) || *p++ != ':' || date_num(&p, 2, &mm))
+		return -1;
+	if (*p == ':' && (p++, date_num(&p, 2, &ss)))
+		return -1;
+	date_blanks(&p);
+	if (*p == '+' || *p == '-') {
+		long z;
+
+		sign = *p++ == '-' ? -1 : 1;
+		if (date_num(&p, 4, &z))
+			return -1;
+		zone = sign * ((z / 100) * 60 + z % 100);
+	}
+	/* "GMT", "UT", "Z" and anything obsolete: UTC, as RFC 2822 says. */
+	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 ||
+	    zone < -24 * 60 || zone > 24 * 60)
+		return -1;
+	tm.tm_year = (int)year - 1900;
+	tm.tm_mon = mon;
+	tm.tm_mday = (int)day;
+	tm.tm_hour = (int)hh;
+	tm.tm_min = (int)mm;
+	tm.tm_sec = (int)ss;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*when = (long long)t - zone * 60;
+	if (offset)
+		*offset = (int)zone;
+	return 0;
 }

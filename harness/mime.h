@@ -104,6 +104,13 @@ void mime_body_extract(const struct mime_headers *h, const char *body,
 		       size_t len, struct mime_body *out);
 void mime_body_release(struct mime_body *b);
 
+/*
+ * An RFC 2822 date ("Tue, 2 Jan 2024 03:04:05 +0100", the day name and
+ * seconds optional, "GMT"/"UT"/obsolete zones as UTC) to seconds since
+ * the epoch and the zone's offset in minutes (offset may be NULL).
+ */
+int mime_parse_date(const char *s, long long *when, int *offset);
+
 /* Whether buf holds well-formed UTF-8. */
 int mime_utf8_valid(const char *buf, size_t len);
 

@@ -12,6 +12,7 @@
 
 #include "apply.h"
 #include "fetch.h"
+#include "grouping.h"
 #include "mbox.h"
 #include "patchwork.h"
 #include "record.h"
@@ -139,37 +140,34 @@ out:
 }
 
 /*
- * The series in the mails. One that is only missing patches is kept as
- * incomplete (recorded, applied only with --allow-incomplete); any other
- * problem fails with one line.
+ * The series in the mails, grouped as patchwork groups them. One that
+ * is only missing patches is kept as incomplete (recorded, applied only
+ * with --allow-incomplete); no patch at all fails with one line.
  */
 static int pick_series(const struct series_opts *o, struct draft *d,
 		       struct mbox_mail *mails, size_t n, struct strbuf *notes,
 		       struct strbuf *err)
 {
-	struct strbuf strict = STRBUF_INIT, lax = STRBUF_INIT;
+	struct strbuf msg = STRBUF_INIT;
+	struct grouping g;
 	int ret = 0;
 
-	if (!mbox_series_build(mails, n, 0, &d->ms, &strict)) {
-		strbuf_addstr(notes, strbuf_str(&strict));
+	grouping_build(mails, n, &g);
+	if (grouping_pick(&g, &d->ms, &msg)) {
+		strbuf_addf(err, "%s: %s", o->source, strbuf_str(&msg));
+		ret = -1;
 		goto out;
 	}
-	if (!mbox_series_build(mails, n, 1, &d->ms, &lax) && !d->ms.complete) {
-		strbuf_addstr(notes, strbuf_str(&lax));
-		strbuf_trim(&strict);
-		free(d->gap);
-		d->gap = strbuf_detach(&strict);
+	strbuf_addstr(notes, strbuf_str(&msg));
+	if (!d->ms.complete) {
 		d->incomplete = 1;
-		goto out;
+		free(d->gap);
+		d->gap = xstrdup(d->ms.gap ? d->ms.gap : "patches are missing");
+		strbuf_addf(notes, "%s\n", d->gap);
 	}
-	mbox_series_release(&d->ms);
-	/* On failure the one line of the problem is in strict. */
-	strbuf_trim(&strict);
-	strbuf_addf(err, "%s: %s", o->source, strbuf_str(&strict));
-	ret = -1;
 out:
-	strbuf_release(&strict);
-	strbuf_release(&lax);
+	grouping_release(&g);
+	strbuf_release(&msg);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../../harness/grouping.h"
 #include "../../harness/mbox.h"
 #include "../../harness/mime.h"
 #include "../../harness/util.h"
@@ -26,6 +27,19 @@
 	"+2\n"
 
 /* ---- helpers ---- */
+
+/* The series grouping.c picks out of mails. */
+static int build(struct mbox_mail *mails, size_t n, struct mbox_series *s,
+		 struct strbuf *msg)
+{
+	struct grouping g;
+	int rc;
+
+	grouping_build(mails, n, &g);
+	rc = grouping_pick(&g, s, msg);
+	grouping_release(&g);
+	return rc;
+}
 
 static int git(const char *dir, const char *out, const char *const *args)
 {
@@ -101,16 +115,26 @@ static char *make_repo(void)
 	return repo;
 }
 
-/* A mail with a Message-ID, a subject and a body, all made up. */
-static void mail(struct strbuf *sb, const char *id, const char *subject,
-		 const char *body)
+/* A mail answering parent (NULL: none), all made up. */
+static void reply(struct strbuf *sb, const char *id, const char *parent,
+		  const char *subject, const char *body)
 {
 	strbuf_addf(sb, "From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 		    "From: Pat Cher <pat@example.org>\n"
 		    "Subject: %s\n"
 		    "Date: Tue, 2 Jan 2024 03:04:05 +0000\n"
-		    "Message-ID: <%s>\n\n%s\n",
-		    subject, id, body);
+		    "Message-ID: <%s>\n", subject, id);
+	if (parent)
+		strbuf_addf(sb, "In-Reply-To: <%s>\nReferences: <%s>\n",
+			    parent, parent);
+	strbuf_addf(sb, "\n%s\n", body);
+}
+
+/* A mail with a Message-ID, a subject and a body, all made up. */
+static void mail(struct strbuf *sb, const char *id, const char *subject,
+		 const char *body)
+{
+	reply(sb, id, NULL, subject, body);
 }
 
 static struct mbox_mail *parse(const char *buf, size_t *n)
@@ -130,8 +154,20 @@ static struct mbox_mail *parse(const char *buf, size_t *n)
 static int series_of(const char *buf, int allow, struct mbox_series *s,
 		     struct strbuf *msg, struct mbox_mail **mails, size_t *n)
 {
+	struct grouping g;
+	int rc;
+
 	*mails = parse(buf, n);
-	return mbox_series_build(*mails, *n, allow, s, msg);
+	grouping_build(*mails, *n, &g);
+	rc = grouping_pick(&g, s, msg);
+	grouping_release(&g);
+	if (!rc && !allow && !s->complete) {
+		strbuf_reset(msg);
+		strbuf_addstr(msg, s->gap);
+		mbox_series_release(s);
+		rc = -1;
+	}
+	return rc;
 }
 
 static const char *series_error(const char *buf)
@@ -346,7 +382,7 @@ static void check_git_series(struct mbox_mail *mails, size_t n, int cover)
 	struct mbox_mail *p;
 
 	CHECK_INT(n, 3 + cover);
-	CHECK_INT(mbox_series_build(mails, n, 0, &s, &msg), 0);
+	CHECK_INT(build(mails, n, &s, &msg), 0);
 	CHECK_STR(msg.buf ? msg.buf : "", "");
 	CHECK_INT(s.npatches, 3);
 	CHECK_INT(s.total, 3);
@@ -405,7 +441,7 @@ out:
 
 TEST(mbox_git_format_patch_directory)
 {
-	char *repo = make_repo(), *dir;
+	char *repo = make_repo(), *dir, *bak, *bak2;
 	const char *fp[] = { "format-patch", "-q", "--cover-letter", "-o",
 			     NULL, "HEAD~3", NULL };
 	struct strbuf err = STRBUF_INIT;
@@ -417,6 +453,12 @@ TEST(mbox_git_format_patch_directory)
 	dir = xasprintf("%s/out", test_tmpdir());
 	fp[4] = dir;
 	CHECK_INT(git(repo, NULL, fp), 0);
+	/* An editor's backup beside the patches is not a fourth patch. */
+	bak = xasprintf("%s/0001-a-add-the-first-file.patch", dir);
+	bak2 = xasprintf("%s~", bak);
+	CHECK_INT(util_copy_file(bak, bak2), 0);
+	free(bak);
+	free(bak2);
 	CHECK_INT(mbox_read_path(dir, &mails, &n, &err), 0);
 	CHECK_STR(err.buf ? err.buf : "", "");
 	/* Name order, not readdir order: the cover letter comes first. */
@@ -527,7 +569,7 @@ TEST(mbox_missing_headers)
 	CHECK(!m->in_reply_to);
 	CHECK(m->diff != NULL);
 	/* An unnumbered patch is a series of one, subject or not. */
-	CHECK_INT(mbox_series_build(m, n, 0, &s, &msg), 0);
+	CHECK_INT(build(m, n, &s, &msg), 0);
 	CHECK_INT(s.npatches, 1);
 	CHECK_INT(s.total, 1);
 	CHECK_STR(s.title, "");
@@ -614,7 +656,7 @@ TEST(mbox_bad_encodings_do_not_crash)
 	CHECK_STR(m[1].body, "bad =G escape");
 	CHECK(!m[1].diff);
 	/* The diff-less second mail is no patch; the warning is passed on. */
-	CHECK_INT(mbox_series_build(m, n, 0, &s, &msg), 0);
+	CHECK_INT(build(m, n, &s, &msg), 0);
 	CHECK_INT(s.npatches, 1);
 	CHECK_STR(msg.buf, "patch 1/1 (<>): broken base64\n");
 	mbox_series_release(&s);
@@ -646,10 +688,12 @@ TEST(mbox_out_of_order_with_reply_and_cover)
 	struct mbox_mail *mails;
 	size_t n;
 
-	mail(&sb, "p2@x", "[PATCH 2/2] second", "two\n---\n" DIFF_A);
-	mail(&sb, "r1@x", "Re: [PATCH 1/2] first", "> quoted\nreply with diff\n" DIFF_A);
+	/* Threaded to the cover, which arrives after patch 2. */
+	reply(&sb, "p2@x", "c@x", "[PATCH 2/2] second", "two\n---\n" DIFF_A);
+	reply(&sb, "r1@x", "p1@x", "Re: [PATCH 1/2] first",
+	      "> quoted\nreply with diff\n" DIFF_A);
 	mail(&sb, "c@x", "[PATCH 0/2] the series", "cover text");
-	mail(&sb, "p1@x", "[PATCH 1/2] first", "one\n---\n" DIFF_A);
+	reply(&sb, "p1@x", "c@x", "[PATCH 1/2] first", "one\n---\n" DIFF_A);
 	CHECK_INT(series_of(sb.buf, 0, &s, &msg, &mails, &n), 0);
 	CHECK_STR(msg.buf ? msg.buf : "", "");
 	CHECK_INT(s.npatches, 2);
@@ -673,12 +717,13 @@ TEST(mbox_multi_version_newest_wins)
 	size_t n;
 
 	mail(&sb, "a1@x", "[PATCH 1/2] old one", DIFF_A);
-	mail(&sb, "b2@x", "[PATCH v2 2/2] new two", DIFF_A);
-	mail(&sb, "a2@x", "[PATCH 2/2] old two", DIFF_A);
-	mail(&sb, "b1@x", "[PATCH v2 1/2] new one", DIFF_A);
-	mail(&sb, "b0@x", "[PATCH v2 0/2] new series", "v2: less bugs");
+	reply(&sb, "b2@x", "b0@x", "[PATCH v2 2/2] new two", DIFF_A);
+	reply(&sb, "a2@x", "a1@x", "[PATCH 2/2] old two", DIFF_A);
+	reply(&sb, "b1@x", "b0@x", "[PATCH v2 1/2] new one", DIFF_A);
+	reply(&sb, "b0@x", "a1@x", "[PATCH v2 0/2] new series", "v2: less bugs");
 	CHECK_INT(series_of(sb.buf, 0, &s, &msg, &mails, &n), 0);
-	CHECK_STR(msg.buf, "using v2, ignoring 2 mails of older versions\n");
+	CHECK_STR(msg.buf, "ignoring an older version: v1, 2 of 2 patches, "
+		  "<a1@x>\n");
 	CHECK_INT(s.version, 2);
 	CHECK_INT(s.npatches, 2);
 	if (s.npatches == 2) {
@@ -690,6 +735,26 @@ TEST(mbox_multi_version_newest_wins)
 	mbox_mails_free(mails, n);
 	strbuf_release(&sb);
 	strbuf_release(&msg);
+}
+
+/* The series' error when it cannot be tested as a whole, and its notes. */
+static const char *series_notes(const char *buf)
+{
+	static char last[512];
+	struct strbuf msg = STRBUF_INIT;
+	struct mbox_series s;
+	struct mbox_mail *mails;
+	size_t n;
+
+	if (series_of(buf, 1, &s, &msg, &mails, &n))
+		snprintf(last, sizeof(last), "error: %s", msg.buf);
+	else
+		snprintf(last, sizeof(last), "%s%s", s.gap ? s.gap : "",
+			 msg.buf ? msg.buf : "");
+	mbox_series_release(&s);
+	mbox_mails_free(mails, n);
+	strbuf_release(&msg);
+	return last;
 }
 
 TEST(mbox_series_errors)
@@ -704,19 +769,21 @@ TEST(mbox_series_errors)
 	mail(&sb, "p3@x", "[PATCH 3/4] three", DIFF_A);
 	CHECK_STR(series_error(sb.buf), "patches 1/4, 2/4, 4/4 are missing");
 
+	/* A number taken twice starts a second send, as on patchwork. */
 	strbuf_reset(&sb);
 	mail(&sb, "p1@x", "[PATCH 1/3] one", DIFF_A);
 	mail(&sb, "a@x", "[PATCH 2/3] two", DIFF_A);
 	mail(&sb, "b@x", "[PATCH 2/3] two again", DIFF_A);
 	mail(&sb, "p3@x", "[PATCH 3/3] three", DIFF_A);
-	CHECK_STR(series_error(sb.buf),
-		  "patch 2/3 appears twice (message-ids <a@x> and <b@x>)");
+	CHECK_STR(series_notes(sb.buf), "patch 1/3 is missing"
+		  "ignoring an incomplete send: v1, 2 of 3 patches, <p1@x>\n");
 
 	strbuf_reset(&sb);
 	mail(&sb, "p1@x", "[PATCH 1/3] one", DIFF_A);
 	mail(&sb, "nd@x", "[PATCH 2/3] two", "I forgot the diff.");
 	mail(&sb, "p3@x", "[PATCH 3/3] three", DIFF_A);
-	CHECK_STR(series_error(sb.buf), "patch 2/3 (<nd@x>) carries no diff");
+	CHECK_STR(series_error(sb.buf), "patch 2/3 is missing (<nd@x> is "
+		  "numbered 2/3 but holds no diff)");
 
 	strbuf_reset(&sb);
 	mail(&sb, "c@x", "[PATCH 0/2] cover", "just words");
@@ -727,18 +794,28 @@ TEST(mbox_series_errors)
 	mail(&sb, "r@x", "Re: [PATCH] x", DIFF_A);
 	CHECK_STR(series_error(sb.buf), "no patches found");
 
+	/* A 3/3 of another total is another series; the whole one wins. */
 	strbuf_reset(&sb);
 	mail(&sb, "p1@x", "[PATCH 1/2] one", DIFF_A);
 	mail(&sb, "p2@x", "[PATCH 2/2] two", DIFF_A);
 	mail(&sb, "x3@x", "[PATCH 3/3] three", DIFF_A);
-	CHECK_STR(series_error(sb.buf),
-		  "patch 3/3 (<x3@x>) does not match the series total of 2");
+	CHECK_STR(series_notes(sb.buf),
+		  "ignoring an incomplete send: v1, 1 of 3 patches, <x3@x>\n");
 
+	/* 5/2 counts as an extra; 2/2 is still missing. */
 	strbuf_reset(&sb);
 	mail(&sb, "p1@x", "[PATCH 1/2] one", DIFF_A);
 	mail(&sb, "p5@x", "[PATCH 5/2] five", DIFF_A);
-	CHECK_STR(series_error(sb.buf),
-		  "patch 5/2 (<p5@x>) is numbered beyond the series total");
+	CHECK_STR(series_error(sb.buf), "patch 2/2 is missing");
+
+	/* An unnumbered diff in reply to the series is left out. */
+	strbuf_reset(&sb);
+	mail(&sb, "c@x", "[PATCH 0/1] cover", "words");
+	reply(&sb, "p1@x", "c@x", "[PATCH 1/1] one", DIFF_A);
+	reply(&sb, "o@x", "p1@x", "how about this instead", DIFF_A);
+	CHECK_STR(series_notes(sb.buf), "ignoring <o@x> 'how about this "
+		  "instead': a patch without a number, sent in reply to "
+		  "another series\n");
 	strbuf_release(&sb);
 }
 
@@ -755,9 +832,9 @@ TEST(mbox_allow_incomplete_warns)
 	mail(&sb, "p4@x", "[PATCH 4/4] four", "no diff");
 	CHECK_INT(series_of(sb.buf, 1, &s, &msg, &mails, &n), 0);
 	CHECK_STR(msg.buf,
-		  "patch 3/4 appears twice (message-ids <p3@x> and <d3@x>)\n"
-		  "patch 4/4 (<p4@x>) carries no diff\n"
-		  "patches 2/4, 4/4 are missing\n");
+		  "ignoring an incomplete send: v1, 1 of 4 patches, <d3@x>\n");
+	CHECK_STR(s.gap, "patches 2/4, 4/4 are missing (<p4@x> is numbered "
+		  "4/4 but holds no diff)");
 	CHECK_INT(s.npatches, 2);
 	CHECK_INT(s.complete, 0);
 	if (s.npatches == 2) {
@@ -969,4 +1046,28 @@ TEST(mbox_read_path_errors)
 	free(missing);
 	free(dir);
 	strbuf_release(&err);
+}
+
+/* Splitting as git mailsplit does: only a real "From " line splits. */
+TEST(mbox_from_lines_like_mailsplit)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct mbox_mail *m;
+	size_t n;
+
+	mail(&sb, "one@x", "[PATCH] one",
+	     "Hello,\n"
+	     "From Monday at 10:30 the lab is closed.\n"
+	     "From 1 to 3: 10:30:15 90\n"
+	     "From the start, at 9:30 sharp\n" DIFF_A);
+	mail(&sb, "two@x", "[PATCH] two", DIFF_A);
+	m = parse(sb.buf, &n);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK(strstr(m[0].body, "From Monday at 10:30 the lab") != NULL);
+		CHECK(strstr(m[0].body, "From 1 to 3: 10:30:15 90") != NULL);
+		CHECK_STR(m[1].msgid, "two@x");
+	}
+	mbox_mails_free(m, n);
+	strbuf_release(&sb);
 }

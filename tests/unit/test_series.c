@@ -17,6 +17,7 @@
 
 #include "../../harness/apply.h"
 #include "../../harness/fetch.h"
+#include "../../harness/grouping.h"
 #include "../../harness/mbox.h"
 #include "../../harness/patchwork.h"
 #include "../../harness/series.h"
@@ -434,8 +435,18 @@ static int load_series(const char *path, struct mbox_mail **mails, size_t *n,
 	struct strbuf err = STRBUF_INIT;
 	int rc = mbox_read_path(path, mails, n, &err);
 
-	if (!rc)
-		rc = mbox_series_build(*mails, *n, allow, s, &err);
+	if (!rc) {
+		struct grouping g;
+
+		grouping_build(*mails, *n, &g);
+		rc = grouping_pick(&g, s, &err);
+		grouping_release(&g);
+		if (!rc && !allow && !s->complete) {
+			strbuf_addstr(&err, s->gap);
+			mbox_series_release(s);
+			rc = -1;
+		}
+	}
 	if (rc)
 		test_fail(__FILE__, __LINE__, "%s: %s", path, strbuf_str(&err));
 	strbuf_release(&err);
