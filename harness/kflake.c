@@ -23,6 +23,7 @@ static const struct builtin builtins[] = {
 	{ "poll", cmd_poll, "queue new series from a patchwork project" },
 	{ "doctor", cmd_doctor, "check what a run needs and say how to fix it" },
 	{ "alert", cmd_alert, "change-point alerts along tracked branches" },
+	{ "export", cmd_export, "write runs as JUnit XML or KCIDB JSON" },
 };
 
 static void usage(FILE *f)

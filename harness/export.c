@@ -1,0 +1,843 @@
+/*
+ * export.c - writes runs as JUnit XML (Surefire 3.0's report schema) and
+ * KCIDB v5.3 JSON (see export.h). Everything a test printed is a
+ * stranger's text: it is cleaned to valid UTF-8, stripped of characters
+ * XML cannot carry, and escaped, so the files always parse.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "export.h"
+#include "record.h"
+#include "stats.h"
+#include "util.h"
+
+/* ---- text cleaning ---- */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
+{
+	size_t len, i;
+	unsigned c = s[0], min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* XML 1.0 carries tab, newline, CR and everything from U+0020 but these. */
+static int xml_char_ok(unsigned cp)
+{
+	if (cp < 0x20)
+		return cp == '\t' || cp == '\n' || cp == '\r';
+	return cp != 0xfffe && cp != 0xffff;
+}
+
+/*
+ * s as valid UTF-8 (bad bytes and characters XML cannot hold become
+ * U+FFFD), keeping only its last max_chars characters (0: all).
+ */
+static char *clean(const char *s, size_t max_chars)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = s ? strlen(s) : 0, i = 0, chars = 0, skip;
+	const char *p;
+	unsigned cp;
+
+	while (i < n) {
+		size_t len = utf8_len((const unsigned char *)s + i, n - i, &cp);
+
+		if (!len || !xml_char_ok(cp)) {
+			strbuf_addstr(&sb, "\xef\xbf\xbd");
+			i += len ? len : 1;
+		} else {
+			strbuf_add(&sb, s + i, len);
+			i += len;
+		}
+		chars++;
+	}
+	if (!max_chars || chars <= max_chars)
+		return strbuf_detach(&sb);
+	/* Keep the tail: a log's end says why it ended. */
+	skip = chars - max_chars;
+	for (p = strbuf_str(&sb); skip; p++)
+		if (((unsigned char)p[1] & 0xc0) != 0x80)
+			skip--;
+	p = xstrdup(p);
+	strbuf_release(&sb);
+	return (char *)p;
+}
+
+static void xml_text(struct strbuf *out, const char *s, int attr)
+{
+	char *c = clean(s, 0), *p;
+
+	for (p = c; *p; p++) {
+		switch (*p) {
+		case '&': strbuf_addstr(out, "&amp;"); break;
+		case '<': strbuf_addstr(out, "&lt;"); break;
+		case '>': strbuf_addstr(out, "&gt;"); break;
+		case '"': strbuf_addstr(out, attr ? "&quot;" : "\""); break;
+		case '\n': strbuf_addstr(out, attr ? "&#10;" : "\n"); break;
+		case '\r': strbuf_addstr(out, "&#13;"); break;
+		case '\t': strbuf_addstr(out, attr ? "&#9;" : "\t"); break;
+		default: strbuf_addch(out, *p);
+		}
+	}
+	free(c);
+}
+
+/* A printf'd attribute value, escaped. */
+static void xml_attr(struct strbuf *out, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void xml_attr(struct strbuf *out, const char *name, const char *fmt, ...)
+{
+	struct strbuf v = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&v, fmt, ap);
+	va_end(ap);
+	strbuf_addf(out, " %s=\"", name);
+	xml_text(out, strbuf_str(&v), 1);
+	strbuf_addch(out, '"');
+	strbuf_release(&v);
+}
+
+/* ---- selection ---- */
+
+int export_since_valid(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t n = strlen(s), i;
+
+	if (n && s[n - 1] == 'Z')
+		n--;
+	if (n != 10 && n != 16 && n != 19)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i])
+				    : s[i] != shape[i])
+			return -1;
+	return 0;
+}
+
+static int select_runs(struct store *st, const struct export_sel *sel,
+		       long long **out)
+{
+	long long *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	if (sel->since && export_since_valid(sel->since))
+		return error("--since %s: expected a date (YYYY-MM-DD, or "
+			     "YYYY-MM-DDTHH:MM[:SS], UTC)", sel->since);
+	if (sel->run > 0)
+		stmt = store_prepare(st, "SELECT id FROM runs WHERE id = ?",
+				     "I", sel->run);
+	else if (sel->since)
+		stmt = store_prepare(st, "SELECT r.id FROM runs r WHERE "
+				     "r.started_at >= ? AND EXISTS (SELECT 1 "
+				     "FROM iterations i WHERE i.run_id = r.id) "
+				     "ORDER BY r.id", "s", sel->since);
+	else
+		stmt = store_prepare(st, "SELECT max(run_id) FROM iterations "
+				     "HAVING count(*) > 0", "");
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		v[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	if (!n) {
+		if (sel->run > 0)
+			error("no run %lld", sel->run);
+		else if (sel->since)
+			error("no run with iterations since %s", sel->since);
+		else
+			error("no run with iterations to export");
+		return -1;
+	}
+	*out = v;
+	return (int)n;
+}
+
+/* ---- iterations, grouped per test ---- */
+
+struct iter {
+	long long id;
+	int seq;
+	int outcome;
+	int rc, has_rc;
+	int retry;
+	char *reason, *output, *console, *started, *finished;
+	double duration;
+};
+
+struct group {
+	char *test, *suite;
+	struct iter *it;
+	size_t n, alloc;
+	long counts[OUTCOME_NR];
+	double time;
+};
+
+struct run_info {
+	long long id;
+	char *commit, *tree, *kind, *accel, *started, *finished;
+	char *key, *compiler, *kstate, *kerror, *kcreated, *config_hash;
+	char *image_sha1, *fragments;
+	double build_seconds;
+	long long kernel_id, series_id;
+	struct group *g;
+	size_t ng, galloc;
+};
+
+static char *dup_col(sqlite3_stmt *s, int c)
+{
+	return sqlite3_column_type(s, c) == SQLITE_NULL ? NULL :
+	       xstrdup(store_col_text(s, c));
+}
+
+static int load_run(struct store *st, long long id, struct run_info *r)
+{
+	sqlite3_stmt *s;
+
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	s = store_prepare(st,
+		"SELECT r.commit_id, t.source, r.kind, r.accel, r.started_at, "
+		"r.finished_at, k.cache_key, k.compiler, k.state, k.error, "
+		"k.created_at, k.config_hash, k.image_sha1, r.fragments, "
+		"k.build_seconds, coalesce(r.kernel_id, 0), "
+		"coalesce(r.series_id, 0) FROM runs r LEFT JOIN trees t ON "
+		"t.id = r.tree_id LEFT JOIN kernels k ON k.id = r.kernel_id "
+		"WHERE r.id = ?", "I", id);
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		char **cols[] = { &r->commit, &r->tree, &r->kind, &r->accel,
+				  &r->started, &r->finished, &r->key,
+				  &r->compiler, &r->kstate, &r->kerror,
+				  &r->kcreated, &r->config_hash,
+				  &r->image_sha1, &r->fragments };
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(cols); i++)
+			*cols[i] = dup_col(s, (int)i);
+		r->build_seconds = sqlite3_column_double(s, 14);
+		r->kernel_id = sqlite3_column_int64(s, 15);
+		r->series_id = sqlite3_column_int64(s, 16);
+	}
+	sqlite3_finalize(s);
+	s = store_prepare(st,
+		"SELECT id, test, suite, seq, outcome, rc, reason, duration, "
+		"output, console, started_at, finished_at FROM iterations "
+		"WHERE run_id = ? ORDER BY suite, test, seq, id", "I", id);
+	if (!s)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *test = store_col_text(s, 1);
+		const char *suite = store_col_text(s, 2);
+		struct group *g = r->ng ? &r->g[r->ng - 1] : NULL;
+		struct iter *it;
+		int o = record_outcome_parse(store_col_text(s, 4));
+
+		if (!g || strcmp(g->test, test) || strcmp(g->suite, suite)) {
+			ALLOC_GROW(r->g, r->ng, r->galloc);
+			g = &r->g[r->ng++];
+			memset(g, 0, sizeof(*g));
+			g->test = xstrdup(test);
+			g->suite = xstrdup(suite);
+		}
+		ALLOC_GROW(g->it, g->n, g->alloc);
+		it = &g->it[g->n++];
+		memset(it, 0, sizeof(*it));
+		it->id = sqlite3_column_int64(s, 0);
+		it->seq = sqlite3_column_int(s, 3);
+		it->outcome = o < 0 ? OUTCOME_ERROR : o;
+		it->has_rc = sqlite3_column_type(s, 5) != SQLITE_NULL;
+		it->rc = sqlite3_column_int(s, 5);
+		it->reason = dup_col(s, 6);
+		it->duration = sqlite3_column_double(s, 7);
+		it->output = dup_col(s, 8);
+		it->console = dup_col(s, 9);
+		it->started = dup_col(s, 10);
+		it->finished = dup_col(s, 11);
+		if (!it->retry)
+			g->counts[it->outcome]++;
+		g->time += it->duration > 0 ? it->duration : 0;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static void release_run(struct run_info *r)
+{
+	char **strs[] = { &r->commit, &r->tree, &r->kind, &r->accel,
+			  &r->started, &r->finished, &r->key, &r->compiler,
+			  &r->kstate, &r->kerror, &r->kcreated,
+			  &r->config_hash, &r->image_sha1, &r->fragments };
+	size_t i, j, k;
+
+	for (i = 0; i < ARRAY_SIZE(strs); i++)
+		free(*strs[i]);
+	for (i = 0; i < r->ng; i++) {
+		struct group *g = &r->g[i];
+
+		for (j = 0; j < g->n; j++) {
+			char **s2[] = { &g->it[j].reason, &g->it[j].output,
+					&g->it[j].console, &g->it[j].started,
+					&g->it[j].finished };
+
+			for (k = 0; k < ARRAY_SIZE(s2); k++)
+				free(*s2[k]);
+		}
+		free(g->it);
+		free(g->test);
+		free(g->suite);
+	}
+	free(r->g);
+}
+
+static int load_runs(struct store *st, const struct export_sel *sel,
+		     struct run_info **out)
+{
+	long long *ids;
+	int n = select_runs(st, sel, &ids), i;
+	struct run_info *v;
+
+	if (n < 0)
+		return -1;
+	v = xcalloc((size_t)n, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		if (load_run(st, ids[i], &v[i])) {
+			while (i >= 0)
+				release_run(&v[i--]);
+			free(v);
+			free(ids);
+			return -1;
+		}
+	}
+	free(ids);
+	*out = v;
+	return n;
+}
+
+static void release_runs(struct run_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		release_run(&v[i]);
+	free(v);
+}
+
+/* ---- JUnit ---- */
+
+enum verdict { J_PASSED, J_ERROR, J_FAILURE, J_FLAKY, J_SKIPPED };
+
+static enum verdict junit_verdict(const struct group *g)
+{
+	const long *c = g->counts;
+
+	if (c[OUTCOME_STALL] || c[OUTCOME_CRASH] || c[OUTCOME_ERROR])
+		return J_ERROR;
+	if (c[OUTCOME_FAIL] && !c[OUTCOME_PASS])
+		return J_FAILURE;
+	if (c[OUTCOME_FAIL])
+		return J_FLAKY;
+	if (c[OUTCOME_SKIP] && !c[OUTCOME_PASS])
+		return J_SKIPPED;
+	return J_PASSED;
+}
+
+/* The first iteration with outcome o (of the first attempts). */
+static const struct iter *first_of(const struct group *g, int o)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->it[i].outcome == o && !g->it[i].retry)
+			return &g->it[i];
+	return NULL;
+}
+
+static const char *reason_of(const struct iter *it)
+{
+	return it && it->reason ? it->reason : "";
+}
+
+/* "k=3 exit 1: reason" then the output's tail, for a failed iteration. */
+static void junit_trace(struct strbuf *out, const struct iter *it)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *tail = clean(it->output ? it->output : "", EXPORT_JUNIT_OUTPUT);
+
+	strbuf_addf(&sb, "iteration %d: %s", it->seq,
+		    record_outcome_name(it->outcome));
+	if (it->has_rc)
+		strbuf_addf(&sb, " (exit %d)", it->rc);
+	if (it->reason)
+		strbuf_addf(&sb, ": %s", it->reason);
+	strbuf_addf(&sb, "\n%s", tail);
+	xml_text(out, sb.buf, 0);
+	strbuf_release(&sb);
+	free(tail);
+}
+
+static void junit_error(struct strbuf *out, const struct group *g)
+{
+	static const int order[] = { OUTCOME_CRASH, OUTCOME_STALL,
+				     OUTCOME_ERROR };
+	const struct iter *it = NULL;
+	size_t i;
+	int o = OUTCOME_ERROR;
+
+	for (i = 0; i < ARRAY_SIZE(order) && !it; i++)
+		if ((it = first_of(g, order[i])))
+			o = order[i];
+	strbuf_addstr(out, "      <error");
+	xml_attr(out, "message", "%ld of %zu iteration(s) %s: %s",
+		 g->counts[o], g->n, o == OUTCOME_CRASH ? "crashed" :
+		 o == OUTCOME_STALL ? "stalled" : "errored", reason_of(it));
+	xml_attr(out, "type", "%s", record_outcome_name(o));
+	strbuf_addstr(out, ">");
+	for (i = 0; i < g->n; i++) {
+		int oc = g->it[i].outcome;
+
+		if (oc == OUTCOME_CRASH || oc == OUTCOME_STALL ||
+		    oc == OUTCOME_ERROR || oc == OUTCOME_FAIL) {
+			junit_trace(out, &g->it[i]);
+			strbuf_addch(out, '\n');
+		}
+	}
+	strbuf_addstr(out, "</error>\n");
+}
+
+static void junit_case(struct strbuf *out, const struct run_info *r,
+		       const struct group *g, int multi)
+{
+	enum verdict v = junit_verdict(g);
+	const struct iter *it;
+	size_t i;
+
+	strbuf_addstr(out, "    <testcase");
+	if (multi)
+		xml_attr(out, "name", "%s [run %lld]", g->test, r->id);
+	else
+		xml_attr(out, "name", "%s", g->test);
+	xml_attr(out, "classname", "%s", g->suite);
+	xml_attr(out, "time", "%.3f", g->time);
+	if (v == J_PASSED) {
+		strbuf_addstr(out, "/>\n");
+		return;
+	}
+	strbuf_addstr(out, ">\n");
+	switch (v) {
+	case J_ERROR:
+		junit_error(out, g);
+		break;
+	case J_FAILURE:
+		it = first_of(g, OUTCOME_FAIL);
+		strbuf_addstr(out, "      <failure");
+		xml_attr(out, "message", "%ld of %ld iteration(s) failed: %s",
+			 g->counts[OUTCOME_FAIL],
+			 g->counts[OUTCOME_FAIL] + g->counts[OUTCOME_SKIP],
+			 reason_of(it));
+		xml_attr(out, "type", "fail");
+		strbuf_addstr(out, ">");
+		for (i = 0; i < g->n; i++) {
+			if (g->it[i].outcome != OUTCOME_FAIL)
+				continue;
+			junit_trace(out, &g->it[i]);
+			strbuf_addch(out, '\n');
+		}
+		strbuf_addstr(out, "</failure>\n");
+		break;
+	case J_FLAKY:
+		for (i = 0; i < g->n; i++) {
+			if (g->it[i].outcome != OUTCOME_FAIL)
+				continue;
+			strbuf_addstr(out, "      <flakyFailure");
+			xml_attr(out, "message", "iteration %d failed: %s",
+				 g->it[i].seq, reason_of(&g->it[i]));
+			xml_attr(out, "type", "fail");
+			strbuf_addstr(out, ">\n        <stackTrace>");
+			junit_trace(out, &g->it[i]);
+			strbuf_addstr(out, "</stackTrace>\n      </flakyFailure>\n");
+		}
+		break;
+	case J_SKIPPED:
+		it = first_of(g, OUTCOME_SKIP);
+		strbuf_addstr(out, "      <skipped");
+		xml_attr(out, "message", "%s", reason_of(it));
+		strbuf_addstr(out, "/>\n");
+		break;
+	case J_PASSED:
+		break;
+	}
+	strbuf_addstr(out, "    </testcase>\n");
+}
+
+static void property(struct strbuf *out, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void property(struct strbuf *out, const char *name, const char *fmt, ...)
+{
+	struct strbuf v = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&v, fmt, ap);
+	va_end(ap);
+	strbuf_addstr(out, "      <property");
+	xml_attr(out, "name", "%s", name);
+	xml_attr(out, "value", "%s", v.buf);
+	strbuf_addstr(out, "/>\n");
+	strbuf_release(&v);
+}
+
+/*
+ * Surefire has properties on the suite only: each test's counts are
+ * there under "<suite>/<test>[ run N].<what>".
+ */
+static void junit_properties(struct strbuf *out, const struct run_info *r,
+			     int nr, int multi)
+{
+	int i;
+	size_t j;
+	int o;
+
+	strbuf_addstr(out, "    <properties>\n");
+	property(out, "kflake.runs", "%d", nr);
+	for (i = 0; i < nr; i++) {
+		char *p = multi ? xasprintf("run %lld.", r[i].id) : xstrdup("");
+		char *n;
+
+		n = xasprintf("%srun", p);
+		property(out, n, "%lld", r[i].id);
+		free(n);
+		n = xasprintf("%scommit", p);
+		property(out, n, "%s", r[i].commit ? r[i].commit : "");
+		free(n);
+		n = xasprintf("%stree", p);
+		property(out, n, "%s", r[i].tree ? r[i].tree : "");
+		free(n);
+		for (j = 0; j < r[i].ng; j++) {
+			const struct group *g = &r[i].g[j];
+			long fails = g->counts[OUTCOME_FAIL] +
+				     g->counts[OUTCOME_STALL] +
+				     g->counts[OUTCOME_CRASH];
+			long runs = fails + g->counts[OUTCOME_PASS];
+			double lo, hi;
+			char *key = xasprintf("%s%s/%s", p, g->suite, g->test);
+
+			for (o = 0; o < OUTCOME_NR; o++) {
+				n = xasprintf("%s.%s", key,
+					      record_outcome_name(o));
+				property(out, n, "%ld", g->counts[o]);
+				free(n);
+			}
+			stats_wilson(fails, runs, STATS_Z95, &lo, &hi);
+			n = xasprintf("%s.failure_rate", key);
+			property(out, n, "%.4f", runs ? (double)fails / runs : 0);
+			free(n);
+			n = xasprintf("%s.ci95", key);
+			property(out, n, "%.4f %.4f", lo, hi);
+			free(n);
+			n = xasprintf("%s.verdict", key);
+			property(out, n, "%s",
+				 stats_verdict_name(stats_verdict(fails, runs)));
+			free(n);
+			free(key);
+		}
+		free(p);
+	}
+	strbuf_addstr(out, "    </properties>\n");
+}
+
+int export_junit(struct store *st, const struct export_sel *sel,
+		 struct strbuf *out)
+{
+	struct run_info *r;
+	int n = load_runs(st, sel, &r), i;
+	long tests = 0, failures = 0, errors = 0, skipped = 0;
+	double time = 0;
+	size_t j;
+
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < r[i].ng; j++) {
+			enum verdict v = junit_verdict(&r[i].g[j]);
+
+			tests++;
+			failures += v == J_FAILURE;
+			errors += v == J_ERROR;
+			skipped += v == J_SKIPPED;
+			time += r[i].g[j].time;
+		}
+	}
+	strbuf_addstr(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		      "<testsuite");
+	if (n == 1)
+		xml_attr(out, "name", "kflake run %lld", r[0].id);
+	else
+		xml_attr(out, "name", "kflake runs %lld-%lld", r[0].id,
+			 r[n - 1].id);
+	xml_attr(out, "tests", "%ld", tests);
+	xml_attr(out, "failures", "%ld", failures);
+	xml_attr(out, "errors", "%ld", errors);
+	xml_attr(out, "skipped", "%ld", skipped);
+	xml_attr(out, "time", "%.3f", time);
+	strbuf_addstr(out, ">\n");
+	junit_properties(out, r, n, n > 1);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < r[i].ng; j++)
+			junit_case(out, &r[i], &r[i].g[j], n > 1);
+	strbuf_addstr(out, "</testsuite>\n");
+	release_runs(r, n);
+	return 0;
+}
+
+/* ---- KCIDB ---- */
+
+#define KCIDB_ORIGIN "kflake"
+
+char *export_kcidb_path(const char *suite, const char *test)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *parts[2] = { suite, test };
+	size_t i;
+	const char *p;
+
+	for (i = 0; i < 2; i++) {
+		if (i)
+			strbuf_addch(&sb, '.');
+		for (p = parts[i]; *p; p++)
+			strbuf_addch(&sb, isalnum((unsigned char)*p) ||
+					  *p == '-' || *p == '_' ? *p : '_');
+		if (!*parts[i])
+			strbuf_addch(&sb, '_');
+	}
+	return strbuf_detach(&sb);
+}
+
+static json_t *jstr(const char *s, size_t max_chars)
+{
+	char *c = clean(s ? s : "", max_chars);
+	json_t *j = json_string(c);
+
+	free(c);
+	return j;
+}
+
+static int is_commit(const char *s)
+{
+	size_t i;
+
+	if (!s || strlen(s) != 40)
+		return 0;
+	for (i = 0; i < 40; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static const char *kcidb_status(int outcome)
+{
+	switch (outcome) {
+	case OUTCOME_PASS:
+		return "PASS";
+	case OUTCOME_SKIP:
+		return "SKIP";
+	case OUTCOME_ERROR:
+		return "ERROR";
+	default:
+		return "FAIL";	/* fail, and stall and crash with misc.reason */
+	}
+}
+
+static char *checkout_id(const struct run_info *r)
+{
+	return xasprintf(KCIDB_ORIGIN ":%s", r->commit ? r->commit :
+			 "unknown");
+}
+
+static json_t *kcidb_checkout(const struct run_info *r)
+{
+	char *id = checkout_id(r);
+	json_t *o = json_pack("{s:s, s:s, s:b}", "id", id, "origin",
+			      KCIDB_ORIGIN, "valid", 1);
+
+	free(id);
+	if (is_commit(r->commit))
+		json_object_set_new(o, "git_commit_hash", json_string(r->commit));
+	if (r->tree)
+		json_object_set_new(o, "tree_name", jstr(r->tree, 0));
+	if (r->started)
+		json_object_set_new(o, "start_time", jstr(r->started, 0));
+	if (r->series_id)
+		json_object_set_new(o, "misc", json_pack("{s:I}", "series",
+			(json_int_t)r->series_id));
+	return o;
+}
+
+static char *build_id(const struct run_info *r)
+{
+	return r->key ? xasprintf(KCIDB_ORIGIN ":%s", r->key) :
+			xasprintf(KCIDB_ORIGIN ":run-%lld", r->id);
+}
+
+static json_t *kcidb_build(const struct run_info *r)
+{
+	char *id = build_id(r), *co = checkout_id(r);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id,
+			      "checkout_id", co, "origin", KCIDB_ORIGIN,
+			      "architecture", "x86_64", "status",
+			      !r->kstate ? "MISS" : !strcmp(r->kstate, "ok") ?
+			      "PASS" : !strcmp(r->kstate, "failed") ? "FAIL" :
+			      "MISS");
+	json_t *misc = json_object();
+
+	free(id);
+	free(co);
+	if (r->compiler)
+		json_object_set_new(o, "compiler", jstr(r->compiler, 0));
+	if (r->kcreated)
+		json_object_set_new(o, "start_time", jstr(r->kcreated, 0));
+	if (r->build_seconds > 0)
+		json_object_set_new(o, "duration", json_real(r->build_seconds));
+	if (r->kerror)
+		json_object_set_new(o, "log_excerpt",
+				    jstr(r->kerror, EXPORT_KCIDB_EXCERPT));
+	if (r->config_hash)
+		json_object_set_new(misc, "config_hash", jstr(r->config_hash, 0));
+	if (r->image_sha1)
+		json_object_set_new(misc, "image_sha1", jstr(r->image_sha1, 0));
+	if (r->fragments)
+		json_object_set_new(misc, "fragments", jstr(r->fragments, 0));
+	json_object_set_new(o, "misc", misc);
+	return o;
+}
+
+static json_t *kcidb_test(const struct run_info *r, const struct group *g,
+			  const struct iter *it)
+{
+	char *id = xasprintf(KCIDB_ORIGIN ":%lld", it->id);
+	char *bid = build_id(r), *path = export_kcidb_path(g->suite, g->test);
+	struct strbuf log = STRBUF_INIT;
+	json_t *o, *misc;
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f}", "id", id, "build_id",
+		      bid, "origin", KCIDB_ORIGIN, "path", path, "status",
+		      kcidb_status(it->outcome), "duration",
+		      it->duration > 0 ? it->duration : 0.0);
+	json_object_set_new(o, "comment", jstr(g->test, 0));
+	if (it->started)
+		json_object_set_new(o, "start_time", jstr(it->started, 0));
+	/* A crash's report is on the console; both, the end kept. */
+	strbuf_addstr(&log, it->output ? it->output : "");
+	if ((it->outcome == OUTCOME_CRASH || it->outcome == OUTCOME_STALL) &&
+	    it->console && *it->console)
+		strbuf_addf(&log, "%s--- console ---\n%s",
+			    log.len && log.buf[log.len - 1] != '\n' ? "\n" : "",
+			    it->console);
+	if (log.len)
+		json_object_set_new(o, "log_excerpt",
+				    jstr(log.buf, EXPORT_KCIDB_EXCERPT));
+	misc = json_pack("{s:I, s:i, s:s, s:s, s:b}", "run", (json_int_t)r->id,
+			 "iteration", it->seq, "outcome",
+			 record_outcome_name(it->outcome), "suite", g->suite,
+			 "retry", it->retry);
+	if (it->reason)
+		json_object_set_new(misc, "reason", jstr(it->reason, 0));
+	if (it->has_rc)
+		json_object_set_new(misc, "rc", json_integer(it->rc));
+	json_object_set_new(o, "misc", misc);
+	if (r->accel)
+		json_object_set_new(o, "environment", json_pack("{s:o}",
+			"comment", jstr(r->accel, 0)));
+	free(id);
+	free(bid);
+	free(path);
+	strbuf_release(&log);
+	return o;
+}
+
+/* Append o to arr unless an object with the same id is there. */
+static void add_unique(json_t *arr, json_t *o)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		if (!strcmp(json_string_value(json_object_get(v, "id")), id)) {
+			json_decref(o);
+			return;
+		}
+	}
+	json_array_append_new(arr, o);
+}
+
+int export_kcidb(struct store *st, const struct export_sel *sel,
+		 struct strbuf *out)
+{
+	struct run_info *r;
+	int n = load_runs(st, sel, &r), i;
+	json_t *doc, *checkouts, *builds, *tests;
+	size_t j, k;
+	char *s;
+
+	if (n < 0)
+		return -1;
+	checkouts = json_array();
+	builds = json_array();
+	tests = json_array();
+	for (i = 0; i < n; i++) {
+		add_unique(checkouts, kcidb_checkout(&r[i]));
+		add_unique(builds, kcidb_build(&r[i]));
+		for (j = 0; j < r[i].ng; j++)
+			for (k = 0; k < r[i].g[j].n; k++)
+				json_array_append_new(tests, kcidb_test(&r[i],
+					&r[i].g[j], &r[i].g[j].it[k]));
+	}
+	doc = json_pack("{s:{s:i, s:i}, s:o, s:o, s:o}", "version", "major", 5,
+			"minor", 3, "checkouts", checkouts, "builds", builds,
+			"tests", tests);
+	s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	strbuf_addstr(out, s);
+	strbuf_addch(out, '\n');
+	free(s);
+	json_decref(doc);
+	release_runs(r, n);
+	return 0;
+}
