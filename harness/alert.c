@@ -235,6 +235,18 @@ void alert_scan_print(FILE *f, const char *what,
 		r->withdrawn);
 }
 
+int alert_scan_nipa(struct store *st, const char *stream, const char *test,
+		    struct alert_scan_result *res)
+{
+	struct history h;
+	int ret = -1;
+
+	if (!history_load_nipa(st, stream, test, &h))
+		ret = alert_scan(st, &h, res);
+	history_release(&h);
+	return ret;
+}
+
 int alert_scan_all(struct store *st, FILE *f)
 {
 	struct alert_history_ref *v;
@@ -246,11 +258,12 @@ int alert_scan_all(struct store *st, FILE *f)
 		struct alert_scan_result r;
 		char *what;
 
-		if (strcmp(v[i].axis, HISTORY_AXIS_GIT))
-			continue;
-		what = xasprintf("%s %s", v[i].tree ? v[i].tree : "?",
-				 v[i].branch);
-		if (alert_scan_ref(st, v[i].tree, v[i].branch, NULL, &r))
+		int git = !strcmp(v[i].axis, HISTORY_AXIS_GIT);
+
+		what = xasprintf("%s %s", git ? (v[i].tree ? v[i].tree : "?") :
+				 v[i].axis, v[i].branch);
+		if (git ? alert_scan_ref(st, v[i].tree, v[i].branch, NULL, &r)
+			: alert_scan_nipa(st, v[i].branch, NULL, &r))
 			ret = -1;
 		else
 			alert_scan_print(f, what, &r);

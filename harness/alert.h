@@ -58,6 +58,10 @@ int alert_scan(struct store *st, const struct history *h,
 int alert_scan_ref(struct store *st, const char *tree, const char *ref,
 		   const char *test, struct alert_scan_result *res);
 
+/* Scan an imported NIPA stream (e.g. net-next) the same way. */
+int alert_scan_nipa(struct store *st, const char *stream, const char *test,
+		    struct alert_scan_result *res);
+
 /* "WHAT: N tested position(s), ...: N change(s), N new alert(s), ..." */
 void alert_scan_print(FILE *f, const char *what,
 		      const struct alert_scan_result *r);

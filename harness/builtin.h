@@ -24,5 +24,6 @@ int cmd_poll(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

@@ -205,13 +205,14 @@ struct group {
 	char *test, *suite;
 	struct iter *it;
 	size_t n, alloc;
-	long counts[OUTCOME_NR];
+	long counts[OUTCOME_NR];	/* first attempts: the rates */
+	long all[OUTCOME_NR];		/* retries too: the JUnit element */
 	double time;
 };
 
 struct run_info {
 	long long id;
-	char *commit, *tree, *kind, *accel, *started, *finished;
+	char *commit, *ref, *tree, *kind, *accel, *started, *finished;
 	char *key, *compiler, *kstate, *kerror, *kcreated, *config_hash;
 	char *image_sha1, *fragments;
 	double build_seconds;
@@ -237,7 +238,7 @@ static int load_run(struct store *st, long long id, struct run_info *r)
 		"r.finished_at, k.cache_key, k.compiler, k.state, k.error, "
 		"k.created_at, k.config_hash, k.image_sha1, r.fragments, "
 		"k.build_seconds, coalesce(r.kernel_id, 0), "
-		"coalesce(r.series_id, 0) FROM runs r LEFT JOIN trees t ON "
+		"coalesce(r.series_id, 0), r.ref FROM runs r LEFT JOIN trees t ON "
 		"t.id = r.tree_id LEFT JOIN kernels k ON k.id = r.kernel_id "
 		"WHERE r.id = ?", "I", id);
 	if (!s)
@@ -255,12 +256,14 @@ static int load_run(struct store *st, long long id, struct run_info *r)
 		r->build_seconds = sqlite3_column_double(s, 14);
 		r->kernel_id = sqlite3_column_int64(s, 15);
 		r->series_id = sqlite3_column_int64(s, 16);
+		r->ref = dup_col(s, 17);
 	}
 	sqlite3_finalize(s);
 	s = store_prepare(st,
 		"SELECT id, test, suite, seq, outcome, rc, reason, duration, "
-		"output, console, started_at, finished_at FROM iterations "
-		"WHERE run_id = ? ORDER BY suite, test, seq, id", "I", id);
+		"output, console, started_at, finished_at, retry FROM "
+		"iterations WHERE run_id = ? ORDER BY suite, test, seq, id",
+		"I", id);
 	if (!s)
 		return -1;
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -291,8 +294,10 @@ static int load_run(struct store *st, long long id, struct run_info *r)
 		it->console = dup_col(s, 9);
 		it->started = dup_col(s, 10);
 		it->finished = dup_col(s, 11);
+		it->retry = sqlite3_column_int(s, 12);
 		if (!it->retry)
 			g->counts[it->outcome]++;
+		g->all[it->outcome]++;
 		g->time += it->duration > 0 ? it->duration : 0;
 	}
 	sqlite3_finalize(s);
@@ -301,7 +306,7 @@ static int load_run(struct store *st, long long id, struct run_info *r)
 
 static void release_run(struct run_info *r)
 {
-	char **strs[] = { &r->commit, &r->tree, &r->kind, &r->accel,
+	char **strs[] = { &r->commit, &r->ref, &r->tree, &r->kind, &r->accel,
 			  &r->started, &r->finished, &r->key, &r->compiler,
 			  &r->kstate, &r->kerror, &r->kcreated,
 			  &r->config_hash, &r->image_sha1, &r->fragments };
@@ -364,9 +369,13 @@ static void release_runs(struct run_info *v, int n)
 
 enum verdict { J_PASSED, J_ERROR, J_FAILURE, J_FLAKY, J_SKIPPED };
 
+/*
+ * Retries count here: a failure NIPA retried into a pass is exactly what
+ * Surefire calls a flaky failure.
+ */
 static enum verdict junit_verdict(const struct group *g)
 {
-	const long *c = g->counts;
+	const long *c = g->all;
 
 	if (c[OUTCOME_STALL] || c[OUTCOME_CRASH] || c[OUTCOME_ERROR])
 		return J_ERROR;
@@ -379,13 +388,13 @@ static enum verdict junit_verdict(const struct group *g)
 	return J_PASSED;
 }
 
-/* The first iteration with outcome o (of the first attempts). */
+/* The first iteration with outcome o. */
 static const struct iter *first_of(const struct group *g, int o)
 {
 	size_t i;
 
 	for (i = 0; i < g->n; i++)
-		if (g->it[i].outcome == o && !g->it[i].retry)
+		if (g->it[i].outcome == o)
 			return &g->it[i];
 	return NULL;
 }
@@ -401,7 +410,8 @@ static void junit_trace(struct strbuf *out, const struct iter *it)
 	struct strbuf sb = STRBUF_INIT;
 	char *tail = clean(it->output ? it->output : "", EXPORT_JUNIT_OUTPUT);
 
-	strbuf_addf(&sb, "iteration %d: %s", it->seq,
+	strbuf_addf(&sb, "iteration %d%s: %s", it->seq,
+		    it->retry ? " (retry)" : "",
 		    record_outcome_name(it->outcome));
 	if (it->has_rc)
 		strbuf_addf(&sb, " (exit %d)", it->rc);
@@ -426,7 +436,7 @@ static void junit_error(struct strbuf *out, const struct group *g)
 			o = order[i];
 	strbuf_addstr(out, "      <error");
 	xml_attr(out, "message", "%ld of %zu iteration(s) %s: %s",
-		 g->counts[o], g->n, o == OUTCOME_CRASH ? "crashed" :
+		 g->all[o], g->n, o == OUTCOME_CRASH ? "crashed" :
 		 o == OUTCOME_STALL ? "stalled" : "errored", reason_of(it));
 	xml_attr(out, "type", "%s", record_outcome_name(o));
 	strbuf_addstr(out, ">");
@@ -468,10 +478,8 @@ static void junit_case(struct strbuf *out, const struct run_info *r,
 	case J_FAILURE:
 		it = first_of(g, OUTCOME_FAIL);
 		strbuf_addstr(out, "      <failure");
-		xml_attr(out, "message", "%ld of %ld iteration(s) failed: %s",
-			 g->counts[OUTCOME_FAIL],
-			 g->counts[OUTCOME_FAIL] + g->counts[OUTCOME_SKIP],
-			 reason_of(it));
+		xml_attr(out, "message", "%ld of %zu iteration(s) failed: %s",
+			 g->all[OUTCOME_FAIL], g->n, reason_of(it));
 		xml_attr(out, "type", "fail");
 		strbuf_addstr(out, ">");
 		for (i = 0; i < g->n; i++) {
@@ -524,6 +532,16 @@ static void property(struct strbuf *out, const char *name, const char *fmt, ...)
 	strbuf_release(&v);
 }
 
+static long retries(const struct group *g)
+{
+	long n = 0;
+	int o;
+
+	for (o = 0; o < OUTCOME_NR; o++)
+		n += g->all[o] - g->counts[o];
+	return n;
+}
+
 /*
  * Surefire has properties on the suite only: each test's counts are
  * there under "<suite>/<test>[ run N].<what>".
@@ -565,6 +583,9 @@ static void junit_properties(struct strbuf *out, const struct run_info *r,
 				property(out, n, "%ld", g->counts[o]);
 				free(n);
 			}
+			n = xasprintf("%s.retries", key);
+			property(out, n, "%ld", retries(g));
+			free(n);
 			stats_wilson(fails, runs, STATS_Z95, &lo, &hi);
 			n = xasprintf("%s.failure_rate", key);
 			property(out, n, "%.4f", runs ? (double)fails / runs : 0);
@@ -685,10 +706,28 @@ static const char *kcidb_status(int outcome)
 	}
 }
 
+/* "kflake:" and s as clean UTF-8 (ids may hold any text after the colon). */
+static char *jsonable_id(const char *s)
+{
+	char *c = clean(s, 0), *id = xasprintf(KCIDB_ORIGIN ":%s", c);
+
+	free(c);
+	return id;
+}
+
+/* A commit; an imported run has only its branch; else the run itself. */
 static char *checkout_id(const struct run_info *r)
 {
-	return xasprintf(KCIDB_ORIGIN ":%s", r->commit ? r->commit :
-			 "unknown");
+	if (r->commit)
+		return xasprintf(KCIDB_ORIGIN ":%s", r->commit);
+	if (r->ref)
+		return jsonable_id(r->ref);
+	return xasprintf(KCIDB_ORIGIN ":run-%lld", r->id);
+}
+
+static int imported(const struct run_info *r)
+{
+	return r->kind && !strcmp(r->kind, "import");
 }
 
 static json_t *kcidb_checkout(const struct run_info *r)
@@ -702,6 +741,8 @@ static json_t *kcidb_checkout(const struct run_info *r)
 		json_object_set_new(o, "git_commit_hash", json_string(r->commit));
 	if (r->tree)
 		json_object_set_new(o, "tree_name", jstr(r->tree, 0));
+	if (r->ref && !r->commit)
+		json_object_set_new(o, "git_repository_branch", jstr(r->ref, 0));
 	if (r->started)
 		json_object_set_new(o, "start_time", jstr(r->started, 0));
 	if (r->series_id)
@@ -781,6 +822,8 @@ static json_t *kcidb_test(const struct run_info *r, const struct group *g,
 		json_object_set_new(misc, "reason", jstr(it->reason, 0));
 	if (it->has_rc)
 		json_object_set_new(misc, "rc", json_integer(it->rc));
+	if (imported(r))
+		json_object_set_new(misc, "imported_from", json_string("nipa"));
 	json_object_set_new(o, "misc", misc);
 	if (r->accel)
 		json_object_set_new(o, "environment", json_pack("{s:o}",

@@ -163,7 +163,7 @@ static int load_counts(struct store *st, struct history *h, const char *test)
 		HISTORY_FAILS_SQL ", " HISTORY_RUNS_SQL ", max(r.id) "
 		"FROM iterations i JOIN runs r ON r.id = i.run_id "
 		"WHERE r.tree_id = ? AND r.commit_id IS NOT NULL "
-		"AND (? IS NULL OR i.test = ?) "
+		"AND i.retry = 0 AND (? IS NULL OR i.test = ?) "
 		"GROUP BY r.commit_id, i.test, i.suite, pool "
 		"ORDER BY i.test, i.suite, pool", "Iss", h->tree_id, test, test);
 	if (!stmt) {
@@ -210,6 +210,65 @@ int history_load_git(struct store *st, struct tree *t, long long tree_id,
 		free(tested[i]);
 	free(tested);
 	return ret;
+}
+
+/*
+ * NIPA: the stream's branches in date order are the positions; each
+ * (remote, executor) that ran them is a pool of its own.
+ */
+int history_load_nipa(struct store *st, const char *stream, const char *test,
+		      struct history *h)
+{
+	struct history_series *s;
+	sqlite3_stmt *stmt;
+	size_t alloc = 0;
+	long pos = -1;
+	char *last = NULL;
+
+	memset(h, 0, sizeof(*h));
+	h->axis = HISTORY_AXIS_NIPA;
+	h->branch = xstrdup(stream);
+	stmt = store_prepare(st, "SELECT DISTINCT branch FROM imports WHERE "
+			     "source = 'nipa' AND stream = ? ORDER BY "
+			     "branch_date, branch", "s", stream);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(h->pos, h->npos, alloc);
+		h->pos[h->npos++] = xstrdup(store_col_text(stmt, 0));
+	}
+	sqlite3_finalize(stmt);
+	stmt = store_prepare(st,
+		"SELECT m.branch, i.test, i.suite, m.remote || '/' || "
+		"m.executor AS pool, " HISTORY_FAILS_SQL ", " HISTORY_RUNS_SQL
+		", max(r.id) FROM imports m JOIN runs r ON r.id = m.run_id "
+		"JOIN iterations i ON i.run_id = r.id WHERE m.source = 'nipa' "
+		"AND m.stream = ? AND i.retry = 0 AND (? IS NULL OR i.test = ?) "
+		"GROUP BY m.branch, i.test, i.suite, pool ORDER BY m.branch",
+		"sss", stream, test, test);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *b = store_col_text(stmt, 0);
+		long long run = sqlite3_column_int64(stmt, 6);
+
+		if (!last || strcmp(last, b)) {
+			pos = history_find(h, b);
+			free(last);
+			last = xstrdup(b);
+		}
+		if (pos < 0 || !sqlite3_column_int64(stmt, 5))
+			continue;
+		s = series_for(h, store_col_text(stmt, 1),
+			       store_col_text(stmt, 2), store_col_text(stmt, 3));
+		s->v[pos].fails += (long)sqlite3_column_int64(stmt, 4);
+		s->v[pos].runs += (long)sqlite3_column_int64(stmt, 5);
+		if (run > s->last_run)
+			s->last_run = run;
+	}
+	sqlite3_finalize(stmt);
+	free(last);
+	return 0;
 }
 
 long history_find(const struct history *h, const char *id)

@@ -49,6 +49,13 @@ struct history {
 int history_load_git(struct store *st, struct tree *t, long long tree_id,
 		     const char *ref, const char *test, struct history *h);
 
+/*
+ * The branches of an imported NIPA stream (e.g. net-next) in date order,
+ * with the iterations of every (test, remote/executor) on them.
+ */
+int history_load_nipa(struct store *st, const char *stream, const char *test,
+		      struct history *h);
+
 /* Position index of id, or -1. */
 long history_find(const struct history *h, const char *id);
 void history_release(struct history *h);

@@ -24,6 +24,7 @@ static const struct builtin builtins[] = {
 	{ "doctor", cmd_doctor, "check what a run needs and say how to fix it" },
 	{ "alert", cmd_alert, "change-point alerts along tracked branches" },
 	{ "export", cmd_export, "write runs as JUnit XML or KCIDB JSON" },
+	{ "import", cmd_import, "import NIPA contest results" },
 };
 
 static void usage(FILE *f)

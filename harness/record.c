@@ -127,7 +127,7 @@ int record_run_set(struct store *st, long long run_id, const char *column,
 	/* Column names are ours, never the user's; still, allow-list them. */
 	static const char *const ok[] = {
 		"accel", "qemu_cmdline", "commit_id", "ref", "error", "step",
-		"fragments",
+		"fragments", "started_at", "finished_at",
 	};
 	char *sql;
 	size_t i;
@@ -231,8 +231,9 @@ long long record_iteration_add(struct store *st,
 	stmt = store_prepare(st,
 		"INSERT INTO iterations(run_id, test, suite, seq, outcome, "
 		"reason, duration, timeout, output, console, started_at, "
-		"finished_at, boot_id, rc, guest_duration, crash_id, max_silence) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"finished_at, boot_id, rc, guest_duration, crash_id, max_silence, "
+		"retry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		"?, ?)",
 		"Issis" "sddss" "ss", it->run_id, it->test,
 		it->suite ? it->suite : "net", it->seq,
 		record_outcome_name(it->outcome), it->reason, it->duration,
@@ -249,6 +250,7 @@ long long record_iteration_add(struct store *st,
 	bind_id(stmt, 16, it->crash_id);
 	if (it->max_silence >= 0)
 		sqlite3_bind_double(stmt, 17, it->max_silence);
+	sqlite3_bind_int(stmt, 18, it->retry ? 1 : 0);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		id = store_last_id(st);
 	else
@@ -289,6 +291,15 @@ size_t record_pass_history(struct store *st, const struct pool_key *key,
 	return store_collect_doubles(stmt, out);
 }
 
+int record_subresult_add(struct store *st, long long iteration_id,
+			 const char *name, const char *outcome,
+			 const char *detail)
+{
+	return store_exec(st, "INSERT INTO subresults(iteration_id, name, "
+			  "outcome, detail) VALUES (?, ?, ?, ?)", "Isss",
+			  iteration_id, name, outcome, detail);
+}
+
 int record_subresults(struct store *st, long long iteration_id,
 		      const char *output)
 {
@@ -323,9 +334,11 @@ int record_subresults(struct store *st, long long iteration_id,
 #define TALLY_KEY "i.test, i.suite, " POOL_RUN_COLUMNS
 #define TALLY_FROM \
 	" FROM iterations i JOIN runs r ON r.id = i.run_id"
-#define TALLY_RUN " WHERE i.run_id = :run AND " \
+/* Retries (imported from NIPA) do not count: first attempts only. */
+#define TALLY_RUN " WHERE i.run_id = :run AND i.retry = 0 AND " \
 	"(:commit IS NULL OR r.commit_id = :commit)"
-#define TALLY_ALL " WHERE (:commit IS NULL OR r.commit_id = :commit)"
+#define TALLY_ALL " WHERE i.retry = 0 AND " \
+	"(:commit IS NULL OR r.commit_id = :commit)"
 #define TALLY_ORDER " ORDER BY i.test, i.suite, r.kernel_id, " \
 	"r.kconfig_set, r.guest_cpus, r.guest_mem_mb, r.stress, r.executor"
 

@@ -59,6 +59,7 @@ struct record_iteration {
 	long long crash_id;	/* 0: NULL */
 	double started_at;	/* wall clock */
 	double finished_at;
+	int retry;		/* a retry after a failure (imports); rates skip it */
 };
 
 /* The id of a tree row, created on first use. */
@@ -93,6 +94,11 @@ int record_boot_finish(struct store *st, long long boot_id,
 
 long long record_iteration_add(struct store *st,
 			       const struct record_iteration *it);
+
+/* One sub-result as its source reported it (imports). */
+int record_subresult_add(struct store *st, long long iteration_id,
+			 const char *name, const char *outcome,
+			 const char *detail);
 
 /*
  * The newest passing iterations of key's test in its pool (scope: this

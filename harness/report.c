@@ -158,7 +158,8 @@ static int load_subcases(struct store *st, long long run_id,
 		"sum(s.outcome = 'skip'), count(*) FROM subresults s "
 		"JOIN iterations i ON i.id = s.iteration_id JOIN runs r "
 		"ON r.id = i.run_id WHERE (? = 0 OR i.run_id = ?) AND "
-		"(? IS NULL OR r.commit_id = ?) GROUP BY i.test, s.name "
+		"(? IS NULL OR r.commit_id = ?) AND i.retry = 0 "
+		"GROUP BY i.test, s.name "
 		"ORDER BY i.test, min(s.id) LIMIT 1000", "IIss", run_id, run_id,
 		commit, commit);
 	if (!stmt)

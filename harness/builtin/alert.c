@@ -137,9 +137,10 @@ static int list(struct store *st, const struct alert_args *a)
 
 			snprintf(b, sizeof(b), "%ld/%ld", v[i].k0, v[i].n0);
 			snprintf(af, sizeof(af), "%ld/%ld", v[i].k1, v[i].n1);
-			printf("%5lld  %-12s  %-6s  %-24s  %-14s  %-12s  %.12s%s\n",
+			printf("%5lld  %-12s  %-6s  %-24s  %-14s  %-12s  %.*s%s\n",
 			       v[i].id, v[i].state, v[i].direction, v[i].test,
-			       b, af, v[i].nominal,
+			       b, af, strcmp(v[i].axis, HISTORY_AXIS_GIT) ? 80 :
+			       12, v[i].nominal,
 			       v[i].current ? "" : " (withdrawn)");
 		}
 	}

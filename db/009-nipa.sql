@@ -1,4 +1,4 @@
--- 008-nipa.sql: results imported from NIPA (netdev's CI). Each NIPA run
+-- 009-nipa.sql: results imported from NIPA (netdev's CI). Each NIPA run
 -- (one branch, one executor) becomes a run of kind 'import' with one
 -- iteration per test; a test NIPA retried after a failure gets a second
 -- iteration with retry = 1. Failure rates count first attempts only
