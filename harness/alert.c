@@ -10,6 +10,7 @@
 
 #include "alert.h"
 #include "changepoint.h"
+#include "pool.h"
 #include "record.h"
 #include "stats.h"
 #include "tree.h"
@@ -473,7 +474,14 @@ json_t *alert_json(const struct alert *a)
 	json_object_set_new(o, "branch", json_string(a->branch));
 	json_object_set_new(o, "test", json_string(a->test));
 	json_object_set_new(o, "suite", json_string(a->suite));
-	json_object_set_new(o, "pool", json_string(a->pool));
+	{
+		char *d = alert_pool_describe(a);
+		json_t *p = json_loads(a->pool ? a->pool : "", 0, NULL);
+
+		json_object_set_new(o, "pool", p ? p : json_string(a->pool));
+		json_object_set_new(o, "pool_description", json_string(d));
+		free(d);
+	}
 	json_object_set_new(o, "test_arg", str_or_null(a->test_arg));
 	json_object_set_new(o, "change", json_pack("{s:o, s:s, s:s, s:s, s:I}",
 		"good", str_or_null(a->good), "first", a->first, "nominal",
@@ -507,10 +515,43 @@ static void rate_text(struct strbuf *sb, long k, long n)
 		    n ? 100.0 * k / n : 0.0, 100 * lo, 100 * hi);
 }
 
+int alert_pool_key(const struct alert *a, struct pool_key *k)
+{
+	json_t *v = json_loads(a->pool ? a->pool : "", 0, NULL);
+	const char *kc = NULL, *stress = NULL, *exec = NULL;
+	int cpus = 0, mem = 0, ret = -1;
+
+	memset(k, 0, sizeof(*k));
+	if (v && !json_unpack(v, "[s, i, i, s, s]", &kc, &cpus, &mem, &stress,
+			      &exec)) {
+		k->kconfig_set = xstrdup(kc);
+		k->guest_cpus = cpus;
+		k->guest_mem_mb = mem;
+		k->stress = xstrdup(stress);
+		k->executor = xstrdup(exec);
+		ret = 0;
+	}
+	json_decref(v);
+	return ret;
+}
+
+char *alert_pool_describe(const struct alert *a)
+{
+	struct pool_key k;
+	char *s;
+
+	if (alert_pool_key(a, &k))
+		return xstrdup(a->pool ? a->pool : "");
+	s = pool_describe(&k);
+	pool_key_release(&k);
+	return s;
+}
+
 void alert_print(FILE *f, const struct alert *a)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int w = idlen(a);
+	char *pool;
 
 	fprintf(f, "alert %lld [%s%s] %s: %s/%s on %s\n", a->id, a->state,
 		a->current ? "" : ", withdrawn", a->direction, a->suite,
@@ -525,8 +566,9 @@ void alert_print(FILE *f, const struct alert *a)
 	fprintf(f, "  evidence: Bayes factor 10^%.1f for this change against "
 		"none; P(change at %.*s) %.2f; Fisher p %.2g\n",
 		a->log_bf / M_LN10, w, a->nominal, a->prob, a->fisher_p);
-	if (strcmp(a->pool, "[]"))
-		fprintf(f, "  pool: %s\n", a->pool);
+	pool = alert_pool_describe(a);
+	fprintf(f, "  pool: %s\n", pool);
+	free(pool);
 	if (a->state_at)
 		fprintf(f, "  %s at %s%s%s\n", a->state, a->state_at,
 			a->state_note ? ": " : "",

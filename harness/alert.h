@@ -101,6 +101,14 @@ struct alert_history_ref {
 int alert_histories(struct store *st, struct alert_history_ref **out);
 void alert_histories_release(struct alert_history_ref *v, int n);
 
+struct pool_key;
+/*
+ * The alert's pool line (kconfig set, guest size, stress, executor; no
+ * test, no kernel) as a key, and as pool_describe() words.
+ */
+int alert_pool_key(const struct alert *a, struct pool_key *k);
+char *alert_pool_describe(const struct alert *a);
+
 /* Rates, with 95% Wilson intervals, and the evidence, as JSON. */
 json_t *alert_json(const struct alert *a);
 /* One alert, several lines; a list, one block per alert. */

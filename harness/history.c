@@ -16,12 +16,14 @@
 #include "util.h"
 
 /*
- * Which iterations count together besides (test, suite): the kconfig
- * set the run merged. Failures are fail + stall + crash; runs add the
- * passes (skip and error outcomes say nothing about the kernel), and
- * only first attempts count.
+ * Which iterations count together besides (test, suite): the pool's
+ * line (pool.h: the key without its kernel, which changes along the
+ * history), as a JSON array alert.c reads back. Failures are fail +
+ * stall + crash; runs add the passes (skip and error outcomes say
+ * nothing about the kernel), and only first attempts count.
  */
-#define HISTORY_POOL_SQL "coalesce(r.fragments, '[]')"
+#define HISTORY_POOL_SQL "json_array(r.kconfig_set, r.guest_cpus, " \
+	"r.guest_mem_mb, r.stress, r.executor)"
 #define HISTORY_FAILS_SQL "sum(i.outcome IN ('fail', 'stall', 'crash'))"
 #define HISTORY_RUNS_SQL "sum(i.outcome IN ('pass', 'fail', 'stall', 'crash'))"
 
@@ -214,7 +216,8 @@ int history_load_git(struct store *st, struct tree *t, long long tree_id,
 
 /*
  * NIPA: the stream's branches in date order are the positions; each
- * (remote, executor) that ran them is a pool of its own.
+ * (remote, executor) that ran them is a pool of its own (the runs'
+ * executor, "nipa:REMOTE/EXECUTOR").
  */
 int history_load_nipa(struct store *st, const char *stream, const char *test,
 		      struct history *h)
@@ -239,8 +242,8 @@ int history_load_nipa(struct store *st, const char *stream, const char *test,
 	}
 	sqlite3_finalize(stmt);
 	stmt = store_prepare(st,
-		"SELECT m.branch, i.test, i.suite, m.remote || '/' || "
-		"m.executor AS pool, " HISTORY_FAILS_SQL ", " HISTORY_RUNS_SQL
+		"SELECT m.branch, i.test, i.suite, " HISTORY_POOL_SQL " AS pool, "
+		HISTORY_FAILS_SQL ", " HISTORY_RUNS_SQL
 		", max(r.id) FROM imports m JOIN runs r ON r.id = m.run_id "
 		"JOIN iterations i ON i.run_id = r.id WHERE m.source = 'nipa' "
 		"AND m.stream = ? AND i.retry = 0 AND (? IS NULL OR i.test = ?) "

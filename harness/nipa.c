@@ -474,8 +474,11 @@ static int store_run(struct store *st, const char *src, const struct nrun *r,
 	const char *argv[] = { "kflake", "import", "--nipa", src };
 	char *argv_json = record_json_strings(argv, 4), now[32];
 	struct strbuf tests = STRBUF_INIT;
+	char *executor = xasprintf("nipa:%s%s%s", remote, *remote ? "/" : "",
+				   r->executor);
 	struct record_run rr = { .kind = "import", .ref = r->branch,
-				 .iterations = 1, .argv_json = argv_json };
+				 .iterations = 1, .argv_json = argv_json,
+				 .executor = executor };
 	long long run;
 	size_t i;
 	json_t *t;
@@ -529,6 +532,7 @@ static int store_run(struct store *st, const char *src, const struct nrun *r,
 out:
 	strbuf_release(&tests);
 	free(argv_json);
+	free(executor);
 	free(stream);
 	free(date);
 	free(start);

@@ -21,6 +21,7 @@
 #include "builtin.h"
 #include "doctor.h"
 #include "job.h"
+#include "pool.h"
 #include "progress.h"
 #include "record.h"
 #include "session.h"
@@ -48,9 +49,10 @@ static const char bisect_usage[] =
 "  --good REF, --bad REF  the ends (branch, tag or commit of --tree)\n"
 "  --alert ID          bisect change-point alert ID (kflake alert): its\n"
 "                      last good commit and the end of its interval are\n"
-"                      the ends, its test, tree and kconfig set are the\n"
-"                      bisect's, and p0, p1 come from its counts before\n"
-"                      and after the change (the ends are still measured)\n"
+"                      the ends, its test, tree, kconfig set and guest\n"
+"                      size are the bisect's, and p0, p1 come from its\n"
+"                      counts before and after the change (the ends are\n"
+"                      still measured)\n"
 "  --test T            the test (a kselftest name or a path)\n"
 "  --tree PATH|URL     kernel tree (default: linux-source-6.1)\n"
 "  --kconfig FILE      extra config fragment for every kernel (repeatable)\n"
@@ -1096,6 +1098,7 @@ static int bisect_parse(struct bisect_ctx *c, int argc, char **argv,
 static int from_alert(struct bisect_ctx *c, long id, struct alert *a,
 		      const char **good, const char **bad)
 {
+	struct pool_key k;
 	json_t *v;
 	size_t i;
 
@@ -1119,6 +1122,14 @@ static int from_alert(struct bisect_ctx *c, long id, struct alert *a,
 		c->o.tests[c->o.ntests++] = a->test_arg;
 	}
 	c->o.tree = a->tree ? a->tree : TREE_DEFAULT_SOURCE;
+	/* The guest size of the alert's pool: the same line of runs. */
+	if (!alert_pool_key(a, &k)) {
+		if (k.guest_cpus > 0)
+			c->o.cpus = k.guest_cpus;
+		if (k.guest_mem_mb > 0)
+			c->o.mem_mb = k.guest_mem_mb;
+		pool_key_release(&k);
+	}
 	c->alert_frags = json_loads(a->fragments ? a->fragments : "[]", 0,
 				    NULL);
 	json_array_foreach(c->alert_frags, i, v) {
