@@ -7,6 +7,8 @@
 #ifndef KFLAKE_CRASHWATCH_H
 #define KFLAKE_CRASHWATCH_H
 
+#include <jansson.h>
+
 #include "store.h"
 
 struct crashwatch;
@@ -35,5 +37,39 @@ int crashwatch_store(struct store *st, struct crashwatch *w,
 		     long long iteration_id, long long run_id,
 		     long long kernel_id, const char *test, const char *outdir,
 		     int item);
+
+/* Reads of the crashes and crash_hits tables -------------------------------- */
+
+struct crash_info {
+	long long id;
+	char *fingerprint, *kind, *title, *frames, *report;
+	char *first_seen, *last_seen;
+	long count;		/* sightings in all */
+	/* crashwatch_run_list() only: this run's sightings. */
+	long run_hits, outside;	/* outside: booting or between tests */
+	char *iterations;	/* ids, comma-separated, or NULL */
+};
+struct crash_hit_info {
+	long long id, crash_id, run_id;
+	long long iteration_id, kernel_id;	/* 0: none */
+	char *test;		/* NULL outside any test */
+	char *commit_id, *seen_at;
+};
+/* 0, 1 when there is no such crash, -1 on error. */
+int crashwatch_load(struct store *st, long long id, struct crash_info *c);
+/* Newest sighting first; a page of limit (report and frames left NULL). */
+int crashwatch_list(struct store *st, long page, long limit,
+		    struct crash_info **out, int *more);
+/* The crashes one run saw, with its own counts, by crash id. */
+int crashwatch_run_list(struct store *st, long long run_id,
+			struct crash_info **out);
+/* Sightings of one crash, newest first. */
+int crashwatch_hits(struct store *st, long long crash_id, long page,
+		    long limit, struct crash_hit_info **out, int *more);
+void crashwatch_info_release(struct crash_info *c);
+void crashwatch_list_release(struct crash_info *v, int n);
+void crashwatch_hits_release(struct crash_hit_info *v, int n);
+json_t *crashwatch_json(const struct crash_info *c);
+json_t *crashwatch_hit_json(const struct crash_hit_info *h);
 
 #endif

@@ -159,35 +159,23 @@ static long long kernel_row(struct store *st, long long tree_id,
 			    const git_oid *commit, const struct build_result *b,
 			    const char *frags_json, int ok)
 {
-	char ts[32], sha[41] = "";
+	struct record_kernel k = {
+		.tree_id = tree_id, .commit_id = tree_oid_hex(commit),
+		.config_hash = b->config_hash, .compiler = b->compiler,
+		.cache_key = b->key, .fragments_json = frags_json,
+		.config = b->config, .config_warnings = b->warnings, .ok = ok,
+		.build_seconds = b->cached ? 0.0 : b->seconds,
+		.build_log = b->log_path, .error = b->error,
+	};
 	struct strbuf img = STRBUF_INIT;
-	long long id;
+	char sha[41] = "";
 
 	if (ok && !util_read_file(b->image, &img, 256 << 20))
 		util_sha1_hex(img.buf, img.len, sha);
 	strbuf_release(&img);
-	/* A reuse (0 s) keeps the time of the build that made the image. */
-	store_exec(st,
-		"INSERT INTO kernels(tree_id, commit_id, config_hash, compiler, "
-		"cache_key, fragments, config, config_warnings, state, "
-		"image_path, image_sha1, build_seconds, build_log, error, "
-		"created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-		"ON CONFLICT(cache_key) DO UPDATE SET state = excluded.state, "
-		"image_path = excluded.image_path, image_sha1 = "
-		"excluded.image_sha1, error = excluded.error, build_seconds = "
-		"CASE WHEN excluded.build_seconds > 0 THEN "
-		"excluded.build_seconds ELSE build_seconds END, build_log = "
-		"excluded.build_log",
-		"Issss" "sssss" "sdsss", tree_id, tree_oid_hex(commit),
-		b->config_hash, b->compiler ? b->compiler : "", b->key,
-		frags_json,
-		b->config ? b->config : "", b->warnings, ok ? "ok" : "failed",
-		ok ? b->image : NULL, ok ? sha : NULL,
-		b->cached ? 0.0 : b->seconds, b->log_path, b->error,
-		util_iso8601(util_wallclock(), ts));
-	id = store_query_int(st, 0, "SELECT id FROM kernels WHERE cache_key = ?",
-			     "s", b->key);
-	return id;
+	k.image_path = ok ? b->image : NULL;
+	k.image_sha1 = ok ? sha : NULL;
+	return record_kernel_save(st, &k);
 }
 
 static void build_progress(void *data, const char *what, double elapsed)

@@ -251,6 +251,19 @@ static void describe_kconfig(struct strbuf *sb, const char *set)
 	json_decref(a);
 }
 
+json_t *pool_key_json(const struct pool_key *k)
+{
+	json_t *set = json_loads(k->kconfig_set ? k->kconfig_set : "", 0,
+				 NULL);
+
+	return json_pack("{s:I, s:o, s:i, s:i, s:s, s:s}", "kernel_id",
+			 (json_int_t)k->kernel_id, "kconfig_set",
+			 json_is_array(set) ? set : json_array(), "guest_cpus",
+			 k->guest_cpus, "guest_mem_mb", k->guest_mem_mb,
+			 "stress", k->stress ? k->stress : "", "executor",
+			 k->executor ? k->executor : POOL_EXECUTOR_LOCAL);
+}
+
 char *pool_describe(const struct pool_key *k)
 {
 	struct strbuf sb = STRBUF_INIT;

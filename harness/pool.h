@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -92,6 +93,12 @@ char *pool_kconfig_set(const char *const *paths, size_t n,
  * duplicates dropped, joined with ','. NULL or "" gives "". Malloc'ed.
  */
 char *pool_stress_canonical(const char *modes);
+
+/*
+ * The run parts of the key as JSON: {"kernel_id", "kconfig_set" (array),
+ * "guest_cpus", "guest_mem_mb", "stress", "executor"}.
+ */
+json_t *pool_key_json(const struct pool_key *k);
 
 /*
  * One line for people: "2 vCPUs, 2048 MiB, kconfig base.config+net/config,

@@ -14,26 +14,8 @@
 #include "ktap.h"
 #include "record.h"
 #include "stats.h"
+#include "utf8.h"
 #include "util.h"
-
-static const char *const outcome_names[OUTCOME_NR] = {
-	"pass", "fail", "skip", "stall", "crash", "error",
-};
-
-const char *record_outcome_name(enum record_outcome o)
-{
-	return (unsigned)o < OUTCOME_NR ? outcome_names[o] : "error";
-}
-
-int record_outcome_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; i < OUTCOME_NR; i++)
-		if (!strcmp(s, outcome_names[i]))
-			return i;
-	return -1;
-}
 
 static const char *now_iso(char buf[32])
 {
@@ -56,6 +38,37 @@ long long record_tree_id(struct store *st, const char *source,
 		   "VALUES (?, ?, ?)", "sss", source, path, now_iso(ts));
 	return store_query_int(st, 0, "SELECT id FROM trees WHERE source = ?",
 			       "s", source);
+}
+
+long long record_kernel_save(struct store *st, const struct record_kernel *k)
+{
+	char ts[32];
+
+	/* A reuse (0 s) keeps the time of the build that made the image. */
+	store_exec(st,
+		"INSERT INTO kernels(tree_id, commit_id, config_hash, compiler, "
+		"cache_key, fragments, config, config_warnings, state, "
+		"image_path, image_sha1, build_seconds, build_log, error, "
+		"created_at) VALUES (:tree, :commit, :config_hash, :compiler, "
+		":key, :fragments, :config, :warnings, :state, :image, :sha1, "
+		":seconds, :log, :error, :now) "
+		"ON CONFLICT(cache_key) DO UPDATE SET state = excluded.state, "
+		"image_path = excluded.image_path, image_sha1 = "
+		"excluded.image_sha1, error = excluded.error, build_seconds = "
+		"CASE WHEN excluded.build_seconds > 0 THEN "
+		"excluded.build_seconds ELSE build_seconds END, build_log = "
+		"excluded.build_log",
+		":tree I :commit s :config_hash s :compiler s :key s "
+		":fragments s :config s :warnings s :state s :image s :sha1 s "
+		":seconds d :log s :error s :now s",
+		k->tree_id, k->commit_id, k->config_hash,
+		k->compiler ? k->compiler : "", k->cache_key,
+		k->fragments_json, k->config ? k->config : "",
+		k->config_warnings, k->ok ? "ok" : "failed", k->image_path,
+		k->image_sha1, k->build_seconds, k->build_log, k->error,
+		now_iso(ts));
+	return store_query_int(st, 0, "SELECT id FROM kernels WHERE "
+			       "cache_key = :key", ":key s", k->cache_key);
 }
 
 char *record_json_strings(const char *const *v, size_t n)
@@ -428,7 +441,7 @@ int record_tally(struct store *st, long long run_id, const char *commit,
 		 struct record_tally **out)
 {
 	struct record_tally *v = NULL, *t = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n = 0, alloc = 0, i;
 	sqlite3_stmt *stmt;
 	struct pool_key k;
 
@@ -453,10 +466,11 @@ int record_tally(struct store *st, long long run_id, const char *commit,
 		} else {
 			pool_key_release(&k);
 		}
-		t->counts[o < 0 ? OUTCOME_ERROR : o] += c;
-		t->runs += c;
+		t->score.counts[o < 0 ? OUTCOME_ERROR : o] += c;
 	}
 	sqlite3_finalize(stmt);
+	for (i = 0; i < n; i++)
+		score_finish(&v[i].score);
 	tally_durations(st, run_id, commit, v, n);
 	*out = v;
 	return (int)n;
@@ -473,13 +487,16 @@ void record_tally_release(struct record_tally *t, int n)
 	free(t);
 }
 
-long record_tally_failures(const struct record_tally *t)
+json_t *record_tally_json(const struct record_tally *t)
 {
-	return t->counts[OUTCOME_FAIL] + t->counts[OUTCOME_STALL] +
-	       t->counts[OUTCOME_CRASH];
-}
+	json_t *o = json_object(), *pool = pool_key_json(&t->key);
 
-long record_tally_verdict_runs(const struct record_tally *t)
-{
-	return record_tally_failures(t) + t->counts[OUTCOME_PASS];
+	json_object_set_new(pool, "commit", json_string(t->commit_id));
+	json_object_set_new(o, "test", utf8_json_str(t->key.test));
+	json_object_set_new(o, "suite", utf8_json_str(t->key.suite));
+	json_object_set_new(o, "pool", pool);
+	score_json_into(o, &t->score);
+	json_object_set_new(o, "median_duration", json_real(t->median_duration));
+	json_object_set_new(o, "max_duration", json_real(t->max_duration));
+	return o;
 }

@@ -7,20 +7,8 @@
 #define KFLAKE_RECORD_H
 
 #include "pool.h"
+#include "score.h"
 #include "store.h"
-
-/* Outcomes in display order; the strings are what the database holds. */
-enum record_outcome {
-	OUTCOME_PASS,
-	OUTCOME_FAIL,
-	OUTCOME_SKIP,
-	OUTCOME_STALL,
-	OUTCOME_CRASH,
-	OUTCOME_ERROR,
-	OUTCOME_NR
-};
-const char *record_outcome_name(enum record_outcome o);
-int record_outcome_parse(const char *s);
 
 struct record_run {
 	const char *kind;	/* run, check, bisect */
@@ -61,6 +49,19 @@ struct record_iteration {
 	double finished_at;
 	int retry;		/* a retry after a failure (imports); rates skip it */
 };
+
+/* A kernel build's row: one per image cache key (build.h). */
+struct record_kernel {
+	long long tree_id;
+	const char *commit_id, *config_hash, *compiler, *cache_key;
+	const char *fragments_json, *config, *config_warnings;
+	int ok;			/* state ok, else failed */
+	const char *image_path, *image_sha1;	/* NULL unless ok */
+	double build_seconds;	/* 0: a reuse, which keeps the old time */
+	const char *build_log, *error;
+};
+/* Insert or update by cache key; returns the row's id (0 on failure). */
+long long record_kernel_save(struct store *st, const struct record_kernel *k);
 
 /* The id of a tree row, created on first use. */
 long long record_tree_id(struct store *st, const char *source,
@@ -128,9 +129,8 @@ struct record_tally {
 	char *test;		/* == key.test */
 	struct pool_key key;
 	char *commit_id;	/* the key's kernel's commit, "" if none */
-	long counts[OUTCOME_NR];
-	long runs;		/* iterations, all outcomes */
-	double median_duration;
+	struct score score;
+	double median_duration;	/* of the iterations that did not error */
 	double max_duration;
 };
 /*
@@ -141,8 +141,168 @@ struct record_tally {
 int record_tally(struct store *st, long long run_id, const char *commit_id,
 		 struct record_tally **out);
 void record_tally_release(struct record_tally *t, int n);
-/* Failures = fail + stall + crash; verdict runs exclude error and skip. */
-long record_tally_failures(const struct record_tally *t);
-long record_tally_verdict_runs(const struct record_tally *t);
+/*
+ * A tally row as JSON: {"test", "suite", "pool": pool_key_json() plus
+ * "commit", score_json() members, "median_duration", "max_duration"}.
+ */
+json_t *record_tally_json(const struct record_tally *t);
+/* Reads ------------------------------------------------------------------
+ * The typed loaders every reader uses: `kflake show`, `runs`, `report`,
+ * the pages and the API. Strings are malloc'ed ("" rather than NULL
+ * unless said); *_release() frees them. Lists take a record_filter and
+ * say in *more whether a next page exists.
+ */
+
+/* What a list shows: every member is optional (0, NULL, -1: any). */
+struct record_filter {
+	long long run_id;
+	long long series_id;
+	const char *test;	/* substring of the test name */
+	const char *test_exact;	/* exactly this test */
+	const char *tree;	/* a tree's source, or its id */
+	const char *commit;	/* commit prefix (4 to 40 lowercase hex) */
+	int outcome;		/* -1: any */
+	int failed_only;	/* fail, stall, crash and error only */
+	const char *since;	/* ISO 8601, inclusive */
+	const char *until;
+	long page;		/* from 1 */
+	long limit;		/* rows per page; 0: no paging */
+	int with_text;		/* iterations: load output and console too */
+};
+#define RECORD_FILTER_INIT { .outcome = -1, .page = 1 }
+
+/* A run as readers see it, with its kernel and its score so far. */
+struct record_run_info {
+	long long id;
+	char *kind, *state;
+	long long tree_id;
+	char *tree;		/* the tree's source, NULL if none */
+	char *ref, *commit_id;	/* NULL when unknown */
+	long long kernel_id, series_id, bisect_id;	/* 0: none */
+	json_t *tests;		/* array of test names */
+	int iterations;		/* planned per test */
+	char *accel, *qemu_cmdline, *host;	/* NULL when unknown */
+	json_t *argv;		/* array, NULL when unknown */
+	json_t *fragments;	/* array of paths, NULL when unknown */
+	long long pid;
+	char *step;		/* NULL unless running */
+	json_t *progress;	/* object, NULL unless running */
+	char *error;
+	char *started_at, *finished_at;
+	struct pool_key pool;
+	/* The kernel (NULL/0 until built). */
+	char *image_path, *config_hash, *compiler;
+	double build_seconds;
+	/* Counted: every test of the run together, and the worst verdict. */
+	struct score score;
+	int worst_decided;
+	enum stats_verdict worst;	/* failing > flaky > undecided > stable */
+};
+/* 0, 1 when there is no such run, -1 on error. */
+int record_run_load(struct store *st, long long id,
+		    struct record_run_info *r);
+/* 1 when the run exists, 0 when not, -1 on error. */
+int record_run_exists(struct store *st, long long id);
+/* Newest first; f: tree, commit, series, since/until, test/outcome. */
+int record_run_list(struct store *st, const struct record_filter *f,
+		    struct record_run_info **out, int *more);
+/* The running ones, newest first (at most limit). */
+int record_run_running(struct store *st, int limit,
+		       struct record_run_info **out);
+void record_run_info_release(struct record_run_info *r);
+void record_run_list_release(struct record_run_info *v, int n);
+const char *record_run_worst_verdict(const struct record_run_info *r);
+/* Planned iterations: tests x iterations. */
+long record_run_planned(const struct record_run_info *r);
+/* Is the process of a running run still there (always 1 off this host)? */
+int record_run_alive(const struct record_run_info *r);
+/*
+ * The run as JSON: every column, "tests", "argv", "fragments" and
+ * "progress" as JSON values, "planned", "pool", "kernel" and the score.
+ */
+json_t *record_run_json(const struct record_run_info *r);
+
+struct record_iteration_info {
+	long long id, run_id;
+	long long boot_id, crash_id;	/* 0: none */
+	int boot_seq;			/* 0: none */
+	char *test, *suite;
+	int seq;
+	int outcome;			/* enum record_outcome */
+	int has_rc;
+	int rc;
+	char *reason;
+	double duration, guest_duration, timeout, max_silence; /* < 0: NULL */
+	char *output, *console;		/* record_iteration_load() only */
+	char *started_at, *finished_at;
+	char *commit_id;		/* of its run */
+};
+int record_iteration_load(struct store *st, long long id,
+			  struct record_iteration_info *it);
+/*
+ * Iterations in id order (f->run_id's, or a test's across runs when
+ * f->test_exact is set, newest first then). Output and console only
+ * with f->with_text.
+ */
+int record_iteration_list(struct store *st, const struct record_filter *f,
+			  struct record_iteration_info **out, int *more);
+void record_iteration_info_release(struct record_iteration_info *it);
+void record_iteration_list_release(struct record_iteration_info *v, int n);
+json_t *record_iteration_json(const struct record_iteration_info *it);
+
+struct record_boot_info {
+	long long id, run_id;
+	int seq;
+	char *accel, *cmdline, *console_path, *end_reason;
+	double ready_seconds;		/* < 0: NULL */
+	char *started_at, *finished_at;
+};
+int record_boot_load(struct store *st, long long id,
+		     struct record_boot_info *b);
+int record_boot_list(struct store *st, long long run_id, long limit,
+		     struct record_boot_info **out, int *more);
+void record_boot_info_release(struct record_boot_info *b);
+void record_boot_list_release(struct record_boot_info *v, int n);
+json_t *record_boot_json(const struct record_boot_info *b);
+
+struct record_subresult_info {
+	char *name, *outcome, *detail;
+};
+struct record_metric_info {
+	char *subcase, *name, *unit;
+	double value;
+};
+int record_subresult_list(struct store *st, long long iteration_id,
+			  long limit, struct record_subresult_info **out,
+			  int *more);
+int record_metric_list(struct store *st, long long iteration_id, long limit,
+		       struct record_metric_info **out, int *more);
+void record_subresult_list_release(struct record_subresult_info *v, int n);
+
+/*
+ * Sub-cases (KTAP results, udpgro blocks) scored like tests, per test,
+ * pool and sub-case name: pass and xfail pass, fail and error fail,
+ * timeout stalls. Each carries the medians of its metrics. f: run_id,
+ * commit, test_exact. Ordered by test, pool, then first appearance.
+ */
+struct record_metric_median {
+	char *name, *unit;
+	double median;
+	long samples;
+};
+struct record_subtally {
+	struct pool_key key;	/* test and suite set */
+	char *commit_id;
+	char *name;
+	struct score score;
+	struct record_metric_median *metrics;
+	size_t nmetrics;
+};
+#define RECORD_MAX_SUBCASES 1000
+int record_subtally(struct store *st, const struct record_filter *f,
+		    struct record_subtally **out);
+void record_subtally_release(struct record_subtally *v, int n);
+json_t *record_subtally_json(const struct record_subtally *s);
+void record_metric_list_release(struct record_metric_info *v, int n);
 
 #endif

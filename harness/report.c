@@ -17,220 +17,75 @@
 #include "stats.h"
 #include "util.h"
 
-static json_t *pool_json(const struct record_tally *t)
-{
-	json_t *set = json_loads(t->key.kconfig_set, 0, NULL);
-
-	return json_pack("{s:I, s:s, s:o, s:i, s:i, s:s, s:s}", "kernel_id",
-			 (json_int_t)t->key.kernel_id, "commit", t->commit_id,
-			 "kconfig_set", set ? set : json_array(), "guest_cpus",
-			 t->key.guest_cpus, "guest_mem_mb", t->key.guest_mem_mb,
-			 "stress", t->key.stress, "executor", t->key.executor);
-}
-
-static json_t *tally_json(const struct record_tally *t)
-{
-	long k = record_tally_failures(t), n = record_tally_verdict_runs(t);
-	json_t *o = json_object(), *c = json_object();
-	double lo, hi;
-	int i;
-
-	stats_wilson(k, n, STATS_Z95, &lo, &hi);
-	for (i = 0; i < OUTCOME_NR; i++)
-		json_object_set_new(c, record_outcome_name(i),
-				    json_integer(t->counts[i]));
-	json_object_set_new(o, "test", json_string(t->test));
-	json_object_set_new(o, "suite", json_string(t->key.suite));
-	json_object_set_new(o, "pool", pool_json(t));
-	json_object_set_new(o, "runs", json_integer(t->runs));
-	json_object_set_new(o, "counts", c);
-	json_object_set_new(o, "failures", json_integer(k));
-	json_object_set_new(o, "verdict_runs", json_integer(n));
-	json_object_set_new(o, "failure_rate", n ? json_real((double)k / n)
-						 : json_null());
-	json_object_set_new(o, "ci95", json_pack("[f, f]", lo, hi));
-	json_object_set_new(o, "median_duration", json_real(t->median_duration));
-	json_object_set_new(o, "max_duration", json_real(t->max_duration));
-	json_object_set_new(o, "verdict",
-			    json_string(stats_verdict_name(stats_verdict(k, n))));
-	return o;
-}
-
 static void print_row(const struct record_tally *t, int pool)
 {
-	long k = record_tally_failures(t), n = record_tally_verdict_runs(t);
-	double lo, hi;
+	const struct score *s = &t->score;
 	char rate[40];
 
 	if (pool)
 		printf("%-4d ", pool);
-
-	stats_wilson(k, n, STATS_Z95, &lo, &hi);
-	if (n)
+	if (s->decided)
 		snprintf(rate, sizeof(rate), "%5.1f%% [%4.1f, %5.1f]",
-			 100.0 * k / n, 100 * lo, 100 * hi);
+			 100 * s->rate, 100 * s->lo, 100 * s->hi);
 	else
 		snprintf(rate, sizeof(rate), "   -  [no verdicts]");
 	printf("%-24.24s %4ld %4ld %4ld %4ld %5ld %5ld %5ld  %-21s %7.1f %7.1f  %s\n",
-	       t->test, t->runs, t->counts[OUTCOME_PASS],
-	       t->counts[OUTCOME_FAIL], t->counts[OUTCOME_SKIP],
-	       t->counts[OUTCOME_STALL], t->counts[OUTCOME_CRASH],
-	       t->counts[OUTCOME_ERROR], rate, t->median_duration,
-	       t->max_duration, stats_verdict_name(stats_verdict(k, n)));
+	       t->test, s->iterations, s->counts[OUTCOME_PASS],
+	       s->counts[OUTCOME_FAIL], s->counts[OUTCOME_SKIP],
+	       s->counts[OUTCOME_STALL], s->counts[OUTCOME_CRASH],
+	       s->counts[OUTCOME_ERROR], rate, t->median_duration,
+	       t->max_duration, stats_verdict_name(s->verdict));
 }
 
 static void print_hint(const struct record_tally *t)
 {
-	long k = record_tally_failures(t), n = record_tally_verdict_runs(t);
-	long more = stats_runs_to_stable(k, n);
+	const struct score *s = &t->score;
+	long more = stats_runs_to_stable(s->failures, s->verdict_runs);
 
-	if (stats_verdict(k, n) == STATS_UNDECIDED && more > 0)
+	if (s->verdict == STATS_UNDECIDED && more > 0)
 		printf("  %s: %ld more clean run(s) would call it stable "
 		       "(failure rate below %.0f%% at 95%% confidence)\n",
 		       t->test, more, 100 * STATS_STABLE_FLOOR);
 }
 
-struct subcase {
-	char *test;
-	char *name;
-	long pass, fail, skip, runs;
-	struct strbuf metrics;
-	json_t *mjson;
-};
-
-/* Medians of every metric of one sub-case, appended to sc. */
-static void subcase_metrics(struct store *st, long long run_id,
-			    const char *commit, struct subcase *sc)
-{
-	sqlite3_stmt *stmt;
-	double *v = NULL;
-	size_t n = 0, alloc = 0;
-	char *name = NULL, *unit = NULL;
-
-	stmt = store_prepare(st,
-		"SELECT m.name, coalesce(m.unit, ''), m.value FROM metrics m "
-		"JOIN iterations i ON i.id = m.iteration_id JOIN runs r "
-		"ON r.id = i.run_id WHERE i.test = ? AND m.subcase = ? AND "
-		"(? = 0 OR i.run_id = ?) AND (? IS NULL OR r.commit_id = ?) "
-		"ORDER BY m.name LIMIT 100000", "ssIIss", sc->test, sc->name,
-		run_id, run_id, commit, commit);
-	if (!stmt)
-		return;
-	for (;;) {
-		int more = sqlite3_step(stmt) == SQLITE_ROW;
-
-		if (name && (!more || strcmp(name, store_col_text(stmt, 0)))) {
-			double med = stats_median(v, n);
-
-			strbuf_addf(&sc->metrics, "%s%s %.0f", sc->metrics.len ?
-				    ", " : "", name, med);
-			json_object_set_new(sc->mjson, name, json_pack(
-				"{s:f, s:s, s:i}", "median", med, "unit", unit,
-				"samples", (int)n));
-			free(name);
-			free(unit);
-			name = unit = NULL;
-			n = 0;
-		}
-		if (!more)
-			break;
-		if (!name) {
-			name = xstrdup(store_col_text(stmt, 0));
-			unit = xstrdup(store_col_text(stmt, 1));
-		}
-		ALLOC_GROW(v, n, alloc);
-		v[n++] = sqlite3_column_double(stmt, 2);
-	}
-	sqlite3_finalize(stmt);
-	free(v);
-}
-
-static int load_subcases(struct store *st, long long run_id,
-			 const char *commit, struct subcase **out)
-{
-	struct subcase *v = NULL;
-	size_t n = 0, alloc = 0, i;
-	sqlite3_stmt *stmt;
-
-	stmt = store_prepare(st,
-		"SELECT i.test, s.name, sum(s.outcome IN ('pass', 'xfail')), "
-		"sum(s.outcome IN ('fail', 'timeout', 'error')), "
-		"sum(s.outcome = 'skip'), count(*) FROM subresults s "
-		"JOIN iterations i ON i.id = s.iteration_id JOIN runs r "
-		"ON r.id = i.run_id WHERE (? = 0 OR i.run_id = ?) AND "
-		"(? IS NULL OR r.commit_id = ?) AND i.retry = 0 "
-		"GROUP BY i.test, s.name "
-		"ORDER BY i.test, min(s.id) LIMIT 1000", "IIss", run_id, run_id,
-		commit, commit);
-	if (!stmt)
-		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ALLOC_GROW(v, n, alloc);
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].test = xstrdup(store_col_text(stmt, 0));
-		v[n].name = xstrdup(store_col_text(stmt, 1));
-		v[n].pass = sqlite3_column_int(stmt, 2);
-		v[n].fail = sqlite3_column_int(stmt, 3);
-		v[n].skip = sqlite3_column_int(stmt, 4);
-		v[n].runs = sqlite3_column_int(stmt, 5);
-		v[n].mjson = json_object();
-		n++;
-	}
-	sqlite3_finalize(stmt);
-	for (i = 0; i < n; i++)
-		subcase_metrics(st, run_id, commit, &v[i]);
-	*out = v;
-	return (int)n;
-}
-
-static void free_subcases(struct subcase *v, int n)
+static void print_subcases(const struct record_subtally *v, int n,
+			   int pooled)
 {
 	int i;
+	size_t m;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].test);
-		free(v[i].name);
-		strbuf_release(&v[i].metrics);
-		json_decref(v[i].mjson);
-	}
-	free(v);
-}
-
-static void print_subcases(const struct subcase *v, int n)
-{
-	int i;
-
-	if (!n)
+	if (n <= 0)
 		return;
 	printf("\nsub-cases:\n");
 	for (i = 0; i < n; i++) {
-		double lo, hi;
-		long verdicts = v[i].pass + v[i].fail;
+		const struct score *s = &v[i].score;
 
-		stats_wilson(v[i].fail, verdicts, STATS_Z95, &lo, &hi);
-		printf("  %s: %s\n    %ld run(s): %ld pass, %ld fail, %ld skip",
-		       v[i].test, v[i].name, v[i].runs, v[i].pass, v[i].fail,
-		       v[i].skip);
-		if (verdicts)
-			printf("; fail-rate %.1f%% [%.1f, %.1f]",
-			       100.0 * v[i].fail / verdicts, 100 * lo, 100 * hi);
+		printf("  %s: %s", v[i].key.test, v[i].name);
+		if (pooled)
+			printf(" (kernel %lld, commit %.12s)", v[i].key.kernel_id,
+			       v[i].commit_id);
+		printf("\n    %ld run(s): %ld pass, %ld fail, %ld skip",
+		       s->iterations,
+		       s->counts[OUTCOME_PASS], s->failures,
+		       s->counts[OUTCOME_SKIP]);
+		if (s->decided)
+			printf("; fail-rate %.1f%% [%.1f, %.1f]", 100 * s->rate,
+			       100 * s->lo, 100 * s->hi);
 		putchar('\n');
-		if (v[i].metrics.len)
-			printf("    median: %s\n", v[i].metrics.buf);
+		for (m = 0; m < v[i].nmetrics; m++)
+			printf("%s%s %.0f%s", m ? ", " : "    median: ",
+			       v[i].metrics[m].name, v[i].metrics[m].median,
+			       m + 1 == v[i].nmetrics ? "\n" : "");
 	}
 }
 
-static json_t *subcases_json(const struct subcase *v, int n)
+static json_t *subcases_json(const struct record_subtally *v, int n)
 {
 	json_t *a = json_array();
 	int i;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack(
-			"{s:s, s:s, s:i, s:i, s:i, s:i, s:O}", "test", v[i].test,
-			"name", v[i].name, "runs", (int)v[i].runs,
-			"pass", (int)v[i].pass, "fail", (int)v[i].fail,
-			"skip", (int)v[i].skip, "metrics", v[i].mjson));
+		json_array_append_new(a, record_subtally_json(&v[i]));
 	return a;
 }
 
@@ -281,7 +136,8 @@ static int *print_pools(const struct record_tally *t, int n)
 int report_print(struct store *st, long long run_id, const char *commit,
 		 enum report_format fmt)
 {
-	struct subcase *sub = NULL;
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_subtally *sub = NULL;
 	int nsub;
 	struct record_tally *t = NULL;
 	long errors = 0, total = 0;
@@ -290,19 +146,21 @@ int report_print(struct store *st, long long run_id, const char *commit,
 	n = record_tally(st, run_id, commit, &t);
 	if (n < 0)
 		return -1;
-	nsub = load_subcases(st, run_id, commit, &sub);
+	f.run_id = run_id;
+	f.commit = commit;
+	nsub = record_subtally(st, &f, &sub);
 	if (nsub < 0)
 		nsub = 0;
 	for (i = 0; i < n; i++) {
-		errors += t[i].counts[OUTCOME_ERROR];
-		total += t[i].runs;
+		errors += t[i].score.counts[OUTCOME_ERROR];
+		total += t[i].score.iterations;
 	}
 	if (fmt == REPORT_JSON) {
 		json_t *a = json_array(), *o;
 		char *s;
 
 		for (i = 0; i < n; i++)
-			json_array_append_new(a, tally_json(&t[i]));
+			json_array_append_new(a, record_tally_json(&t[i]));
 		o = json_pack("{s:s, s:I, s:o, s:o, s:b}", "event", "report",
 			      "run", (json_int_t)run_id, "tests", a,
 			      "subcases", subcases_json(sub, nsub),
@@ -312,7 +170,7 @@ int report_print(struct store *st, long long run_id, const char *commit,
 		free(s);
 		json_decref(o);
 		record_tally_release(t, n);
-		free_subcases(sub, nsub);
+		record_subtally_release(sub, nsub);
 		return 0;
 	}
 	pools = run_id ? NULL : print_pools(t, n);
@@ -328,8 +186,8 @@ int report_print(struct store *st, long long run_id, const char *commit,
 		printf("(no iterations)\n");
 	for (i = 0; i < n; i++)
 		print_hint(&t[i]);
-	print_subcases(sub, nsub);
-	free_subcases(sub, nsub);
+	print_subcases(sub, nsub, !run_id);
+	record_subtally_release(sub, nsub);
 	if (total && 2 * errors > total)
 		printf("WARNING: %ld of %ld iterations are infrastructure errors "
 		       "(boot failures, lost VMs): these results say little "
@@ -378,9 +236,8 @@ int report_fail_on(struct store *st, long long run_id, unsigned mask)
 	int i, n = record_tally(st, run_id, NULL, &t), hits = 0;
 
 	for (i = 0; i < n; i++) {
-		long k = record_tally_failures(&t[i]);
-		long m = record_tally_verdict_runs(&t[i]);
-		enum stats_verdict v = stats_verdict(k, m);
+		long k = t[i].score.failures, m = t[i].score.verdict_runs;
+		enum stats_verdict v = t[i].score.verdict;
 
 		if (!(mask & (1u << v)))
 			continue;

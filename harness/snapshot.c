@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "snapshot.h"
+#include "utf8.h"
 #include "util.h"
 
 #define SNAPSHOT_CAP (512 << 10)
@@ -193,4 +194,75 @@ out:
 	free(summary);
 	free(path);
 	return ret;
+}
+
+#define SNAPSHOT_SELECT \
+	"SELECT n.id, n.iteration_id, i.test, i.seq, n.label, n.summary, " \
+	"n.content FROM snapshots n JOIN iterations i ON i.id = n.iteration_id"
+
+int snapshot_list(struct store *st, long long run_id, long long iteration_id,
+		  long limit, struct snapshot_info **out, int *more)
+{
+	struct snapshot_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	if (more)
+		*more = 0;
+	/* Two texts rather than an OR, which would defeat the indexes. */
+	if (iteration_id)
+		stmt = store_prepare(st, SNAPSHOT_SELECT
+				     " WHERE n.iteration_id = :it ORDER BY n.id "
+				     "LIMIT :limit", ":it I :limit I",
+				     iteration_id, (long long)limit + 1);
+	else
+		stmt = store_prepare(st, SNAPSHOT_SELECT
+				     " WHERE i.run_id = :run ORDER BY n.id "
+				     "LIMIT :limit", ":run I :limit I", run_id,
+				     (long long)limit + 1);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if ((long)n == limit) {
+			if (more)
+				*more = 1;
+			break;
+		}
+		ALLOC_GROW(v, n, alloc);
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].iteration_id = sqlite3_column_int64(stmt, 1);
+		v[n].test = xstrdup(store_col_text(stmt, 2));
+		v[n].seq = sqlite3_column_int(stmt, 3);
+		v[n].label = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? NULL
+			     : xstrdup(store_col_text(stmt, 4));
+		v[n].summary = sqlite3_column_type(stmt, 5) == SQLITE_NULL ?
+			       NULL : xstrdup(store_col_text(stmt, 5));
+		v[n++].content = xstrdup(store_col_text(stmt, 6));
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+void snapshot_list_release(struct snapshot_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].test);
+		free(v[i].label);
+		free(v[i].summary);
+		free(v[i].content);
+	}
+	free(v);
+}
+
+json_t *snapshot_json(const struct snapshot_info *s)
+{
+	return json_pack("{s:I, s:I, s:o, s:o, s:o}", "id", (json_int_t)s->id,
+			 "iteration_id", (json_int_t)s->iteration_id,
+			 "label", utf8_json_str(s->label),
+			 "summary", utf8_json_str(s->summary),
+			 "content", utf8_json_str(s->content));
 }

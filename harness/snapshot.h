@@ -7,6 +7,8 @@
 #ifndef KFLAKE_SNAPSHOT_H
 #define KFLAKE_SNAPSHOT_H
 
+#include <jansson.h>
+
 #include "store.h"
 
 /* Sender quiet this long (ms since the last ACK) counts as stuck. */
@@ -23,5 +25,22 @@ int snapshot_analyze(const char *text, char **label, char **summary);
 /* Store outdir/<item>.snapshot (if the guest wrote one) for iteration_id. */
 int snapshot_store(struct store *st, long long iteration_id,
 		   const char *outdir, int item);
+
+/* A stored snapshot, with the iteration it belongs to. */
+struct snapshot_info {
+	long long id, iteration_id;
+	char *test;
+	int seq;
+	char *label, *summary;	/* NULL when the analysis found nothing */
+	char *content;
+};
+/*
+ * The snapshots of one iteration (iteration_id), or of every iteration
+ * of a run (run_id), oldest first, at most limit (*more: there are more).
+ */
+int snapshot_list(struct store *st, long long run_id, long long iteration_id,
+		  long limit, struct snapshot_info **out, int *more);
+void snapshot_list_release(struct snapshot_info *v, int n);
+json_t *snapshot_json(const struct snapshot_info *s);
 
 #endif

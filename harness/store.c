@@ -436,6 +436,99 @@ const char *store_col_text(sqlite3_stmt *stmt, int col)
 	return t ? (const char *)t : "";
 }
 
+void store_sql_init(struct store_sql *q, const char *sql)
+{
+	memset(q, 0, sizeof(*q));
+	strbuf_addstr(&q->sql, sql);
+}
+
+void store_sql_add(struct store_sql *q, const char *frag)
+{
+	if (frag)
+		strbuf_addstr(&q->sql, frag);
+}
+
+static int sql_arg(struct store_sql *q, const char *frag, const char *name,
+		   char type)
+{
+	int i;
+
+	store_sql_add(q, frag);
+	for (i = 0; i < q->nargs; i++)
+		if (!strcmp(q->args[i].name, name))
+			break;
+	if (i == q->nargs) {
+		if (q->nargs == STORE_SQL_MAX_ARGS)
+			die("store: too many SQL arguments");
+		q->nargs++;
+	}
+	free(q->args[i].s);
+	q->args[i].s = NULL;
+	q->args[i].name = name;
+	q->args[i].type = type;
+	return i;
+}
+
+void store_sql_int(struct store_sql *q, const char *frag, const char *name,
+		   long long v)
+{
+	q->args[sql_arg(q, frag, name, 'I')].i = v;
+}
+
+void store_sql_double(struct store_sql *q, const char *frag,
+		      const char *name, double v)
+{
+	q->args[sql_arg(q, frag, name, 'd')].d = v;
+}
+
+void store_sql_text(struct store_sql *q, const char *frag, const char *name,
+		    const char *v)
+{
+	int i = sql_arg(q, frag, name, 's');
+
+	q->args[i].s = v ? xstrdup(v) : NULL;
+}
+
+sqlite3_stmt *store_sql_prepare(struct store *st, struct store_sql *q)
+{
+	sqlite3_stmt *stmt = store_prepare(st, q->sql.buf, "");
+	int i, idx, rc = SQLITE_OK;
+
+	if (!stmt)
+		return NULL;
+	for (i = 0; i < q->nargs && rc == SQLITE_OK; i++) {
+		idx = sqlite3_bind_parameter_index(stmt, q->args[i].name);
+		if (!idx) {
+			error("%s: no parameter %s in: %.60s", st->path,
+			      q->args[i].name, q->sql.buf);
+			rc = SQLITE_ERROR;
+		} else if (q->args[i].type == 'I') {
+			rc = sqlite3_bind_int64(stmt, idx, q->args[i].i);
+		} else if (q->args[i].type == 'd') {
+			rc = sqlite3_bind_double(stmt, idx, q->args[i].d);
+		} else {
+			rc = q->args[i].s ?
+				sqlite3_bind_text(stmt, idx, q->args[i].s, -1,
+						  SQLITE_TRANSIENT) :
+				sqlite3_bind_null(stmt, idx);
+		}
+	}
+	if (rc == SQLITE_OK)
+		return stmt;
+	sqlite3_finalize(stmt);
+	return NULL;
+}
+
+void store_sql_release(struct store_sql *q)
+{
+	int i;
+
+	for (i = 0; i < q->nargs; i++)
+		free(q->args[i].s);
+	strbuf_release(&q->sql);
+	q->nargs = 0;
+}
+
 char *store_state_get(struct store *st, const char *key)
 {
 	return store_query_str(st, "SELECT value FROM state WHERE key = ?",

@@ -9,6 +9,8 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
+#include "strbuf.h"
+
 struct store_migration {
 	int version;
 	const char *name;
@@ -63,6 +65,45 @@ size_t store_collect_doubles(sqlite3_stmt *stmt, double **out);
 
 /* Column text or "" (never NULL), for printing. */
 const char *store_col_text(sqlite3_stmt *stmt, int col);
+
+/*
+ * SQL assembled from constant fragments with named parameters, for
+ * queries whose filters are optional: a clause is added only when its
+ * filter is set, so the planner sees plain equalities and uses indexes.
+ *
+ *   struct store_sql q;
+ *   store_sql_init(&q, "SELECT ... FROM runs r WHERE 1");
+ *   if (commit)
+ *           store_sql_text(&q, " AND r.commit_id = :commit", ":commit", commit);
+ *   stmt = store_sql_prepare(st, &q);
+ *   store_sql_release(&q);
+ *
+ * Values are copied; a name bound twice keeps the last value.
+ */
+#define STORE_SQL_MAX_ARGS 32
+struct store_sql {
+	struct strbuf sql;
+	int nargs;
+	struct {
+		const char *name;	/* a string constant, ":name" */
+		char type;		/* 'I', 'd' or 's' */
+		long long i;
+		double d;
+		char *s;
+	} args[STORE_SQL_MAX_ARGS];
+};
+void store_sql_init(struct store_sql *q, const char *sql);
+void store_sql_add(struct store_sql *q, const char *frag);
+void store_sql_int(struct store_sql *q, const char *frag, const char *name,
+		   long long v);
+void store_sql_double(struct store_sql *q, const char *frag,
+		      const char *name, double v);
+/* NULL binds NULL. */
+void store_sql_text(struct store_sql *q, const char *frag, const char *name,
+		    const char *v);
+/* Prepare and bind every argument; NULL (error printed) on failure. */
+sqlite3_stmt *store_sql_prepare(struct store *st, struct store_sql *q);
+void store_sql_release(struct store_sql *q);
 
 /* Key/value state (patchwork poll position, accelerator probe, ...). */
 char *store_state_get(struct store *st, const char *key);

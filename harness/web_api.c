@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "stats.h"
+#include "utf8.h"
 #include "util.h"
 #include "web.h"
 
@@ -25,25 +26,9 @@ void web_rate(long failures, long runs, double *rate, double *lo,
 	stats_wilson(failures, runs, STATS_Z95, lo, hi);
 }
 
-/* jansson refuses invalid UTF-8; test output is whatever the guest wrote. */
 json_t *web_json_str(const char *s)
 {
-	json_t *v;
-	char *copy;
-	size_t i;
-
-	if (!s)
-		return json_null();
-	v = json_string(s);
-	if (v)
-		return v;
-	copy = xstrdup(s);
-	for (i = 0; copy[i]; i++)
-		if ((unsigned char)copy[i] >= 0x80)
-			copy[i] = '?';
-	v = json_string(copy);
-	free(copy);
-	return v ? v : json_null();
+	return utf8_json_str(s);
 }
 
 static json_t *col_json(sqlite3_stmt *stmt, int col)
@@ -805,26 +790,11 @@ int web_api_runs(struct web_req *r)
 static json_t *tallies_json(struct web_req *r, long long run_id)
 {
 	struct record_tally *t;
-	json_t *a = json_array(), *o;
+	json_t *a = json_array();
 	int i, n = record_tally(r->st, run_id, NULL, &t);
-	double rate, lo, hi;
-	long k, m;
 
-	for (i = 0; i < n; i++) {
-		k = record_tally_failures(&t[i]);
-		m = record_tally_verdict_runs(&t[i]);
-		web_rate(k, m, &rate, &lo, &hi);
-		o = json_pack("{s:o,s:i,s:i,s:i,s:f,s:[f,f],s:f,s:o}",
-			      "test", web_json_str(t[i].test),
-			      "iterations", (json_int_t)t[i].runs,
-			      "failures", (json_int_t)k,
-			      "verdict_runs", (json_int_t)m, "rate", rate,
-			      "interval", lo, hi,
-			      "median_duration", t[i].median_duration,
-			      "verdict", m ? web_json_str(stats_verdict_name(
-					stats_verdict(k, m))) : json_null());
-		json_array_append_new(a, o);
-	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, record_tally_json(&t[i]));
 	if (n > 0)
 		record_tally_release(t, n);
 	return a;

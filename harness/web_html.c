@@ -590,20 +590,20 @@ static void run_results(struct web_req *r)
 	strbuf_addstr(sb, "<th>Failure rate</th><th>95% interval</th>"
 		      "<th>Median</th><th>Verdict</th></tr>");
 	for (i = 0; i < n; i++) {
-		k = record_tally_failures(&t[i]);
-		m = record_tally_verdict_runs(&t[i]);
+		k = t[i].score.failures;
+		m = t[i].score.verdict_runs;
 		strbuf_addstr(sb, "<tr><td>");
 		test_link(sb, t[i].test);
-		strbuf_addf(sb, "</td><td class=\"num\">%ld</td>", t[i].runs);
+		strbuf_addf(sb, "</td><td class=\"num\">%ld</td>",
+			    t[i].score.iterations);
 		for (o = 0; o < OUTCOME_NR; o++)
 			strbuf_addf(sb, "<td class=\"num\">%ld</td>",
-				    t[i].counts[o]);
+				    t[i].score.counts[o]);
 		rate_cell(sb, k, m);
 		strbuf_addstr(sb, "<td>");
 		duration(sb, t[i].median_duration);
 		strbuf_addstr(sb, "</td><td>");
-		verdict_badge(sb, m ? stats_verdict_name(stats_verdict(k, m))
-				    : NULL);
+		verdict_badge(sb, score_verdict_name(&t[i].score));
 		strbuf_addstr(sb, "</td></tr>");
 	}
 	strbuf_addstr(sb, "</table></div>");

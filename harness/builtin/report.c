@@ -7,6 +7,7 @@
 
 #include "alert.h"
 #include "builtin.h"
+#include "record.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
@@ -74,8 +75,7 @@ int cmd_report(int argc, char **argv)
 		store_close(&st);
 		return ret ? KFLAKE_EXIT_FAIL : 0;
 	}
-	if (run && !store_query_int(&st, 0, "SELECT count(*) FROM runs "
-				    "WHERE id = ?", "I", (long long)run)) {
+	if (run && record_run_exists(&st, run) <= 0) {
 		store_close(&st);
 		error("report: no run %ld", run);
 		return KFLAKE_EXIT_FAIL;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "builtin.h"
+#include "record.h"
 #include "store.h"
 #include "util.h"
 
@@ -26,14 +27,46 @@ static const struct option runs_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static void print_runs(const struct record_run_info *v, int n)
+{
+	int i;
+
+	printf("%5s  %-11s %-12s %-5s %9s  %-20s  %s\n", "id", "state",
+	       "commit", "accel", "done", "started", "tests");
+	for (i = 0; i < n; i++) {
+		char *tests = json_dumps(v[i].tests, JSON_COMPACT);
+
+		printf("%5lld  %-11s %-12.12s %-5s %4ld/%-4ld  %-20s  %s\n",
+		       v[i].id, v[i].state, v[i].commit_id ? v[i].commit_id : "",
+		       v[i].accel ? v[i].accel : "", v[i].score.iterations,
+		       record_run_planned(&v[i]), v[i].started_at,
+		       tests ? tests : "[]");
+		free(tests);
+	}
+}
+
+static void print_runs_json(const struct record_run_info *v, int n)
+{
+	json_t *a = json_array();
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, record_run_json(&v[i]));
+	s = json_dumps(a, JSON_INDENT(2));
+	printf("%s\n", s);
+	free(s);
+	json_decref(a);
+}
+
 int cmd_runs(int argc, char **argv)
 {
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_run_info *v;
 	const char *db = NULL;
 	long limit = 20;
-	int json = 0, c, ret = 0;
+	int json = 0, c, n;
 	struct store st;
-	sqlite3_stmt *stmt;
-	json_t *arr = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", runs_options, NULL)) != -1) {
@@ -60,55 +93,17 @@ int cmd_runs(int argc, char **argv)
 	}
 	if (store_open(&st, db, STORE_READONLY))
 		return KFLAKE_EXIT_FAIL;
-	stmt = store_prepare(&st,
-		"SELECT r.id, r.kind, r.state, substr(coalesce(r.commit_id, ''), 1, 12), "
-		"r.tests, r.iterations, r.started_at, coalesce(r.accel, ''), "
-		"(SELECT count(*) FROM iterations i WHERE i.run_id = r.id), "
-		"coalesce(r.error, '') FROM runs r ORDER BY r.id DESC LIMIT ?",
-		"i", (int)limit);
-	if (!stmt) {
+	f.limit = limit;
+	n = record_run_list(&st, &f, &v, NULL);
+	if (n < 0) {
 		store_close(&st);
 		return KFLAKE_EXIT_FAIL;
 	}
 	if (json)
-		arr = json_array();
+		print_runs_json(v, n);
 	else
-		printf("%5s  %-11s %-12s %-5s %9s  %-20s  %s\n", "id", "state",
-		       "commit", "accel", "done", "started", "tests");
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(stmt, 0);
-		long planned = sqlite3_column_int(stmt, 5);
-		long done = sqlite3_column_int(stmt, 8);
-		json_t *tests = json_loads(store_col_text(stmt, 4), 0, NULL);
-		long ntests = tests ? (long)json_array_size(tests) : 0;
-
-		if (json) {
-			json_array_append_new(arr, json_pack(
-				"{s:I, s:s, s:s, s:s, s:o, s:i, s:i, s:s, s:s, s:s}",
-				"id", (json_int_t)id, "kind", store_col_text(stmt, 1),
-				"state", store_col_text(stmt, 2),
-				"commit", store_col_text(stmt, 3),
-				"tests", tests ? tests : json_array(),
-				"iterations", (int)planned, "done", (int)done,
-				"started_at", store_col_text(stmt, 6),
-				"accel", store_col_text(stmt, 7),
-				"error", store_col_text(stmt, 9)));
-			continue;
-		}
-		printf("%5lld  %-11s %-12s %-5s %4ld/%-4ld  %-20s  %s\n", id,
-		       store_col_text(stmt, 2), store_col_text(stmt, 3),
-		       store_col_text(stmt, 7), done, planned * ntests,
-		       store_col_text(stmt, 6), store_col_text(stmt, 4));
-		json_decref(tests);
-	}
-	sqlite3_finalize(stmt);
-	if (json) {
-		char *s = json_dumps(arr, JSON_INDENT(2));
-
-		printf("%s\n", s);
-		free(s);
-		json_decref(arr);
-	}
+		print_runs(v, n);
+	record_run_list_release(v, n);
 	store_close(&st);
-	return ret;
+	return 0;
 }

@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "builtin.h"
+#include "crashwatch.h"
+#include "record.h"
 #include "report.h"
+#include "snapshot.h"
 #include "store.h"
 #include "util.h"
 
@@ -29,140 +34,122 @@ static const struct option show_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int show_header(struct store *st, long long run)
+static const char *or_empty(const char *s)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"SELECT r.state, r.kind, coalesce(t.source, ''), r.ref, r.commit_id, "
-		"r.started_at, coalesce(r.finished_at, ''), coalesce(r.accel, ''), "
-		"coalesce(r.qemu_cmdline, ''), coalesce(r.error, ''), "
-		"coalesce(k.image_path, ''), coalesce(k.config_hash, ''), "
-		"coalesce(k.compiler, ''), coalesce(k.build_seconds, 0), r.argv, "
-		"coalesce(r.fragments, '') "
-		"FROM runs r LEFT JOIN trees t ON t.id = r.tree_id "
-		"LEFT JOIN kernels k ON k.id = r.kernel_id WHERE r.id = ?",
-		"I", run);
+	return s ? s : "";
+}
 
-	if (!s)
-		return -1;
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return error("show: no run %lld", run);
-	}
-	printf("run %lld (%s): %s\n", run, store_col_text(s, 1),
-	       store_col_text(s, 0));
+static void print_json_text(const char *label, json_t *v)
+{
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+	printf("%s%s\n", label, s ? s : "");
+	free(s);
+}
+
+static int show_header(const struct record_run_info *r)
+{
+	printf("run %lld (%s): %s\n", r->id, r->kind, r->state);
 	printf("  tree:     %s\n  ref:      %s\n  commit:   %s\n",
-	       store_col_text(s, 2), store_col_text(s, 3), store_col_text(s, 4));
-	printf("  started:  %s\n  finished: %s\n", store_col_text(s, 5),
-	       store_col_text(s, 6));
-	printf("  command:  %s\n", store_col_text(s, 14));
+	       or_empty(r->tree), or_empty(r->ref), or_empty(r->commit_id));
+	printf("  started:  %s\n  finished: %s\n", r->started_at,
+	       or_empty(r->finished_at));
+	print_json_text("  command:  ", r->argv);
 	printf("  kernel:   %s\n  config:   %s\n  compiler: %s\n",
-	       store_col_text(s, 10), store_col_text(s, 11),
-	       store_col_text(s, 12));
-	if (*store_col_text(s, 15))
-		printf("  fragments: %s\n", store_col_text(s, 15));
-	printf("  accel:    %s\n  qemu:     %s\n", store_col_text(s, 7),
-	       store_col_text(s, 8));
-	if (*store_col_text(s, 9))
-		printf("  error:    %s\n", store_col_text(s, 9));
-	sqlite3_finalize(s);
+	       or_empty(r->image_path), or_empty(r->config_hash),
+	       or_empty(r->compiler));
+	if (r->fragments)
+		print_json_text("  fragments: ", r->fragments);
+	printf("  accel:    %s\n  qemu:     %s\n", or_empty(r->accel),
+	       or_empty(r->qemu_cmdline));
+	if (r->error && *r->error)
+		printf("  error:    %s\n", r->error);
 	return 0;
 }
 
 static void show_iterations(struct store *st, long long run, int output)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"SELECT i.id, i.test, i.seq, i.outcome, i.rc, coalesce(i.reason, ''), "
-		"i.duration, i.guest_duration, i.timeout, coalesce(i.output, ''), "
-		"coalesce(b.seq, 0) FROM iterations i LEFT JOIN boots b "
-		"ON b.id = i.boot_id WHERE i.run_id = ? ORDER BY i.id", "I", run);
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_iteration_info *v;
+	int i, n;
 
-	if (!s)
+	f.run_id = run;
+	f.with_text = output;
+	n = record_iteration_list(st, &f, &v, NULL);
+	if (n < 0)
 		return;
 	printf("\n%6s  %-24s %4s  %-6s %4s %8s %8s %4s  %s\n", "iter", "test",
 	       "k", "result", "rc", "wall", "guest", "boot", "reason");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	for (i = 0; i < n; i++) {
 		char rc[16] = "-", guest[16] = "-";
 
-		if (sqlite3_column_type(s, 4) != SQLITE_NULL)
-			snprintf(rc, sizeof(rc), "%d", sqlite3_column_int(s, 4));
-		if (sqlite3_column_type(s, 7) != SQLITE_NULL)
+		if (v[i].has_rc)
+			snprintf(rc, sizeof(rc), "%d", v[i].rc);
+		if (v[i].guest_duration >= 0)
 			snprintf(guest, sizeof(guest), "%.1f",
-				 sqlite3_column_double(s, 7));
+				 v[i].guest_duration);
 		printf("%6lld  %-24.24s %4d  %-6s %4s %8.1f %8s %4d  %s\n",
-		       (long long)sqlite3_column_int64(s, 0),
-		       store_col_text(s, 1), sqlite3_column_int(s, 2),
-		       store_col_text(s, 3), rc, sqlite3_column_double(s, 6),
-		       guest, sqlite3_column_int(s, 10), store_col_text(s, 5));
-		if (output && *store_col_text(s, 9))
-			printf("--- output ---\n%s\n--- end ---\n",
-			       store_col_text(s, 9));
+		       v[i].id, v[i].test, v[i].seq,
+		       record_outcome_name(v[i].outcome), rc,
+		       v[i].duration < 0 ? 0 : v[i].duration, guest,
+		       v[i].boot_seq, v[i].reason);
+		if (output && v[i].output && *v[i].output)
+			printf("--- output ---\n%s\n--- end ---\n", v[i].output);
 	}
-	sqlite3_finalize(s);
+	record_iteration_list_release(v, n);
 }
 
 static void show_crashes(struct store *st, long long run)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"SELECT c.id, c.kind, c.title, substr(c.fingerprint, 1, 12), "
-		"count(h.id), coalesce(group_concat(DISTINCT h.iteration_id), "
-		"'none'), c.count, coalesce(c.frames, ''), "
-		"sum(h.iteration_id IS NULL) FROM crash_hits h JOIN crashes c "
-		"ON c.id = h.crash_id WHERE h.run_id = ? GROUP BY c.id "
-		"ORDER BY c.id", "I", run);
-	int any = 0;
+	struct crash_info *v;
+	int i, n = crashwatch_run_list(st, run, &v);
 
-	if (!s)
-		return;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (!any++)
+	for (i = 0; i < n; i++) {
+		const char *p = v[i].frames;
+
+		if (!i)
 			printf("\ncrashes:\n");
-		printf("  crash %lld [%s] %s\n    fingerprint %s, %d hit(s) in "
-		       "this run (iterations %s", (long long)
-		       sqlite3_column_int64(s, 0), store_col_text(s, 1),
-		       store_col_text(s, 2), store_col_text(s, 3),
-		       sqlite3_column_int(s, 4), store_col_text(s, 5));
-		if (sqlite3_column_int(s, 8))
-			printf("; %d outside any test: booting or between "
-			       "tests", sqlite3_column_int(s, 8));
-		printf("), %d in all\n", sqlite3_column_int(s, 6));
-		if (*store_col_text(s, 7)) {
-			const char *p = store_col_text(s, 7);
-
+		printf("  crash %lld [%s] %s\n    fingerprint %.12s, %ld hit(s) "
+		       "in this run (iterations %s", v[i].id, or_empty(v[i].kind),
+		       or_empty(v[i].title), or_empty(v[i].fingerprint),
+		       v[i].run_hits, v[i].iterations ? v[i].iterations : "none");
+		if (v[i].outside)
+			printf("; %ld outside any test: booting or between "
+			       "tests", v[i].outside);
+		printf("), %ld in all\n", v[i].count);
+		if (p && *p) {
 			printf("    frames:");
 			for (; *p; p++)
 				putchar(*p == '\n' ? ' ' : *p);
 			putchar('\n');
 		}
 	}
-	sqlite3_finalize(s);
+	if (n > 0)
+		crashwatch_list_release(v, n);
 }
 
 static void show_snapshots(struct store *st, long long run)
 {
-	sqlite3_stmt *s = store_prepare(st,
-		"SELECT i.id, i.test, i.seq, coalesce(n.label, 'unlabelled'), "
-		"coalesce(n.summary, ''), n.content FROM snapshots n "
-		"JOIN iterations i ON i.id = n.iteration_id WHERE i.run_id = ? "
-		"ORDER BY n.id", "I", run);
+	struct snapshot_info *v;
+	int i, n = snapshot_list(st, run, 0, 1000, &v, NULL);
 
-	if (!s)
-		return;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	for (i = 0; i < n; i++) {
 		printf("\nstall snapshot of iteration %lld (%s %d): %s\n",
-		       (long long)sqlite3_column_int64(s, 0),
-		       store_col_text(s, 1), sqlite3_column_int(s, 2),
-		       store_col_text(s, 3));
-		if (*store_col_text(s, 4))
-			printf("  %s\n", store_col_text(s, 4));
-		printf("%s\n", store_col_text(s, 5));
+		       v[i].iteration_id, v[i].test, v[i].seq,
+		       v[i].label ? v[i].label : "unlabelled");
+		if (v[i].summary && *v[i].summary)
+			printf("  %s\n", v[i].summary);
+		printf("%s\n", v[i].content);
 	}
-	sqlite3_finalize(s);
+	if (n > 0)
+		snapshot_list_release(v, n);
 }
 
 int cmd_show(int argc, char **argv)
 {
 	const char *db = NULL;
-	int output = 0, json = 0, c, ret = 0;
+	int output = 0, json = 0, c, ret = 0, found;
+	struct record_run_info r;
 	long run;
 	struct store st;
 
@@ -191,16 +178,22 @@ int cmd_show(int argc, char **argv)
 	}
 	if (store_open(&st, db, STORE_READONLY))
 		return KFLAKE_EXIT_FAIL;
-	if (json) {
-		ret = report_print(&st, run, NULL, REPORT_JSON);
-	} else if (show_header(&st, run)) {
+	found = record_run_load(&st, run, &r);
+	if (found) {
+		if (found > 0)
+			error("show: no run %ld", run);
 		ret = -1;
+	} else if (json) {
+		ret = report_print(&st, run, NULL, REPORT_JSON);
 	} else {
+		show_header(&r);
 		show_iterations(&st, run, output);
 		show_crashes(&st, run);
 		show_snapshots(&st, run);
 		report_run(&st, run, REPORT_TABLE);
 	}
+	if (!found)
+		record_run_info_release(&r);
 	store_close(&st);
 	return ret ? KFLAKE_EXIT_FAIL : 0;
 }

@@ -365,15 +365,15 @@ TEST(record_tally_counts)
 	n = record_tally(&st, run, NULL, &t);
 	CHECK_INT(n, 2);
 	CHECK_STR(t[0].test, "a.sh");
-	CHECK_INT(t[0].runs, 3);
-	CHECK_INT(record_tally_failures(&t[0]), 1);
-	CHECK_INT(record_tally_verdict_runs(&t[0]), 2);
+	CHECK_INT(t[0].score.iterations, 3);
+	CHECK_INT(t[0].score.failures, 1);
+	CHECK_INT(t[0].score.verdict_runs, 2);
 	/* error iterations do not count towards durations either */
 	CHECK_NEAR(t[0].median_duration, 35, 1e-9);
 	CHECK_NEAR(t[0].max_duration, 60, 1e-9);
-	CHECK_INT(record_tally_failures(&t[1]), 2);
-	CHECK_INT(record_tally_verdict_runs(&t[1]), 2);
-	CHECK_INT(t[1].counts[OUTCOME_SKIP], 1);
+	CHECK_INT(t[1].score.failures, 2);
+	CHECK_INT(t[1].score.verdict_runs, 2);
+	CHECK_INT(t[1].score.counts[OUTCOME_SKIP], 1);
 	record_tally_release(t, n);
 	/* By commit: same rows; another commit: none. */
 	n = record_tally(&st, 0, "abc", &t);

@@ -180,14 +180,14 @@ TEST(record_tally_keeps_pools_apart)
 	if (n == 3) {
 		CHECK_INT(t[0].key.kernel_id, p.k1);
 		CHECK_INT(t[0].key.guest_cpus, 1);
-		CHECK_INT(t[0].runs, 3);
+		CHECK_INT(t[0].score.iterations, 3);
 		CHECK_INT(t[1].key.kernel_id, p.k1);
 		CHECK_INT(t[1].key.guest_cpus, 2);
-		CHECK_INT(t[1].runs, 5);
-		CHECK_INT(record_tally_failures(&t[1]), 1);
+		CHECK_INT(t[1].score.iterations, 5);
+		CHECK_INT(t[1].score.failures, 1);
 		CHECK_NEAR(t[1].max_duration, 51, 1e-9);
 		CHECK_INT(t[2].key.kernel_id, p.k2);
-		CHECK_INT(t[2].runs, 2);
+		CHECK_INT(t[2].score.iterations, 2);
 		CHECK_NEAR(t[2].median_duration, 21.5, 1e-9);
 		CHECK_STR(t[2].commit_id,
 			  "2222222222222222222222222222222222222222");
@@ -204,7 +204,7 @@ TEST(record_tally_keeps_pools_apart)
 	n = record_tally(&p.st, p.run2, NULL, &t);
 	CHECK_INT(n, 1);
 	if (n == 1)
-		CHECK_INT(t[0].runs, 2);
+		CHECK_INT(t[0].score.iterations, 2);
 	record_tally_release(t, n);
 	store_close(&p.st);
 }

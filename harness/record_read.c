@@ -1,0 +1,974 @@
+/*
+ * record_read.c - the typed reads of the run record (runs, boots,
+ * iterations, sub-results, metrics) and their one JSON form each: the
+ * loaders behind `kflake show`, `runs`, the pages and the API (see the
+ * "Reads" part of record.h). record.c writes the same tables.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "stats.h"
+#include "utf8.h"
+#include "util.h"
+
+/* Column helpers ---------------------------------------------------------- */
+
+static char *col_str(sqlite3_stmt *stmt, int col)
+{
+	return xstrdup(store_col_text(stmt, col));
+}
+
+static char *col_str_null(sqlite3_stmt *stmt, int col)
+{
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return NULL;
+	return col_str(stmt, col);
+}
+
+static double col_double(sqlite3_stmt *stmt, int col)
+{
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return -1;
+	return sqlite3_column_double(stmt, col);
+}
+
+static json_t *col_json(sqlite3_stmt *stmt, int col)
+{
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return NULL;
+	return json_loads(store_col_text(stmt, col), 0, NULL);
+}
+
+static json_t *jstr(const char *s)
+{
+	return utf8_json_str(s);
+}
+
+static json_t *jnum(double v)
+{
+	return v < 0 ? json_null() : json_real(v);
+}
+
+static json_t *jid(long long id)
+{
+	return id ? json_integer(id) : json_null();
+}
+
+/* LIMIT one more than the page, so the reader knows if a next one exists. */
+static void sql_page(struct store_sql *q, const struct record_filter *f)
+{
+	if (f->limit <= 0)
+		return;
+	store_sql_int(q, " LIMIT :limit", ":limit", f->limit + 1);
+	store_sql_int(q, " OFFSET :offset", ":offset",
+		      (f->page > 1 ? f->page - 1 : 0) * f->limit);
+}
+
+/* Whether row n (from 0) is past the page: then there is a next one. */
+static int past_page(const struct record_filter *f, long n, int *more)
+{
+	if (f->limit > 0 && n >= f->limit) {
+		if (more)
+			*more = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Filters on iterations `i` (test, outcome, dates). */
+static void sql_iteration_filters(struct store_sql *q,
+				  const struct record_filter *f, int dates)
+{
+	if (f->test_exact)
+		store_sql_text(q, " AND i.test = :test_exact", ":test_exact",
+			       f->test_exact);
+	if (f->test)
+		store_sql_text(q, " AND instr(i.test, :test) > 0", ":test",
+			       f->test);
+	if (f->outcome >= 0)
+		store_sql_text(q, " AND i.outcome = :outcome", ":outcome",
+			       record_outcome_name(f->outcome));
+	if (f->failed_only)
+		store_sql_add(q, " AND i.outcome IN ('fail', 'stall', 'crash', "
+			      "'error')");
+	if (dates && f->since)
+		store_sql_text(q, " AND i.started_at >= :since", ":since",
+			       f->since);
+	if (dates && f->until)
+		store_sql_text(q, " AND i.started_at <= :until", ":until",
+			       f->until);
+}
+
+/* Filters on runs `r` (tree, series, commit). */
+static void sql_run_filters(struct store_sql *q, const struct record_filter *f)
+{
+	long id = 0;
+
+	if (f->tree) {
+		util_parse_int(f->tree, 1, 1L << 40, &id);
+		store_sql_text(q, " AND r.tree_id IN (SELECT id FROM trees "
+			       "WHERE source = :tree", ":tree", f->tree);
+		store_sql_int(q, " OR id = :tree_id)", ":tree_id", id);
+	}
+	if (f->series_id)
+		store_sql_int(q, " AND r.series_id = :series", ":series",
+			      f->series_id);
+	if (f->commit)
+		store_sql_text(q, " AND r.commit_id LIKE :commit || '%'",
+			       ":commit", f->commit);
+}
+
+/* Runs ----------------------------------------------------------------------- */
+
+enum {
+	RC_ID, RC_KIND, RC_STATE, RC_TREE_ID, RC_TREE, RC_REF, RC_COMMIT,
+	RC_KERNEL, RC_SERIES, RC_BISECT, RC_TESTS, RC_ITERATIONS, RC_ACCEL,
+	RC_QEMU, RC_HOST, RC_ARGV, RC_FRAGMENTS, RC_PID, RC_STEP, RC_PROGRESS,
+	RC_ERROR, RC_STARTED, RC_FINISHED, RC_IMAGE, RC_CONFIG, RC_COMPILER,
+	RC_BUILD_SECONDS, RC_POOL,
+};
+
+#define RUN_SELECT \
+	"SELECT r.id, r.kind, r.state, r.tree_id, t.source, r.ref, " \
+	"r.commit_id, r.kernel_id, r.series_id, r.bisect_id, r.tests, " \
+	"r.iterations, r.accel, r.qemu_cmdline, r.host, r.argv, r.fragments, " \
+	"r.pid, r.step, r.progress, r.error, r.started_at, r.finished_at, " \
+	"k.image_path, k.config_hash, k.compiler, k.build_seconds, " \
+	POOL_RUN_COLUMNS " FROM runs r LEFT JOIN trees t ON t.id = r.tree_id " \
+	"LEFT JOIN kernels k ON k.id = r.kernel_id"
+
+static void run_read(sqlite3_stmt *stmt, struct record_run_info *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(stmt, RC_ID);
+	r->kind = col_str(stmt, RC_KIND);
+	r->state = col_str(stmt, RC_STATE);
+	r->tree_id = sqlite3_column_int64(stmt, RC_TREE_ID);
+	r->tree = col_str_null(stmt, RC_TREE);
+	r->ref = col_str_null(stmt, RC_REF);
+	r->commit_id = col_str_null(stmt, RC_COMMIT);
+	r->kernel_id = sqlite3_column_int64(stmt, RC_KERNEL);
+	r->series_id = sqlite3_column_int64(stmt, RC_SERIES);
+	r->bisect_id = sqlite3_column_int64(stmt, RC_BISECT);
+	r->tests = col_json(stmt, RC_TESTS);
+	if (!json_is_array(r->tests)) {
+		json_decref(r->tests);
+		r->tests = json_array();
+	}
+	r->iterations = sqlite3_column_int(stmt, RC_ITERATIONS);
+	r->accel = col_str_null(stmt, RC_ACCEL);
+	r->qemu_cmdline = col_str_null(stmt, RC_QEMU);
+	r->host = col_str_null(stmt, RC_HOST);
+	r->argv = col_json(stmt, RC_ARGV);
+	r->fragments = col_json(stmt, RC_FRAGMENTS);
+	r->pid = sqlite3_column_int64(stmt, RC_PID);
+	r->step = col_str_null(stmt, RC_STEP);
+	r->progress = col_json(stmt, RC_PROGRESS);
+	r->error = col_str_null(stmt, RC_ERROR);
+	r->started_at = col_str(stmt, RC_STARTED);
+	r->finished_at = col_str_null(stmt, RC_FINISHED);
+	r->image_path = col_str_null(stmt, RC_IMAGE);
+	r->config_hash = col_str_null(stmt, RC_CONFIG);
+	r->compiler = col_str_null(stmt, RC_COMPILER);
+	r->build_seconds = col_double(stmt, RC_BUILD_SECONDS);
+	pool_key_from_row(stmt, RC_POOL, &r->pool);
+}
+
+/* How bad a verdict is when a run sums up its tests: any doubt shows. */
+static int verdict_rank(enum stats_verdict v)
+{
+	switch (v) {
+	case STATS_FAILING:
+		return 3;
+	case STATS_FLAKY:
+		return 2;
+	case STATS_UNDECIDED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The run's score over all its tests, and its worst test's verdict. */
+static int run_count(struct store *st, struct record_run_info *r)
+{
+	struct record_tally *t;
+	int i, n = record_tally(st, r->id, NULL, &t);
+
+	if (n < 0)
+		return -1;
+	memset(&r->score, 0, sizeof(r->score));
+	r->worst_decided = 0;
+	for (i = 0; i < n; i++) {
+		score_add(&r->score, &t[i].score);
+		if (!t[i].score.decided)
+			continue;
+		if (!r->worst_decided++ ||
+		    verdict_rank(t[i].score.verdict) > verdict_rank(r->worst))
+			r->worst = t[i].score.verdict;
+	}
+	score_finish(&r->score);
+	record_tally_release(t, n);
+	return 0;
+}
+
+int record_run_load(struct store *st, long long id, struct record_run_info *r)
+{
+	sqlite3_stmt *stmt;
+	int ret = 1;
+
+	memset(r, 0, sizeof(*r));
+	stmt = store_prepare(st, RUN_SELECT " WHERE r.id = :id", ":id I", id);
+	if (!stmt)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		run_read(stmt, r);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	if (!ret && run_count(st, r)) {
+		record_run_info_release(r);
+		ret = -1;
+	}
+	return ret;
+}
+
+int record_run_exists(struct store *st, long long id)
+{
+	return (int)store_query_int(st, -1, "SELECT count(*) FROM runs "
+				    "WHERE id = :id", ":id I", id);
+}
+
+static int run_rows(struct store *st, sqlite3_stmt *stmt,
+		    const struct record_filter *f, struct record_run_info **out,
+		    int *more)
+{
+	struct record_run_info *v = NULL;
+	size_t n = 0, alloc = 0, i;
+
+	if (more)
+		*more = 0;
+	*out = NULL;
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (past_page(f, (long)n, more))
+			break;
+		ALLOC_GROW(v, n, alloc);
+		run_read(stmt, &v[n++]);
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < n; i++)
+		run_count(st, &v[i]);
+	*out = v;
+	return (int)n;
+}
+
+int record_run_list(struct store *st, const struct record_filter *f,
+		    struct record_run_info **out, int *more)
+{
+	struct store_sql q;
+	sqlite3_stmt *stmt;
+
+	store_sql_init(&q, RUN_SELECT " WHERE 1");
+	sql_run_filters(&q, f);
+	if (f->since)
+		store_sql_text(&q, " AND r.started_at >= :since", ":since",
+			       f->since);
+	if (f->until)
+		store_sql_text(&q, " AND r.started_at <= :until", ":until",
+			       f->until);
+	if (f->test || f->test_exact || f->outcome >= 0 || f->failed_only) {
+		store_sql_add(&q, " AND EXISTS (SELECT 1 FROM iterations i "
+			      "WHERE i.run_id = r.id");
+		sql_iteration_filters(&q, f, 0);
+		store_sql_add(&q, ")");
+	}
+	store_sql_add(&q, " ORDER BY r.id DESC");
+	sql_page(&q, f);
+	stmt = store_sql_prepare(st, &q);
+	store_sql_release(&q);
+	return run_rows(st, stmt, f, out, more);
+}
+
+int record_run_running(struct store *st, int limit,
+		       struct record_run_info **out)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+
+	f.limit = limit;
+	return run_rows(st, store_prepare(st, RUN_SELECT " WHERE r.state = "
+					  "'running' ORDER BY r.id DESC "
+					  "LIMIT :limit", ":limit i", limit),
+			&f, out, NULL);
+}
+
+void record_run_info_release(struct record_run_info *r)
+{
+	free(r->kind);
+	free(r->state);
+	free(r->tree);
+	free(r->ref);
+	free(r->commit_id);
+	json_decref(r->tests);
+	free(r->accel);
+	free(r->qemu_cmdline);
+	free(r->host);
+	json_decref(r->argv);
+	json_decref(r->fragments);
+	free(r->step);
+	json_decref(r->progress);
+	free(r->error);
+	free(r->started_at);
+	free(r->finished_at);
+	free(r->image_path);
+	free(r->config_hash);
+	free(r->compiler);
+	pool_key_release(&r->pool);
+	memset(r, 0, sizeof(*r));
+}
+
+void record_run_list_release(struct record_run_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		record_run_info_release(&v[i]);
+	free(v);
+}
+
+const char *record_run_worst_verdict(const struct record_run_info *r)
+{
+	return r->worst_decided ? stats_verdict_name(r->worst) : NULL;
+}
+
+long record_run_planned(const struct record_run_info *r)
+{
+	return (long)json_array_size(r->tests) * r->iterations;
+}
+
+int record_run_alive(const struct record_run_info *r)
+{
+	char me[256] = "";
+
+	gethostname(me, sizeof(me) - 1);
+	if (!r->host || strcmp(r->host, me) || r->pid <= 0)
+		return 1;	/* cannot tell from here: trust the row */
+	return kill((pid_t)r->pid, 0) == 0 || errno == EPERM;
+}
+
+static json_t *json_or_null(json_t *v)
+{
+	return v ? json_incref(v) : json_null();
+}
+
+json_t *record_run_json(const struct record_run_info *r)
+{
+	json_t *o = json_object(), *k = json_null();
+
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "kind", jstr(r->kind));
+	json_object_set_new(o, "state", jstr(r->state));
+	json_object_set_new(o, "tree_id", jid(r->tree_id));
+	json_object_set_new(o, "tree", jstr(r->tree));
+	json_object_set_new(o, "ref", jstr(r->ref));
+	json_object_set_new(o, "commit_id", jstr(r->commit_id));
+	json_object_set_new(o, "kernel_id", jid(r->kernel_id));
+	json_object_set_new(o, "series_id", jid(r->series_id));
+	json_object_set_new(o, "bisect_id", jid(r->bisect_id));
+	json_object_set_new(o, "tests", json_incref(r->tests));
+	json_object_set_new(o, "iterations_per_test",
+			    json_integer(r->iterations));
+	json_object_set_new(o, "planned", json_integer(record_run_planned(r)));
+	json_object_set_new(o, "done", json_integer(r->score.iterations));
+	json_object_set_new(o, "failures", json_integer(r->score.failures));
+	json_object_set_new(o, "verdict", jstr(record_run_worst_verdict(r)));
+	json_object_set_new(o, "accel", jstr(r->accel));
+	json_object_set_new(o, "qemu_cmdline", jstr(r->qemu_cmdline));
+	json_object_set_new(o, "host", jstr(r->host));
+	json_object_set_new(o, "pid", r->pid ? json_integer(r->pid)
+					    : json_null());
+	json_object_set_new(o, "argv", json_or_null(r->argv));
+	json_object_set_new(o, "fragments", json_or_null(r->fragments));
+	json_object_set_new(o, "step", jstr(r->step));
+	json_object_set_new(o, "progress", json_or_null(r->progress));
+	json_object_set_new(o, "error", jstr(r->error));
+	json_object_set_new(o, "started_at", jstr(r->started_at));
+	json_object_set_new(o, "finished_at", jstr(r->finished_at));
+	json_object_set_new(o, "pool", pool_key_json(&r->pool));
+	if (r->kernel_id)
+		k = json_pack("{s:o, s:o, s:o, s:o}", "image_path",
+			      jstr(r->image_path), "config_hash",
+			      jstr(r->config_hash), "compiler",
+			      jstr(r->compiler), "build_seconds",
+			      jnum(r->build_seconds));
+	json_object_set_new(o, "kernel", k);
+	if (!strcmp(r->state, "running"))
+		json_object_set_new(o, "alive",
+				    json_boolean(record_run_alive(r)));
+	return o;
+}
+
+/* Iterations ------------------------------------------------------------------ */
+
+enum {
+	IC_ID, IC_RUN, IC_BOOT, IC_CRASH, IC_BOOT_SEQ, IC_TEST, IC_SUITE,
+	IC_SEQ, IC_OUTCOME, IC_RC, IC_REASON, IC_DURATION, IC_GUEST,
+	IC_TIMEOUT, IC_SILENCE, IC_STARTED, IC_FINISHED, IC_COMMIT, IC_OUTPUT,
+	IC_CONSOLE,
+};
+
+#define ITER_COLUMNS \
+	"i.id, i.run_id, i.boot_id, i.crash_id, b.seq, i.test, i.suite, " \
+	"i.seq, i.outcome, i.rc, i.reason, i.duration, i.guest_duration, " \
+	"i.timeout, i.max_silence, i.started_at, i.finished_at, r.commit_id"
+#define ITER_FROM \
+	" FROM iterations i JOIN runs r ON r.id = i.run_id " \
+	"LEFT JOIN boots b ON b.id = i.boot_id"
+
+static void iteration_read(sqlite3_stmt *stmt,
+			   struct record_iteration_info *it, int full)
+{
+	int o;
+
+	memset(it, 0, sizeof(*it));
+	it->id = sqlite3_column_int64(stmt, IC_ID);
+	it->run_id = sqlite3_column_int64(stmt, IC_RUN);
+	it->boot_id = sqlite3_column_int64(stmt, IC_BOOT);
+	it->crash_id = sqlite3_column_int64(stmt, IC_CRASH);
+	it->boot_seq = sqlite3_column_int(stmt, IC_BOOT_SEQ);
+	it->test = col_str(stmt, IC_TEST);
+	it->suite = col_str(stmt, IC_SUITE);
+	it->seq = sqlite3_column_int(stmt, IC_SEQ);
+	o = record_outcome_parse(store_col_text(stmt, IC_OUTCOME));
+	it->outcome = o < 0 ? OUTCOME_ERROR : o;
+	it->has_rc = sqlite3_column_type(stmt, IC_RC) != SQLITE_NULL;
+	it->rc = sqlite3_column_int(stmt, IC_RC);
+	it->reason = col_str(stmt, IC_REASON);
+	it->duration = col_double(stmt, IC_DURATION);
+	it->guest_duration = col_double(stmt, IC_GUEST);
+	it->timeout = col_double(stmt, IC_TIMEOUT);
+	it->max_silence = col_double(stmt, IC_SILENCE);
+	it->started_at = col_str(stmt, IC_STARTED);
+	it->finished_at = col_str_null(stmt, IC_FINISHED);
+	it->commit_id = col_str(stmt, IC_COMMIT);
+	if (full) {
+		it->output = col_str(stmt, IC_OUTPUT);
+		it->console = col_str(stmt, IC_CONSOLE);
+	}
+}
+
+int record_iteration_load(struct store *st, long long id,
+			  struct record_iteration_info *it)
+{
+	sqlite3_stmt *stmt;
+	int ret = 1;
+
+	memset(it, 0, sizeof(*it));
+	stmt = store_prepare(st, "SELECT " ITER_COLUMNS ", i.output, "
+			     "i.console" ITER_FROM " WHERE i.id = :id", ":id I",
+			     id);
+	if (!stmt)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		iteration_read(stmt, it, 1);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int record_iteration_list(struct store *st, const struct record_filter *f,
+			  struct record_iteration_info **out, int *more)
+{
+	struct record_iteration_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	struct store_sql q;
+	sqlite3_stmt *stmt;
+
+	if (more)
+		*more = 0;
+	*out = NULL;
+	store_sql_init(&q, f->with_text ?
+		       "SELECT " ITER_COLUMNS ", i.output, i.console" ITER_FROM
+		       " WHERE 1" : "SELECT " ITER_COLUMNS ITER_FROM " WHERE 1");
+	if (f->run_id)
+		store_sql_int(&q, " AND i.run_id = :run", ":run", f->run_id);
+	sql_iteration_filters(&q, f, 1);
+	sql_run_filters(&q, f);
+	/* One run reads in order; a test's history reads newest first. */
+	store_sql_add(&q, f->run_id ? " ORDER BY i.id" : " ORDER BY i.id DESC");
+	sql_page(&q, f);
+	stmt = store_sql_prepare(st, &q);
+	store_sql_release(&q);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (past_page(f, (long)n, more))
+			break;
+		ALLOC_GROW(v, n, alloc);
+		iteration_read(stmt, &v[n++], f->with_text);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+void record_iteration_info_release(struct record_iteration_info *it)
+{
+	free(it->test);
+	free(it->suite);
+	free(it->reason);
+	free(it->output);
+	free(it->console);
+	free(it->started_at);
+	free(it->finished_at);
+	free(it->commit_id);
+	memset(it, 0, sizeof(*it));
+}
+
+void record_iteration_list_release(struct record_iteration_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		record_iteration_info_release(&v[i]);
+	free(v);
+}
+
+json_t *record_iteration_json(const struct record_iteration_info *it)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(it->id));
+	json_object_set_new(o, "run_id", json_integer(it->run_id));
+	json_object_set_new(o, "commit_id", jstr(it->commit_id));
+	json_object_set_new(o, "boot_id", jid(it->boot_id));
+	json_object_set_new(o, "boot_seq", it->boot_seq ?
+			    json_integer(it->boot_seq) : json_null());
+	json_object_set_new(o, "test", jstr(it->test));
+	json_object_set_new(o, "suite", jstr(it->suite));
+	json_object_set_new(o, "seq", json_integer(it->seq));
+	json_object_set_new(o, "outcome",
+			    json_string(record_outcome_name(it->outcome)));
+	json_object_set_new(o, "rc", it->has_rc ? json_integer(it->rc)
+						: json_null());
+	json_object_set_new(o, "reason", jstr(it->reason));
+	json_object_set_new(o, "duration", jnum(it->duration));
+	json_object_set_new(o, "guest_duration", jnum(it->guest_duration));
+	json_object_set_new(o, "timeout", jnum(it->timeout));
+	json_object_set_new(o, "max_silence", jnum(it->max_silence));
+	json_object_set_new(o, "crash_id", jid(it->crash_id));
+	json_object_set_new(o, "started_at", jstr(it->started_at));
+	json_object_set_new(o, "finished_at", jstr(it->finished_at));
+	if (it->output)
+		json_object_set_new(o, "output", jstr(it->output));
+	if (it->console)
+		json_object_set_new(o, "console", jstr(it->console));
+	return o;
+}
+
+/* Boots ------------------------------------------------------------------------ */
+
+#define BOOT_SELECT \
+	"SELECT id, run_id, seq, accel, cmdline, console_path, end_reason, " \
+	"ready_seconds, started_at, finished_at FROM boots"
+
+static void boot_read(sqlite3_stmt *stmt, struct record_boot_info *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = sqlite3_column_int64(stmt, 0);
+	b->run_id = sqlite3_column_int64(stmt, 1);
+	b->seq = sqlite3_column_int(stmt, 2);
+	b->accel = col_str(stmt, 3);
+	b->cmdline = col_str(stmt, 4);
+	b->console_path = col_str_null(stmt, 5);
+	b->end_reason = col_str_null(stmt, 6);
+	b->ready_seconds = col_double(stmt, 7);
+	b->started_at = col_str(stmt, 8);
+	b->finished_at = col_str_null(stmt, 9);
+}
+
+int record_boot_load(struct store *st, long long id,
+		     struct record_boot_info *b)
+{
+	sqlite3_stmt *stmt;
+	int ret = 1;
+
+	memset(b, 0, sizeof(*b));
+	stmt = store_prepare(st, BOOT_SELECT " WHERE id = :id", ":id I", id);
+	if (!stmt)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		boot_read(stmt, b);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int record_boot_list(struct store *st, long long run_id, long limit,
+		     struct record_boot_info **out, int *more)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_boot_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	if (more)
+		*more = 0;
+	*out = NULL;
+	f.limit = limit;
+	stmt = store_prepare(st, BOOT_SELECT " WHERE run_id = :run ORDER BY "
+			     "seq, id LIMIT :limit", ":run I :limit I", run_id,
+			     (long long)limit + 1);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (past_page(&f, (long)n, more))
+			break;
+		ALLOC_GROW(v, n, alloc);
+		boot_read(stmt, &v[n++]);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+void record_boot_info_release(struct record_boot_info *b)
+{
+	free(b->accel);
+	free(b->cmdline);
+	free(b->console_path);
+	free(b->end_reason);
+	free(b->started_at);
+	free(b->finished_at);
+	memset(b, 0, sizeof(*b));
+}
+
+void record_boot_list_release(struct record_boot_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		record_boot_info_release(&v[i]);
+	free(v);
+}
+
+json_t *record_boot_json(const struct record_boot_info *b)
+{
+	return json_pack("{s:I, s:I, s:i, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+			 "id", (json_int_t)b->id, "run_id", (json_int_t)b->run_id,
+			 "seq", b->seq, "accel", jstr(b->accel),
+			 "cmdline", jstr(b->cmdline),
+			 "ready_seconds", jnum(b->ready_seconds),
+			 "end_reason", jstr(b->end_reason),
+			 "has_log", b->console_path != NULL,
+			 "started_at", jstr(b->started_at),
+			 "finished_at", jstr(b->finished_at));
+}
+
+/* Sub-results and metrics of one iteration ------------------------------------ */
+
+int record_subresult_list(struct store *st, long long iteration_id,
+			  long limit, struct record_subresult_info **out,
+			  int *more)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_subresult_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	if (more)
+		*more = 0;
+	*out = NULL;
+	f.limit = limit;
+	stmt = store_prepare(st, "SELECT name, outcome, detail FROM subresults "
+			     "WHERE iteration_id = :it ORDER BY id "
+			     "LIMIT :limit", ":it I :limit I", iteration_id,
+			     (long long)limit + 1);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (past_page(&f, (long)n, more))
+			break;
+		ALLOC_GROW(v, n, alloc);
+		v[n].name = col_str(stmt, 0);
+		v[n].outcome = col_str(stmt, 1);
+		v[n++].detail = col_str_null(stmt, 2);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+int record_metric_list(struct store *st, long long iteration_id, long limit,
+		       struct record_metric_info **out, int *more)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_metric_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	if (more)
+		*more = 0;
+	*out = NULL;
+	f.limit = limit;
+	stmt = store_prepare(st, "SELECT subcase, name, value, unit FROM "
+			     "metrics WHERE iteration_id = :it ORDER BY id "
+			     "LIMIT :limit", ":it I :limit I", iteration_id,
+			     (long long)limit + 1);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (past_page(&f, (long)n, more))
+			break;
+		ALLOC_GROW(v, n, alloc);
+		v[n].subcase = col_str(stmt, 0);
+		v[n].name = col_str(stmt, 1);
+		v[n].value = sqlite3_column_double(stmt, 2);
+		v[n++].unit = col_str(stmt, 3);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+void record_subresult_list_release(struct record_subresult_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].outcome);
+		free(v[i].detail);
+	}
+	free(v);
+}
+
+void record_metric_list_release(struct record_metric_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].subcase);
+		free(v[i].name);
+		free(v[i].unit);
+	}
+	free(v);
+}
+
+/* Sub-case tallies ------------------------------------------------------------- */
+
+#define SUB_KEY "i.test, i.suite, " POOL_RUN_COLUMNS
+#define SUB_NKEY (2 + POOL_NCOLUMNS)
+#define SUB_FROM \
+	" FROM subresults s JOIN iterations i ON i.id = s.iteration_id " \
+	"JOIN runs r ON r.id = i.run_id"
+
+static void sub_where(struct store_sql *q, const struct record_filter *f)
+{
+	/* Retries (imported from NIPA) do not count: first attempts only. */
+	store_sql_add(q, " WHERE i.retry = 0");
+	if (f->run_id)
+		store_sql_int(q, " AND i.run_id = :run", ":run", f->run_id);
+	if (f->test_exact)
+		store_sql_text(q, " AND i.test = :test", ":test", f->test_exact);
+	if (f->commit)
+		store_sql_text(q, " AND r.commit_id = :commit", ":commit",
+			       f->commit);
+}
+
+static void sub_key_read(sqlite3_stmt *stmt, struct pool_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->test = col_str(stmt, 0);
+	k->suite = col_str(stmt, 1);
+	pool_key_from_row(stmt, 2, k);
+}
+
+static struct record_subtally *sub_find(struct record_subtally *v, size_t n,
+					const struct pool_key *k,
+					const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name) &&
+		    pool_key_same(&v[i].key, k, POOL_KERNEL))
+			return &v[i];
+	return NULL;
+}
+
+static void sub_add_median(struct record_subtally *t, const char *name,
+			   const char *unit, double *vals, size_t n)
+{
+	struct record_metric_median *m;
+
+	if (!t || !n)
+		return;
+	t->metrics = xrealloc(t->metrics, (t->nmetrics + 1) *
+			      sizeof(*t->metrics));
+	m = &t->metrics[t->nmetrics++];
+	m->name = xstrdup(name);
+	m->unit = xstrdup(unit);
+	m->median = stats_median(vals, n);
+	m->samples = (long)n;
+}
+
+/* Medians of every metric of the sub-cases in v, in name order. */
+static void sub_metrics(struct store *st, const struct record_filter *f,
+			struct record_subtally *v, size_t n)
+{
+	struct record_subtally *t = NULL;
+	char *name = NULL, *unit = NULL, *sub = NULL;
+	double *vals = NULL;
+	size_t nv = 0, alloc = 0;
+	struct store_sql q;
+	sqlite3_stmt *stmt;
+	struct pool_key k;
+
+	store_sql_init(&q, "SELECT " SUB_KEY ", m.subcase, m.name, "
+		       "coalesce(m.unit, ''), m.value FROM metrics m JOIN "
+		       "iterations i ON i.id = m.iteration_id JOIN runs r ON "
+		       "r.id = i.run_id");
+	sub_where(&q, f);
+	store_sql_add(&q, " ORDER BY " SUB_KEY ", m.subcase, m.name "
+		      "LIMIT 200000");
+	stmt = store_sql_prepare(st, &q);
+	store_sql_release(&q);
+	while (stmt) {
+		int row = sqlite3_step(stmt) == SQLITE_ROW;
+		const char *s = row ? store_col_text(stmt, SUB_NKEY) : "";
+		const char *m = row ? store_col_text(stmt, SUB_NKEY + 1) : "";
+
+		if (row)
+			sub_key_read(stmt, &k);
+		if (name && (!row || strcmp(sub, s) || strcmp(name, m) ||
+			     !t || !pool_key_same(&t->key, &k, POOL_KERNEL))) {
+			sub_add_median(t, name, unit, vals, nv);
+			nv = 0;
+			free(name);
+			free(unit);
+			free(sub);
+			name = unit = sub = NULL;
+		}
+		if (!row)
+			break;
+		if (!name) {
+			t = sub_find(v, n, &k, s);
+			name = xstrdup(m);
+			unit = xstrdup(store_col_text(stmt, SUB_NKEY + 2));
+			sub = xstrdup(s);
+		}
+		pool_key_release(&k);
+		ALLOC_GROW(vals, nv, alloc);
+		vals[nv++] = sqlite3_column_double(stmt, SUB_NKEY + 3);
+	}
+	sqlite3_finalize(stmt);
+	free(vals);
+}
+
+int record_subtally(struct store *st, const struct record_filter *f,
+		    struct record_subtally **out)
+{
+	struct record_subtally *v = NULL;
+	size_t n = 0, alloc = 0;
+	struct store_sql q;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	store_sql_init(&q, "SELECT " SUB_KEY ", coalesce(k.commit_id, "
+		       "r.commit_id, ''), s.name, "
+		       "sum(s.outcome IN ('pass', 'xfail')), "
+		       "sum(s.outcome IN ('fail', 'error')), "
+		       "sum(s.outcome = 'skip'), sum(s.outcome = 'timeout'), "
+		       "count(*)" SUB_FROM
+		       " LEFT JOIN kernels k ON k.id = r.kernel_id");
+	sub_where(&q, f);
+	store_sql_int(&q, " GROUP BY " SUB_KEY ", s.name ORDER BY " SUB_KEY
+		      ", min(s.id) LIMIT :max", ":max", RECORD_MAX_SUBCASES);
+	stmt = store_sql_prepare(st, &q);
+	store_sql_release(&q);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		struct record_subtally *t;
+		long known;
+
+		ALLOC_GROW(v, n, alloc);
+		t = &v[n++];
+		memset(t, 0, sizeof(*t));
+		sub_key_read(stmt, &t->key);
+		t->commit_id = col_str(stmt, SUB_NKEY);
+		t->name = col_str(stmt, SUB_NKEY + 1);
+		t->score.counts[OUTCOME_PASS] = sqlite3_column_int64(stmt,
+								     SUB_NKEY + 2);
+		t->score.counts[OUTCOME_FAIL] = sqlite3_column_int64(stmt,
+								     SUB_NKEY + 3);
+		t->score.counts[OUTCOME_SKIP] = sqlite3_column_int64(stmt,
+								     SUB_NKEY + 4);
+		t->score.counts[OUTCOME_STALL] = sqlite3_column_int64(stmt,
+								      SUB_NKEY + 5);
+		known = t->score.counts[OUTCOME_PASS] +
+			t->score.counts[OUTCOME_FAIL] +
+			t->score.counts[OUTCOME_SKIP] +
+			t->score.counts[OUTCOME_STALL];
+		t->score.counts[OUTCOME_ERROR] =
+			sqlite3_column_int64(stmt, SUB_NKEY + 6) - known;
+		score_finish(&t->score);
+	}
+	sqlite3_finalize(stmt);
+	sub_metrics(st, f, v, n);
+	*out = v;
+	return (int)n;
+}
+
+void record_subtally_release(struct record_subtally *v, int n)
+{
+	size_t j;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pool_key_release(&v[i].key);
+		free(v[i].commit_id);
+		free(v[i].name);
+		for (j = 0; j < v[i].nmetrics; j++) {
+			free(v[i].metrics[j].name);
+			free(v[i].metrics[j].unit);
+		}
+		free(v[i].metrics);
+	}
+	free(v);
+}
+
+json_t *record_subtally_json(const struct record_subtally *t)
+{
+	json_t *o = json_object(), *m = json_object(), *pool;
+	size_t i;
+
+	pool = pool_key_json(&t->key);
+	json_object_set_new(pool, "commit", json_string(t->commit_id));
+	json_object_set_new(o, "test", jstr(t->key.test));
+	json_object_set_new(o, "suite", jstr(t->key.suite));
+	json_object_set_new(o, "name", jstr(t->name));
+	json_object_set_new(o, "pool", pool);
+	score_json_into(o, &t->score);
+	for (i = 0; i < t->nmetrics; i++) {
+		struct strbuf key = STRBUF_INIT;
+
+		utf8_add_clean(&key, t->metrics[i].name,
+			       strlen(t->metrics[i].name));
+		json_object_set_new(m, key.buf ? key.buf : "", json_pack(
+			"{s:f, s:o, s:I}", "median", t->metrics[i].median,
+			"unit", jstr(t->metrics[i].unit), "samples",
+			(json_int_t)t->metrics[i].samples));
+		strbuf_release(&key);
+	}
+	json_object_set_new(o, "metrics", m);
+	return o;
+}
