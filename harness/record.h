@@ -236,6 +236,7 @@ struct record_iteration_info {
 	char *output, *console;		/* record_iteration_load() only */
 	char *started_at, *finished_at;
 	char *commit_id;		/* of its run */
+	int retry;			/* a retry (imports): not scored */
 };
 int record_iteration_load(struct store *st, long long id,
 			  struct record_iteration_info *it);

@@ -418,14 +418,15 @@ json_t *record_run_json(const struct record_run_info *r)
 enum {
 	IC_ID, IC_RUN, IC_BOOT, IC_CRASH, IC_BOOT_SEQ, IC_TEST, IC_SUITE,
 	IC_SEQ, IC_OUTCOME, IC_RC, IC_REASON, IC_DURATION, IC_GUEST,
-	IC_TIMEOUT, IC_SILENCE, IC_STARTED, IC_FINISHED, IC_COMMIT, IC_OUTPUT,
-	IC_CONSOLE,
+	IC_TIMEOUT, IC_SILENCE, IC_STARTED, IC_FINISHED, IC_COMMIT, IC_RETRY,
+	IC_OUTPUT, IC_CONSOLE,
 };
 
 #define ITER_COLUMNS \
 	"i.id, i.run_id, i.boot_id, i.crash_id, b.seq, i.test, i.suite, " \
 	"i.seq, i.outcome, i.rc, i.reason, i.duration, i.guest_duration, " \
-	"i.timeout, i.max_silence, i.started_at, i.finished_at, r.commit_id"
+	"i.timeout, i.max_silence, i.started_at, i.finished_at, r.commit_id, " \
+	"i.retry"
 #define ITER_FROM \
 	" FROM iterations i JOIN runs r ON r.id = i.run_id " \
 	"LEFT JOIN boots b ON b.id = i.boot_id"
@@ -456,6 +457,7 @@ static void iteration_read(sqlite3_stmt *stmt,
 	it->started_at = col_str(stmt, IC_STARTED);
 	it->finished_at = col_str_null(stmt, IC_FINISHED);
 	it->commit_id = col_str(stmt, IC_COMMIT);
+	it->retry = sqlite3_column_int(stmt, IC_RETRY);
 	if (full) {
 		it->output = col_str(stmt, IC_OUTPUT);
 		it->console = col_str(stmt, IC_CONSOLE);
@@ -553,6 +555,7 @@ json_t *record_iteration_json(const struct record_iteration_info *it)
 	json_object_set_new(o, "test", jstr(it->test));
 	json_object_set_new(o, "suite", jstr(it->suite));
 	json_object_set_new(o, "seq", json_integer(it->seq));
+	json_object_set_new(o, "retry", json_boolean(it->retry));
 	json_object_set_new(o, "outcome",
 			    json_string(record_outcome_name(it->outcome)));
 	json_object_set_new(o, "rc", it->has_rc ? json_integer(it->rc)
