@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cmdlog.h"
 #include "kconfig.h"
 #include "runcmd.h"
 #include "util.h"
@@ -58,9 +59,10 @@ static char *compiler_version(void)
 
 char *build_first_error(const char *log)
 {
+	/* Compiler and linker errors, then a missing program, then make's. */
 	static const char *const pats[] = {
 		": error: ", ": fatal error: ", "undefined reference to",
-		"Error ", "error:",
+		": not found", "command not found", "Error ", "error:",
 	};
 	size_t i;
 
@@ -238,6 +240,9 @@ static int merge_fragments(const struct build_opts *o, struct kconfig *kc,
 	return 0;
 }
 
+static int fail_build(struct build_result *res, const struct make_ctx *m,
+		      const char *step, int rc);
+
 static int store_image(struct make_ctx *m, struct build_result *res,
 		       const char *kdir)
 {
@@ -251,19 +256,21 @@ static int store_image(struct make_ctx *m, struct build_result *res,
 		{ ".config", "config" },
 	};
 	size_t i;
-	int ret = -1;
+	int ret = -1, rc;
 
 	util_rm_rf(tmp);
 	if (util_mkdir_p(tmp))
 		goto out;
-	if (run_make(m, hdr_targets, "installing uapi headers")) {
-		res->error = xstrdup("make headers_install failed");
+	rc = run_make(m, hdr_targets, "installing uapi headers");
+	if (rc) {
+		fail_build(res, m, "headers_install", rc);
 		goto out;
 	}
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		char *s = xasprintf("%s/%s", m->objdir, files[i][0]);
 		char *d = xasprintf("%s/%s", tmp, files[i][1]);
-		int rc = util_copy_file(s, d);
+
+		rc = util_copy_file(s, d);
 
 		free(s);
 		free(d);
@@ -319,27 +326,38 @@ static void strip_prefix(char *s, const char *dir)
 		memmove(p, p + n + 1, strlen(p + n + 1) + 1);
 }
 
-static int fail_build(struct build_result *res, const char *log,
-		      const char *srcdir)
+/*
+ * A make step failed: keep its log out of the next build's way (the
+ * kernel row and the error name it) and say what failed, by its first
+ * error line. step is "configure", "build" or "headers_install".
+ */
+static int fail_build(struct build_result *res, const struct make_ctx *m,
+		      const char *step, int rc)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char *first, *name;
 
-	if (util_interrupted) {
+	if (util_interrupted || rc == 130) {
 		res->error = xstrdup("interrupted");
 		return -1;
 	}
-
-	util_read_file(log, &sb, 64 << 20);
-	if (!res->error) {
-		res->error = build_first_error(strbuf_str(&sb));
-		if (res->error)
-			strip_prefix(res->error, srcdir);
-	}
-	if (!res->error)
-		res->error = xasprintf("make failed (see %s)", log);
+	util_read_file(m->log, &sb, 64 << 20);
+	first = build_first_error(strbuf_str(&sb));
+	if (first)
+		strip_prefix(first, m->srcdir);
+	free(res->error);
+	if (!strcmp(step, "build") && first)
+		res->error = xstrdup(first);
+	else if (first)
+		res->error = xasprintf("make %s: %s", step, first);
+	else
+		res->error = xasprintf("make %s failed (exit %d)", step, rc);
+	free(first);
 	strbuf_release(&sb);
+	name = xasprintf("build-%.12s", tree_oid_hex(&m->o->commit));
 	free(res->log_path);
-	res->log_path = xstrdup(log);
+	res->log_path = cmdlog_keep(m->log, name);
+	free(name);
 	return -1;
 }
 
@@ -351,7 +369,7 @@ int build_kernel(const struct build_opts *o, struct build_result *res)
 	char fraghash[41], treehash[41], *index = NULL, *objdir = NULL, *frag = NULL;
 	char *kdir = NULL, *log = NULL, *cc = NULL;
 	const char *image_targets[] = { "bzImage", NULL };
-	int ret = -1;
+	int ret = -1, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->compiler = compiler_version();
@@ -389,8 +407,9 @@ int build_kernel(const struct build_opts *o, struct build_result *res)
 	}
 	unlink(log);
 	m = (struct make_ctx){ o, o->tree->path, objdir, log, cc, util_now() };
-	if (configure(&m, frag)) {
-		ret = fail_build(res, log, o->tree->path);
+	rc = configure(&m, frag);
+	if (rc) {
+		ret = fail_build(res, &m, "configure", rc);
 		goto out;
 	}
 	strbuf_reset(&sb);
@@ -410,8 +429,9 @@ int build_kernel(const struct build_opts *o, struct build_result *res)
 	util_sha1_hex(sb.buf, sb.len, res->key);
 	kdir = xasprintf("%s/kernels/%s", util_cache_dir(), res->key);
 	if (load_cached(res, kdir)) {
-		if (run_make(&m, image_targets, "build")) {
-			ret = fail_build(res, log, o->tree->path);
+		rc = run_make(&m, image_targets, "build");
+		if (rc) {
+			ret = fail_build(res, &m, "build", rc);
 			goto out;
 		}
 		if (store_image(&m, res, kdir)) {

@@ -15,6 +15,7 @@
 
 #include "artefact.h"
 #include "build.h"
+#include "cmdlog.h"
 #include "job.h"
 #include "kconfig.h"
 #include "pool.h"
@@ -326,10 +327,12 @@ static int do_build(struct job *j)
 	if (rc) {
 		if (j->res)
 			j->res->build_failed = 1;
-		return fail_run(j, "kernel %s does not build: %s (full log: %s)",
-				tree_oid_short(&j->commit),
-				j->build.error ? j->build.error : "unknown error",
-				j->build.log_path ? j->build.log_path : "none");
+		rc = fail_run(j, "kernel %s does not build: %s (full log: %s)",
+			      tree_oid_short(&j->commit),
+			      j->build.error ? j->build.error : "unknown error",
+			      j->build.log_path ? j->build.log_path : "none");
+		cmdlog_show_tail(j->build.log_path);
+		return rc;
 	}
 	if (j->build.cached)
 		progress_step("build", "cached image %s", j->build.image);
@@ -494,6 +497,7 @@ static int do_session(struct job *j)
 	if (rc < 0) {
 		rc = fail_run(j, "run %lld stopped: %s", j->run_id,
 			      s.abort_reason ? s.abort_reason : "unknown");
+		cmdlog_show_tail(s.abort_log);
 	} else if (rc > 0) {
 		record_run_finish(&j->st, j->run_id, "interrupted",
 				  "interrupted by a signal");

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmdlog.h"
 #include "runcmd.h"
 #include "selftest.h"
 #include "util.h"
@@ -230,15 +231,24 @@ static int mentions(const char *text, const char *word)
 	return 0;
 }
 
+/* A failed compile keeps its log and shows its end (cmdlog.h). */
 static int compile(const char *const *argv, const char *log, const char *what)
 {
 	struct runcmd c = RUNCMD_INIT;
+	char *kept;
+	int rc;
 
 	c.argv = argv;
 	c.log_path = log;
-	if (runcmd_run(&c))
-		return error("payload: cannot build %s (see %s)", what, log);
-	return 0;
+	rc = runcmd_run(&c);
+	if (!rc)
+		return 0;
+	kept = cmdlog_keep(log, "payload");
+	error("payload: cannot build %s: %s exited %d (full log: %s)", what,
+	      argv[0], rc, kept);
+	cmdlog_show_tail(kept);
+	free(kept);
+	return -1;
 }
 
 static int build_c(const char *src, const char *out, const char *headers,

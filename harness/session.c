@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "classify.h"
@@ -488,6 +489,7 @@ static int run_boot(struct session *s)
 	if (vm_start(&b.vm, &cfg)) {
 		ret = -1;
 		s->abort_reason = xasprintf("cannot start QEMU (see %s)", qlog);
+		s->abort_log = xstrdup(qlog);
 		goto out;
 	}
 	vm_cmdline(&b.vm, &cmd);
@@ -516,6 +518,18 @@ out:
 	return ret;
 }
 
+/* What QEMU said on stderr, when it said anything; else the console. */
+static char *last_boot_log(const struct session *s)
+{
+	char *q = xasprintf("%s/boot-%d/qemu.log", s->workdir, s->boots);
+	struct stat st;
+
+	if (!stat(q, &st) && st.st_size > 0)
+		return q;
+	free(q);
+	return xasprintf("%s/boot-%d/console.log", s->workdir, s->boots);
+}
+
 int session_execute(struct session *s)
 {
 	s->items_total = s->iterations * (int)s->ntests;
@@ -525,11 +539,12 @@ int session_execute(struct session *s)
 		if (run_boot(s))
 			return -1;
 		if (s->errors_in_a_row >= MAX_BOOT_FAILURES) {
+			s->abort_log = last_boot_log(s);
 			s->abort_reason = xasprintf("%d iterations in a row "
 						    "failed for infrastructure "
-						    "reasons (last boot: %s/boot-%d)",
+						    "reasons (see %s)",
 						    s->errors_in_a_row,
-						    s->workdir, s->boots);
+						    s->abort_log);
 			return -1;
 		}
 	}
@@ -549,4 +564,5 @@ void session_release(struct session *s)
 	free(s->workdir);
 	free(s->first_cmdline);
 	free(s->abort_reason);
+	free(s->abort_log);
 }

@@ -53,6 +53,7 @@ struct session {
 	double started;
 	char *first_cmdline;
 	char *abort_reason;
+	char *abort_log;	/* the log that shows why (QEMU's or the console) */
 };
 
 extern volatile sig_atomic_t session_interrupted;

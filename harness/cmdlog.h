@@ -1,0 +1,31 @@
+/*
+ * cmdlog.h - the logs of the commands kflake runs (make, compilers,
+ * QEMU), for errors that show their cause: a failed command's log is
+ * kept where the next attempt cannot delete it, and its last lines are
+ * shown with the error, escaped (a stranger's build output must not
+ * drive the user's terminal).
+ */
+#ifndef KFLAKE_CMDLOG_H
+#define KFLAKE_CMDLOG_H
+
+#include "strbuf.h"
+
+#define CMDLOG_TAIL_LINES 20
+
+/*
+ * Move log to <cache>/logs/<name>-<UTC time>-<pid>.log. Returns the new
+ * path, or log itself when it cannot be moved (malloc'ed either way).
+ */
+char *cmdlog_keep(const char *log, const char *name);
+
+/*
+ * The last n lines of the file at log (from its last 64 KiB), each
+ * indented by four spaces and cut at 300 bytes, every byte outside
+ * printable ASCII and tab written as \xNN. Empty when there is nothing.
+ */
+void cmdlog_tail(const char *log, int n, struct strbuf *out);
+
+/* "kflake: last N lines of LOG:" and those lines on stderr, if any. */
+void cmdlog_show_tail(const char *log);
+
+#endif
