@@ -356,7 +356,7 @@ static int fail_build(struct build_result *res, const struct make_ctx *m,
 	strbuf_release(&sb);
 	name = xasprintf("build-%.12s", tree_oid_hex(&m->o->commit));
 	free(res->log_path);
-	res->log_path = cmdlog_keep(m->log, name);
+	res->log_path = cmdlog_keep(m->log, NULL, name);
 	free(name);
 	return -1;
 }

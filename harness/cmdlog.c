@@ -16,9 +16,10 @@
 #define TAIL_BYTES 65536
 #define LINE_MAX_SHOWN 300
 
-char *cmdlog_keep(const char *log, const char *name)
+char *cmdlog_keep(const char *log, const char *logs, const char *name)
 {
-	char *dir = xasprintf("%s/logs", util_cache_dir()), *kept;
+	char *dir = logs ? xstrdup(logs) : xasprintf("%s/logs", util_cache_dir());
+	char *kept;
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;

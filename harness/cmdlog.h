@@ -13,10 +13,11 @@
 #define CMDLOG_TAIL_LINES 20
 
 /*
- * Move log to <cache>/logs/<name>-<UTC time>-<pid>.log. Returns the new
- * path, or log itself when it cannot be moved (malloc'ed either way).
+ * Move log to <dir>/<name>-<UTC time>-<pid>.log, dir NULL meaning
+ * <cache>/logs. Returns the new path, or log itself when it cannot be
+ * moved (malloc'ed either way).
  */
-char *cmdlog_keep(const char *log, const char *name);
+char *cmdlog_keep(const char *log, const char *dir, const char *name);
 
 /*
  * The last n lines of the file at log (from its last 64 KiB), each

@@ -243,7 +243,7 @@ static int compile(const char *const *argv, const char *log, const char *what)
 	rc = runcmd_run(&c);
 	if (!rc)
 		return 0;
-	kept = cmdlog_keep(log, "payload");
+	kept = cmdlog_keep(log, NULL, "payload");
 	error("payload: cannot build %s: %s exited %d (full log: %s)", what,
 	      argv[0], rc, kept);
 	cmdlog_show_tail(kept);
