@@ -1,6 +1,8 @@
 /*
  * cmdlog.c - keeping and showing failed commands' logs (see cmdlog.h).
+ * The kept ones are capped at the newest KEEP_MAX.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +17,60 @@
 
 #define TAIL_BYTES 65536
 #define LINE_MAX_SHOWN 300
+/* Kept logs beyond this many go, oldest first (a log is up to a few MB). */
+#define KEEP_MAX 200
+
+struct kept {
+	char *path;
+	struct timespec mtime;
+};
+
+static int older_first(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct kept *)a)->mtime;
+	const struct timespec *y = &((const struct kept *)b)->mtime;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? -1 : 1;
+	return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
+}
+
+/*
+ * A nightly bisect over broken commits must not fill the disk with logs.
+ * The log just kept is never the one to go.
+ */
+static void prune(const char *dir, const char *keep)
+{
+	struct kept *v = NULL;
+	size_t n = 0, alloc = 0, i;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(p, &st) || !S_ISREG(st.st_mode) || !strcmp(p, keep)) {
+			free(p);
+			continue;
+		}
+		ALLOC_GROW(v, n, alloc);
+		v[n++] = (struct kept){ p, st.st_mtim };
+	}
+	if (d)
+		closedir(d);
+	if (n >= KEEP_MAX)
+		qsort(v, n, sizeof(*v), older_first);
+	for (i = 0; i < n; i++) {
+		if (n - i >= KEEP_MAX)
+			unlink(v[i].path);
+		free(v[i].path);
+	}
+	free(v);
+}
 
 char *cmdlog_keep(const char *log, const char *logs, const char *name)
 {
@@ -31,6 +87,8 @@ char *cmdlog_keep(const char *log, const char *logs, const char *name)
 		warning("cannot keep %s in %s: %s", log, dir, strerror(errno));
 		free(kept);
 		kept = xstrdup(log);
+	} else {
+		prune(dir, kept);
 	}
 	free(dir);
 	return kept;

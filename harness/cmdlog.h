@@ -15,7 +15,7 @@
 /*
  * Move log to <dir>/<name>-<UTC time>-<pid>.log, dir NULL meaning
  * <cache>/logs. Returns the new path, or log itself when it cannot be
- * moved (malloc'ed either way).
+ * moved (malloc'ed either way). Only the newest 200 logs there are kept.
  */
 char *cmdlog_keep(const char *log, const char *dir, const char *name);
 

@@ -278,8 +278,9 @@ static void check_kvm(struct doctor_report *r, unsigned flags)
 				      "several times slower than on KVM", why);
 		goto out;
 	}
-	accel = vm_accel_cached();
-	if (!accel && (flags & DOCTOR_PROBE_KVM)) {
+	/* --kvm probes again even when this boot's answer is cached. */
+	accel = flags & DOCTOR_PROBE_KVM ? NULL : vm_accel_cached();
+	if (flags & DOCTOR_PROBE_KVM) {
 		img = any_image();
 		if (img) {
 			init = xasprintf("%s/runners/init", util_home());

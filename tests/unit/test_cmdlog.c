@@ -4,9 +4,12 @@
  * next attempt's way, and the first-error line of a build whose tool is
  * missing (the rsync case of issue 9).
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -110,6 +113,38 @@ TEST(cmdlog_keep_moves_the_log)
 	free(kept);
 	free(dir);
 	free(path);
+}
+
+TEST(cmdlog_keep_prunes_the_oldest)
+{
+	char *logs = xasprintf("%s/many", test_tmpdir()), *old, *kept, *p;
+	struct timespec t[2] = { { 1000, 0 }, { 1000, 0 } };
+	int i, n = 0;
+	DIR *d;
+
+	util_mkdir_p(logs);
+	old = xasprintf("%s/build-old.log", logs);
+	util_write_file(old, "x", 1);
+	utimensat(AT_FDCWD, old, t, 0);
+	for (i = 0; i < 200; i++) {
+		p = xasprintf("%s/other-%03d.log", logs, i);
+		util_write_file(p, "x", 1);
+		free(p);
+	}
+	p = write_log("new.log", "new\n");
+	kept = cmdlog_keep(p, logs, "build-new");
+	CHECK(util_file_exists(kept));
+	CHECK(!util_file_exists(old));
+	d = opendir(logs);
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	CHECK_INT(n, 200 + 2);	/* with . and .. */
+	free(kept);
+	free(p);
+	free(old);
+	free(logs);
 }
 
 TEST(build_first_error_missing_program)
