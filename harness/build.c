@@ -343,8 +343,14 @@ static int fail_build(struct build_result *res, const struct make_ctx *m,
 	}
 	util_read_file(m->log, &sb, 64 << 20);
 	first = build_first_error(strbuf_str(&sb));
-	if (first)
+	if (first) {
+		/* The tree is a stranger's: its text reaches a terminal. */
 		strip_prefix(first, m->srcdir);
+		strbuf_reset(&sb);
+		cmdlog_escape(&sb, first, strlen(first));
+		free(first);
+		first = xstrdup(sb.buf);
+	}
 	free(res->error);
 	if (!strcmp(step, "build") && first)
 		res->error = xstrdup(first);

@@ -94,21 +94,66 @@ char *cmdlog_keep(const char *log, const char *logs, const char *name)
 	return kept;
 }
 
-static void add_escaped(struct strbuf *out, const char *s, size_t len)
+/*
+ * Length of the valid UTF-8 sequence of a printable character at s (at
+ * most n bytes), 0 when it is not one: C1 controls (U+0080-U+009F),
+ * overlong forms, surrogates and bytes that are no UTF-8 at all.
+ */
+static size_t utf8_printable(const unsigned char *s, size_t n)
 {
-	size_t i;
+	size_t len, i;
+	unsigned cp;
 
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < 0xa0 || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void cmdlog_escape(struct strbuf *out, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t u;
+
+		if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+			strbuf_addch(out, (char)c);
+			i++;
+		} else if (c >= 0x80 &&
+			   (u = utf8_printable((const unsigned char *)s + i,
+					       len - i))) {
+			strbuf_add(out, s + i, u);
+			i += u;
+		} else {
+			strbuf_addf(out, "\\x%02x", c);
+			i++;
+		}
+	}
+}
+
+static void add_line(struct strbuf *out, const char *s, size_t len)
+{
 	if (len > LINE_MAX_SHOWN)
 		len = LINE_MAX_SHOWN;
 	strbuf_addstr(out, "    ");
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\t' || (c >= 0x20 && c < 0x7f))
-			strbuf_addch(out, (char)c);
-		else
-			strbuf_addf(out, "\\x%02x", c);
-	}
+	cmdlog_escape(out, s, len);
 	strbuf_addch(out, '\n');
 }
 
@@ -141,7 +186,7 @@ void cmdlog_tail(const char *log, int n, struct strbuf *out)
 
 		while (len && start[len - 1] == '\r')
 			len--;
-		add_escaped(out, start, len);
+		add_line(out, start, len);
 		start += (nl ? (size_t)(nl - start) + 1 : (size_t)(end - start));
 	}
 out:

@@ -20,9 +20,16 @@
 char *cmdlog_keep(const char *log, const char *dir, const char *name);
 
 /*
+ * Append s (len bytes) for a terminal: printable ASCII, tab and printable
+ * UTF-8 as they are, every other byte (controls, escapes, C1, invalid
+ * UTF-8) as \xNN.
+ */
+void cmdlog_escape(struct strbuf *out, const char *s, size_t len);
+
+/*
  * The last n lines of the file at log (from its last 64 KiB), each
- * indented by four spaces and cut at 300 bytes, every byte outside
- * printable ASCII and tab written as \xNN. Empty when there is nothing.
+ * indented by four spaces, cut at 300 bytes and escaped as above. Empty
+ * when there is nothing.
  */
 void cmdlog_tail(const char *log, int n, struct strbuf *out);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "cmdlog.h"
 #include "crashwatch.h"
 #include "progress.h"
 #include "session.h"
@@ -387,6 +388,13 @@ static void boot_failed(struct session *s, struct boot *b, const char *why)
 			      &in.crash_title);
 	progress_step("boot", "boot %d failed: %s (console: %s)", s->boots,
 		      why, b->console);
+	/* QEMU says on stderr why it would not run the guest: show it. */
+	if (b->vm.exited && b->vm.exit_status) {
+		char *qlog = xasprintf("%s/qemu.log", b->dir);
+
+		cmdlog_show_tail(qlog);
+		free(qlog);
+	}
 	free(b->end_reason);
 	b->end_reason = xstrdup("boot-failed");
 	finish_item(s, b, item, &in, -1, -1);
@@ -539,12 +547,14 @@ int session_execute(struct session *s)
 		if (run_boot(s))
 			return -1;
 		if (s->errors_in_a_row >= MAX_BOOT_FAILURES) {
-			s->abort_log = last_boot_log(s);
+			char *log = last_boot_log(s);
+
+			/* Each failed boot showed its QEMU log already. */
 			s->abort_reason = xasprintf("%d iterations in a row "
 						    "failed for infrastructure "
 						    "reasons (see %s)",
-						    s->errors_in_a_row,
-						    s->abort_log);
+						    s->errors_in_a_row, log);
+			free(log);
 			return -1;
 		}
 	}

@@ -53,7 +53,7 @@ struct session {
 	double started;
 	char *first_cmdline;
 	char *abort_reason;
-	char *abort_log;	/* the log that shows why (QEMU's or the console) */
+	char *abort_log;	/* QEMU's log when it could not start */
 };
 
 extern volatile sig_atomic_t session_interrupted;

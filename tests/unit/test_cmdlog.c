@@ -63,13 +63,17 @@ TEST(cmdlog_tail_escapes_and_cuts)
 	int i;
 
 	/* A terminal escape from a stranger's build, and a very long line. */
-	strbuf_addstr(&log, "evil \x1b]0;owned\x07 \xc3\xa9\tend\n");
+	strbuf_addstr(&log, "evil \x1b]0;owned\x07 \xc3\xa9\tend \xc2\x9b" "2J "
+		      "\xe2\x80\x98q\xe2\x80\x99 \xff\xc3\n");
 	for (i = 0; i < 1000; i++)
 		strbuf_addch(&log, 'x');
 	strbuf_addch(&log, '\n');
 	path = write_log("esc.log", log.buf);
 	cmdlog_tail(path, 2, &out);
-	CHECK(strstr(out.buf, "    evil \\x1b]0;owned\\x07 \\xc3\\xa9\tend\n") != NULL);
+	/* UTF-8 text stays; C1 CSI, invalid and cut sequences do not. */
+	CHECK(strstr(out.buf, "    evil \\x1b]0;owned\\x07 \xc3\xa9\tend "
+			      "\\xc2\\x9b2J \xe2\x80\x98q\xe2\x80\x99 "
+			      "\\xff\\xc3\n") != NULL);
 	CHECK(strchr(out.buf, '\x1b') == NULL);
 	CHECK(strstr(out.buf, "\n    xxx") != NULL);
 	CHECK_INT(strlen(strstr(out.buf, "\n    xxx") + 1), 4 + 300 + 1);
