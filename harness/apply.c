@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "apply.h"
+#include "hunkplace.h"
 #include "mime.h"
 #include "tree.h"
 #include "util.h"
@@ -65,14 +66,45 @@ static int make_sigs(const struct mbox_mail *m, git_signature **author,
 	return ret;
 }
 
+/*
+ * git's strbuf_stripspace(), which `git am` runs on every message:
+ * trailing blanks off each line, runs of empty lines made one, none at
+ * the start or end, a final newline.
+ */
+static char *stripspace(const char *in)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = in, *nl;
+	size_t l, empties = 0;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		l = nl ? (size_t)(nl - p) : strlen(p);
+		while (l && isspace((unsigned char)p[l - 1]))
+			l--;
+		if (!l) {
+			empties++;
+		} else {
+			if (sb.len && empties)
+				strbuf_addch(&sb, '\n');
+			strbuf_add(&sb, p, l);
+			strbuf_addch(&sb, '\n');
+			empties = 0;
+		}
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* As `git am` makes it: the cleaned subject, a blank line, the body. */
 static char *commit_message(const struct mbox_mail *m)
 {
 	const char *title = *m->title ? m->title : "(no subject)";
+	char *raw = xasprintf("%s\n\n%s\n", title, m->message), *msg;
 
-	if (!*m->message)
-		return xasprintf("%s\n", title);
-	return xasprintf("%s\n\n%s%s", title, m->message,
-			 m->message[strlen(m->message) - 1] == '\n' ? "" : "\n");
+	msg = stripspace(raw);
+	free(raw);
+	return msg;
 }
 
 struct only_delta {
@@ -125,7 +157,8 @@ static int apply_one(git_repository *repo, const git_oid *parent_id,
 	git_index *idx = NULL;
 	git_signature *author = NULL, *committer = NULL;
 	git_oid tree_id;
-	char *msg = NULL;
+	char *msg = NULL, *placed = NULL;
+	const char *text;
 	int ret = -1;
 
 	if (!m->diff) {
@@ -137,7 +170,11 @@ static int apply_one(git_repository *repo, const git_oid *parent_id,
 		strbuf_addf(why, "%s", tree_git_error());
 		goto out;
 	}
-	if (git_diff_from_buffer(&diff, m->diff, strlen(m->diff))) {
+	/* Each hunk where git would put it, or refused as git refuses it. */
+	if (hunkplace_rewrite(repo, tree, m->diff, &placed, file, why))
+		goto out;
+	text = placed ? placed : m->diff;
+	if (git_diff_from_buffer(&diff, text, strlen(text))) {
 		strbuf_addf(why, "unreadable diff: %s", tree_git_error());
 		goto out;
 	}
@@ -158,6 +195,7 @@ static int apply_one(git_repository *repo, const git_oid *parent_id,
 	ret = 0;
 out:
 	free(msg);
+	free(placed);
 	git_signature_free(author);
 	git_signature_free(committer);
 	git_index_free(idx);

@@ -472,6 +472,59 @@ static void sanitize_controls(char *s)
 			*s = ' ';
 }
 
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t k, len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (k = 1; k < len; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * Raw 8-bit header text (no encoded word) is not UTF-8 when a mailer
+ * wrote latin-1; git mailinfo then reads it as latin-1 ("Ren\xe9" is
+ * "René"), whatever charset the body names. Bytes that are not part of
+ * a well-formed UTF-8 sequence are taken the same way, so a header is
+ * always valid UTF-8 afterwards.
+ */
+static char *latin1_fallback(struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+	const unsigned char *s = (const unsigned char *)sb->buf;
+	size_t i = 0, l;
+
+	if (mime_utf8_valid(sb->buf, sb->len))
+		return strbuf_detach(sb);
+	while (i < sb->len) {
+		l = utf8_seq(s + i, sb->len - i);
+		if (l) {
+			strbuf_add(&out, s + i, l);
+			i += l;
+			continue;
+		}
+		strbuf_addch(&out, 0xc0 | (s[i] >> 6));
+		strbuf_addch(&out, 0x80 | (s[i] & 0x3f));
+		i++;
+	}
+	strbuf_release(sb);
+	return strbuf_detach(&out);
+}
+
 char *mime_decode_header(const char *value)
 {
 	struct strbuf out = STRBUF_INIT, ws = STRBUF_INIT;
@@ -521,7 +574,7 @@ char *mime_decode_header(const char *value)
 	if (!out.buf)
 		return xstrdup("");
 	sanitize_controls(out.buf);
-	return strbuf_detach(&out);
+	return latin1_fallback(&out);
 }
 
 static void percent_decode(const char *s, struct strbuf *out)
@@ -684,14 +737,14 @@ static void append_part(struct strbuf *dst, const char *s, size_t n)
 }
 
 /* MIME text is CRLF in canonical form; patches and messages want LF. */
-static void text_canon(struct strbuf *sb)
+static void text_canon(struct strbuf *sb, int keep_cr)
 {
 	size_t i, j = 0;
 
 	for (i = 0; i < sb->len; i++) {
 		if (!sb->buf[i])
 			continue;
-		if (sb->buf[i] == '\r' && i + 1 < sb->len &&
+		if (!keep_cr && sb->buf[i] == '\r' && i + 1 < sb->len &&
 		    sb->buf[i + 1] == '\n')
 			continue;
 		sb->buf[j++] = sb->buf[i];
@@ -748,10 +801,17 @@ static void take_leaf(const struct mime_headers *h,
 		append_part(&w->out->patch, dec.buf, dec.len);
 		goto out;
 	}
-	text_canon(&dec);
+	/*
+	 * The raw text is where the diff comes from: CRs that a base64 or
+	 * quoted-printable encoding carried are file content (git mailsplit
+	 * strips them only from the mail's own line ends, as splitting does
+	 * here), so only the message text loses them.
+	 */
+	text_canon(&dec, 1);
+	append_part(&w->out->raw, dec.buf, dec.len);
+	text_canon(&dec, 0);
 	if (mime_to_utf8(ct->charset, dec.buf, dec.len, &conv))
 		note_problem(w, "unknown charset ", ct->charset);
-	append_part(&w->out->raw, dec.buf, dec.len);
 	append_part(&w->out->text, conv.buf, conv.len);
 out:
 	strbuf_release(&dec);
@@ -806,10 +866,13 @@ static void walk_multipart(const char *body, size_t len, const char *b,
 			continue;
 		}
 		if (start) {
-			/* The line break before a delimiter belongs to it. */
-			plen = p > start ? (size_t)(p - start) - 1 : 0;
-			if (plen && start[plen - 1] == '\r')
-				plen--;
+			/*
+			 * RFC 2046 gives the line break before a delimiter
+			 * to the delimiter; git mailinfo keeps every line up
+			 * to it, and so a patch whose last context line is
+			 * empty (a bare "\n") still applies. As git does.
+			 */
+			plen = (size_t)(p - start);
 			walk_part(start, plen, depth + 1, w);
 		}
 		start = next;

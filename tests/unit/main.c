@@ -82,6 +82,40 @@ int test_git(const char *dir, const char *out, const char *author_date,
 	return WEXITSTATUS(status);
 }
 
+const char *test_corpus_dir(void)
+{
+	static char dir[4200];
+	const char *env = getenv("KFLAKE_CORPUS");
+	char exe[4096];
+	ssize_t n;
+	int up;
+
+	if (*dir)
+		return dir;
+	if (env && *env) {
+		snprintf(dir, sizeof(dir), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0)
+			return NULL;
+		exe[n] = '\0';
+		/* <top>/build/san/tests/unit/run-unit */
+		for (up = 0; up < 5; up++) {
+			char *slash = strrchr(exe, '/');
+
+			if (!slash)
+				return NULL;
+			*slash = '\0';
+		}
+		snprintf(dir, sizeof(dir), "%s/../shared/corpus", exe);
+	}
+	if (!util_file_exists(dir)) {
+		*dir = '\0';
+		return NULL;
+	}
+	return dir;
+}
+
 int main(int argc, char **argv)
 {
 	struct test_case *tc;

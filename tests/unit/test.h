@@ -29,6 +29,13 @@ const char *test_tmpdir(void);
 int test_git(const char *dir, const char *out, const char *author_date,
 	     const char *const *args);
 
+/*
+ * ../shared/corpus beside the checkout run-unit was built in ($KFLAKE_CORPUS
+ * overrides), or NULL when absent: a user's clone has no shared corpus,
+ * and tests that need it skip with one line.
+ */
+const char *test_corpus_dir(void);
+
 #define TEST(name)                                                     \
 	static void test_##name(void);                                 \
 	static struct test_case tc_##name = { #name, __FILE__,         \

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../../harness/grouping.h"
 #include "../../harness/mbox.h"
@@ -135,33 +134,12 @@ static const struct pick_row picks[] = {
 	  "1495516865-17091-1-git-send-email-xiaolou4617@gmail.com" },
 };
 
-/* ../shared/corpus of the checkout run-unit was built in, or NULL. */
+/* The series corpus beside this checkout, or NULL. */
 static char *corpus_dir(void)
 {
-	const char *env = getenv("KFLAKE_CORPUS");
-	char exe[4096], *dir;
-	ssize_t n;
-	int up;
+	const char *d = test_corpus_dir();
 
-	if (env && *env)
-		return util_file_exists(env) ? xstrdup(env) : NULL;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	/* <top>/build/san/tests/unit/run-unit */
-	for (up = 0; up < 5; up++) {
-		char *slash = strrchr(exe, '/');
-
-		if (!slash)
-			return NULL;
-		*slash = '\0';
-	}
-	dir = xasprintf("%s/../shared/corpus/patchwork-series", exe);
-	if (util_file_exists(dir))
-		return dir;
-	free(dir);
-	return NULL;
+	return d ? xasprintf("%s/patchwork-series", d) : NULL;
 }
 
 static int read_corpus(const char *dir, const char *file,
