@@ -542,7 +542,12 @@ char *alert_pool_describe(const struct alert *a)
 
 	if (alert_pool_key(a, &k))
 		return xstrdup(a->pool ? a->pool : "");
-	s = pool_describe(&k);
+	/* An imported history: the executor is all there is to the line. */
+	if (!k.guest_cpus && k.executor && strcmp(k.executor,
+						  POOL_EXECUTOR_LOCAL))
+		s = xstrdup(k.executor);
+	else
+		s = pool_describe(&k);
 	pool_key_release(&k);
 	return s;
 }

@@ -1,8 +1,22 @@
 /*
  * snapshot.h - the forensic snapshot runners/forensics takes before a
  * stalled test is killed: stored with the iteration, and read for the
- * one pattern that explains the known udpgro stall, a TCP sender with
- * unacknowledged data that has heard no ACK for a long time.
+ * class of the stall, which groups stalls the way a fingerprint groups
+ * crashes:
+ *   tcp-receiver-ahead  the receiver got more than the sender counts as
+ *                       sent (rcv_nxt beyond snd_nxt) while the sender
+ *                       retransmits the head of its queue: the udpgro
+ *                       GSO stall, where the sender rejects the ACKs as
+ *                       acknowledging data it never sent
+ *   tcp-zero-window     the receiver stopped reading: persist timer armed,
+ *                       the peer's Recv-Q full
+ *   tcp-rto-backoff     unacknowledged data, no ACK, the retransmit timer
+ *                       firing with growing backoff (loss)
+ *   tcp-sender-stuck    data waiting and no ACK for a while, nothing more
+ *                       specific to say
+ *   no-tcp              no TCP connection stuck: a user-space hang (the
+ *                       summary lists the test's processes and the tasks
+ *                       sysrq-w found blocked)
  */
 #ifndef KFLAKE_SNAPSHOT_H
 #define KFLAKE_SNAPSHOT_H
@@ -14,13 +28,49 @@
 /* Sender quiet this long (ms since the last ACK) counts as stuck. */
 #define SNAPSHOT_STUCK_MS 1000
 
+/* In increasing order of how much they explain: the label is the highest. */
+enum snapshot_class {
+	SNAPSHOT_NONE,		/* not a snapshot kflake can read */
+	SNAPSHOT_NO_TCP,
+	SNAPSHOT_SENDER_STUCK,
+	SNAPSHOT_RTO_BACKOFF,
+	SNAPSHOT_ZERO_WINDOW,
+	SNAPSHOT_RECEIVER_AHEAD,
+};
+
+const char *snapshot_class_name(enum snapshot_class c);
+
 /*
- * Read the `ss -tinm` sections of a snapshot. Returns 1 and sets *label
- * ("tcp-sender-stuck") and *summary (one line per stuck socket) when a
- * sender is stuck, 0 otherwise (*label "no-stuck-tcp-sender" when TCP
- * sockets were seen, NULL when none were).
+ * Classify a snapshot: every TCP socket of every namespace, each sender
+ * paired with its receiver. *summary (malloc'ed, NULL when there is
+ * nothing to say) has one line per stuck socket with its class and
+ * evidence, or the processes for no-tcp.
+ */
+enum snapshot_class snapshot_classify(const char *text, char **summary);
+
+/*
+ * snapshot_classify() as the label stored with it (its class name, NULL
+ * for SNAPSHOT_NONE). Returns 1 when a TCP connection is stuck.
  */
 int snapshot_analyze(const char *text, char **label, char **summary);
+
+/* Stalls grouped by class, as crashes are by fingerprint. */
+struct snapshot_group {
+	char *label;		/* the class, or "no snapshot" */
+	long iterations, runs, tests;
+	char *first_seen, *last_seen;
+	long long example;	/* the newest stalled iteration */
+	char *summary;		/* its snapshot's summary, or NULL */
+	char *test_names;	/* comma-separated */
+};
+
+/*
+ * The stall classes of one run (run_id > 0) or all, of one test (or
+ * all), most frequent first. Returns the count, or -1.
+ */
+int snapshot_groups(struct store *st, long long run_id, const char *test,
+		    struct snapshot_group **out);
+void snapshot_groups_release(struct snapshot_group *v, int n);
 
 /* Store outdir/<item>.snapshot (if the guest wrote one) for iteration_id. */
 int snapshot_store(struct store *st, long long iteration_id,

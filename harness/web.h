@@ -124,6 +124,19 @@ int web_html_crash(struct web_req *r);
 int web_html_series_list(struct web_req *r);
 int web_html_series(struct web_req *r);
 void web_html_not_found(struct web_req *r);
+/* The page chrome (head, navigation; footer) around a handler's body. */
+void web_html_page_start(struct web_req *r, const char *title);
+int web_html_page_end(struct web_req *r);
+
+/* web_history.c: alerts, stalls by class, exports. */
+int web_html_alerts(struct web_req *r);
+int web_html_alert(struct web_req *r);
+int web_html_stalls(struct web_req *r);
+int web_api_alerts(struct web_req *r);
+int web_api_alert(struct web_req *r);
+int web_api_stalls(struct web_req *r);
+int web_api_export_junit(struct web_req *r);
+int web_api_export_kcidb(struct web_req *r);
 
 /* web_api.c: shared data first, then the endpoints. */
 struct web_flake {

@@ -79,7 +79,8 @@ static void col_esc(struct strbuf *sb, sqlite3_stmt *stmt, int col)
 
 static const char *const nav[][2] = {
 	{ "/", "Overview" }, { "/runs", "Runs" }, { "/flakes", "Flakes" },
-	{ "/crashes", "Crashes" }, { "/series", "Series" },
+	{ "/crashes", "Crashes" }, { "/stalls", "Stalls" },
+	{ "/alerts", "Alerts" }, { "/series", "Series" },
 };
 
 static void page_start(struct web_req *r, const char *title)
@@ -105,6 +106,16 @@ static int page_end(struct web_req *r)
 	strbuf_addstr(&r->body, "</main><footer>Data as JSON under "
 		      "<a href=\"/api/runs\">/api/</a>.</footer></body></html>\n");
 	return 0;
+}
+
+void web_html_page_start(struct web_req *r, const char *title)
+{
+	page_start(r, title);
+}
+
+int web_html_page_end(struct web_req *r)
+{
+	return page_end(r);
 }
 
 void web_html_not_found(struct web_req *r)

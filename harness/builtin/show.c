@@ -128,6 +128,28 @@ static void show_crashes(struct store *st, long long run)
 		crashwatch_list_release(v, n);
 }
 
+/* Stalls by class, as crashes are by fingerprint (snapshot.h). */
+static void show_stalls(struct store *st, long long run)
+{
+	struct snapshot_group *g;
+	int n = snapshot_groups(st, run, NULL, &g), i;
+
+	for (i = 0; i < n; i++) {
+		if (!i)
+			printf("\nstalls:\n");
+		printf("  %s: %ld iteration(s) of %s\n", g[i].label,
+		       g[i].iterations, g[i].test_names);
+		if (g[i].summary) {
+			const char *p = g[i].summary;
+			size_t len = strcspn(p, "\n");
+
+			printf("    %.*s%s\n", (int)len, p, p[len] ? " ..." : "");
+		}
+	}
+	if (n > 0)
+		snapshot_groups_release(g, n);
+}
+
 static void show_snapshots(struct store *st, long long run)
 {
 	struct snapshot_info *v;
@@ -189,6 +211,7 @@ int cmd_show(int argc, char **argv)
 		show_header(&r);
 		show_iterations(&st, run, output);
 		show_crashes(&st, run);
+		show_stalls(&st, run);
 		show_snapshots(&st, run);
 		report_run(&st, run, REPORT_TABLE);
 	}

@@ -1,6 +1,6 @@
 /*
  * test_core.c - unit tests of the run pipeline's pure parts: kconfig
- * merging, outcome rules, stall snapshot analysis, the store (migrations,
+ * merging, outcome rules, the store (migrations,
  * records, tallies), argv quoting, build error extraction and parsers.
  */
 #include <signal.h>
@@ -16,7 +16,6 @@
 #include "report.h"
 #include "stats.h"
 #include "runcmd.h"
-#include "snapshot.h"
 #include "store.h"
 #include "util.h"
 #include "test.h"
@@ -141,71 +140,6 @@ TEST(classify_rules)
 		  OUTCOME_STALL);
 	CHECK(strstr(r, "stopped responding"));
 	free(r);
-}
-
-static const char ss_stuck[] =
-"=== ss -tinm (init namespace)\n"
-"State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
-"=== ss -tinm (netns kfa-12)\n"
-"State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
-"ESTAB 0      2588672 10.77.0.1:51724 10.77.0.2:9000 timer:(on,12sec,6) ino:33 sk:1 <->\n"
-"\t skmem:(r0,rb131072,t0,tb2626560,f2048,w2638848,o0,bl0,d0) ts sack cubic "
-"wscale:7,7 rto:12800 backoff:6 rtt:0.5/0.25 mss:1448 pmtu:1500 rcvmss:536 "
-"advmss:1448 cwnd:1 ssthresh:7 bytes_sent:1101568 bytes_retrans:5792 "
-"bytes_acked:1001537 segs_out:770 segs_in:300 data_segs_out:769 send 23.2Mbps "
-"lastsnd:3200 lastrcv:15000 lastack:15000 pacing_rate 46.3Mbps delivery_rate 1.1Gbps "
-"delivered:692 busy:15000ms rwnd_limited:20ms unacked:69 retrans:1/6 lost:69 "
-"rcv_space:14480 rcv_ssthresh:64088 notsent:1487104 minrtt:0.04\n"
-"=== nstat -az\n"
-"TcpExtTCPTimeouts 6 0.0\n";
-
-static const char ss_healthy[] =
-"=== ss -tinm (netns peer)\n"
-"State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
-"ESTAB 0 0 192.168.1.2:5000 192.168.1.1:8000 ino:1 sk:2 <->\n"
-"\t cubic rto:204 bytes_sent:100 bytes_acked:101 lastsnd:10 lastrcv:10 lastack:10 rcv_space:14480\n"
-"ESTAB 0 1000 192.168.1.2:5001 192.168.1.1:8000 ino:1 sk:3 <->\n"
-"\t cubic rto:204 bytes_sent:100 bytes_acked:50 lastsnd:10 lastrcv:10 lastack:200 unacked:2\n";
-
-/* ss without sock_diag (reading /proc/net/tcp): no lastack, one line. */
-static const char ss_proc[] =
-"=== ss -tinm (netns kfa-59)\n"
-"State Recv-Q Send-Q  Local Address:Port  Peer Address:PortProcess\n"
-"ESTAB 0      4199576     10.77.0.1:43072    10.77.0.2:9000 timer:(on,450ms,5) "
-"ino:110 sk:9d828080 rto:6.43 cwnd:1 ssthresh:739 retrans:5/0 reordering:0\n"
-"ESTAB 0      0           10.77.0.1:43074    10.77.0.2:9001 ino:111 sk:9d828081 "
-"rto:0.2 cwnd:10\n"
-"=== nstat -az\n";
-
-TEST(snapshot_tcp_sender_stuck)
-{
-	char *label, *summary;
-
-	CHECK_INT(snapshot_analyze(ss_stuck, &label, &summary), 1);
-	CHECK_STR(label, "tcp-sender-stuck");
-	CHECK(summary && strstr(summary, "10.77.0.1:51724 -> 10.77.0.2:9000 "
-				"unacked 69, Send-Q 2588672"));
-	CHECK(summary && strstr(summary, "no ACK for 15.0 s"));
-	CHECK(summary && strstr(summary, "retrans 1/6"));
-	CHECK(summary && strstr(summary, "(netns kfa-12)"));
-	free(label);
-	free(summary);
-	/* Data in flight but ACKs 200 ms old: a busy flow, not a stuck one. */
-	CHECK_INT(snapshot_analyze(ss_healthy, &label, &summary), 0);
-	CHECK_STR(label, "no-stuck-tcp-sender");
-	CHECK(summary == NULL);
-	free(label);
-	CHECK_INT(snapshot_analyze(ss_proc, &label, &summary), 1);
-	CHECK_STR(label, "tcp-sender-stuck");
-	CHECK(summary && strstr(summary, "10.77.0.1:43072 -> 10.77.0.2:9000 "
-				"unacked 0, Send-Q 4199576"));
-	CHECK(summary && strstr(summary, "retransmit timer fired 5 time(s)"));
-	CHECK(summary && !strstr(summary, "43074"));
-	free(label);
-	free(summary);
-	CHECK_INT(snapshot_analyze("=== nstat -az\nnothing\n", &label, &summary), 0);
-	CHECK(label == NULL);
-	CHECK_INT(snapshot_analyze("", &label, &summary), 0);
 }
 
 /* A query's text result, kept until the next call (so checks don't leak). */
