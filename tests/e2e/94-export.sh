@@ -36,7 +36,7 @@ expect_eq "$(q "SELECT DISTINCT stream FROM imports")" net-next "stream"
 expect_eq "$(q "SELECT suite FROM iterations WHERE test = 'udpgro-bench-sh' LIMIT 1")" net "suite (group selftests-net)"
 # Rates count first attempts: 12 of 28, not 24 of 40.
 "$KFLAKE" report --db "$DB" --json > "$E2E_OUT/nipa-report.json" || fail "report"
-expect_eq "$(jq -r '.tests[] | select(.test == "udpgro-bench-sh") | "\(.counts.fail)/\(.runs)"' "$E2E_OUT/nipa-report.json")" \
+expect_eq "$(jq -r '.tests[] | select(.test == "udpgro-bench-sh") | "\(.failures)/\(.verdict_runs)"' "$E2E_OUT/nipa-report.json")" \
 	"12/28" "udpgro-bench-sh first-attempt failures"
 # The alert: one, rising, at the branch where the failures start.
 expect_eq "$(q "SELECT count(*) FROM alerts")" 1 "alerts"
