@@ -81,10 +81,51 @@ static void sleep_for(double secs)
 		;
 }
 
+static double deadline_secs = -1;
+
+double fetch_deadline(void)
+{
+	const char *env;
+	double v;
+
+	if (deadline_secs > 0)
+		return deadline_secs;
+	env = getenv("KFLAKE_NET_TIMEOUT");
+	if (env && *env && !util_parse_duration(env, &v) && v > 0)
+		return v;
+	return FETCH_DEFAULT_DEADLINE;
+}
+
+void fetch_set_deadline(double seconds)
+{
+	deadline_secs = seconds;
+}
+
+int fetch_deadline_option(const char *arg)
+{
+	double v;
+
+	if (util_parse_duration(arg, &v) || v <= 0 || v > 86400)
+		return error("--net-timeout %s: expected a duration such as "
+			     "90 or 2m (at most a day)", arg);
+	fetch_set_deadline(v);
+	return 0;
+}
+
+/* Milliseconds left until deadline, at least 1. */
+static long left_ms(double deadline)
+{
+	double left = (deadline - util_now()) * 1000;
+
+	return left < 1 ? 1 : (long)left;
+}
+
 /* One request; 1: worth retrying, 0: done (ok or not), -1 set err. */
 static int attempt(CURL *c, const char *url, const struct fetch_opts *o,
-		   struct fetch_response *r, struct strbuf *err)
+		   double deadline, struct fetch_response *r,
+		   struct strbuf *err)
 {
+	long total = left_ms(deadline), connect = 15000;
 	struct sink s = { r, o->max_size ? o->max_size : FETCH_MAX_SIZE, 0 };
 	char cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
@@ -103,9 +144,13 @@ static int attempt(CURL *c, const char *url, const struct fetch_opts *o,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS,
 			 o->max_redirects > 0 ? o->max_redirects : 5L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
-			 o->connect_timeout > 0 ? o->connect_timeout : 15L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout > 0 ? o->timeout : 300L);
+	if (o->timeout > 0 && o->timeout * 1000 < total)
+		total = o->timeout * 1000;
+	if (o->connect_timeout > 0)
+		connect = o->connect_timeout * 1000;
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 connect < total ? connect : total);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "kflake/1");
@@ -129,6 +174,11 @@ static int attempt(CURL *c, const char *url, const struct fetch_opts *o,
 			strbuf_addf(err, "%s: larger than %zu bytes", url, s.max);
 	} else if (rc == CURLE_TOO_MANY_REDIRECTS) {
 		strbuf_addf(err, "%s: too many redirects", url);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT &&
+		   util_now() >= deadline - 0.05) {
+		strbuf_addf(err, "%s: no answer within the %.0f s network "
+			    "deadline (--net-timeout, $KFLAKE_NET_TIMEOUT)", url,
+			    fetch_deadline());
 	} else if (rc != CURLE_OK) {
 		strbuf_addf(err, "%s: %s", url, *cerr ? cerr
 						      : curl_easy_strerror(rc));
@@ -148,7 +198,7 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 	      struct fetch_response *r, struct strbuf *err)
 {
 	static const struct fetch_opts defaults = FETCH_OPTS_INIT;
-	double delay;
+	double delay, deadline;
 	CURL *c;
 	int i, rc = -1;
 
@@ -165,11 +215,15 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 		return -1;
 	}
 	delay = o->backoff > 0 ? o->backoff : 0;
+	deadline = o->deadline_at > 0 ? o->deadline_at
+				      : util_now() + fetch_deadline();
 	for (i = 0; ; i++) {
 		struct strbuf e = STRBUF_INIT;
 
-		rc = attempt(c, url, o, r, &e);
-		if (rc <= 0 || i >= o->retries || util_interrupted) {
+		rc = attempt(c, url, o, deadline, r, &e);
+		/* No retry that the deadline would cut short. */
+		if (rc <= 0 || i >= o->retries || util_interrupted ||
+		    util_now() + delay >= deadline) {
 			if (rc)
 				strbuf_addstr(err, strbuf_str(&e));
 			strbuf_release(&e);

@@ -14,17 +14,30 @@
 #define FETCH_MAX_SIZE ((size_t)64 << 20)
 #define FETCH_MAX_HEADERS_SIZE ((size_t)256 << 10)
 
+/*
+ * Every network operation (a download with its retries, a git fetch)
+ * ends by a total deadline: fetch_deadline() seconds, 120 unless
+ * $KFLAKE_NET_TIMEOUT or --net-timeout (fetch_set_deadline()) says.
+ */
+#define FETCH_DEFAULT_DEADLINE 120
+double fetch_deadline(void);
+void fetch_set_deadline(double seconds);
+/* "--net-timeout SECONDS": 0 and sets it, or -1 with one line printed. */
+int fetch_deadline_option(const char *arg);
+
 struct fetch_opts {
 	long connect_timeout;	/* seconds; 0: 15 */
-	long timeout;		/* seconds for the whole transfer; 0: 300 */
+	long timeout;		/* seconds for one attempt; 0: the deadline */
 	size_t max_size;	/* 0: FETCH_MAX_SIZE */
 	long max_redirects;	/* 0: 5 */
 	int retries;		/* extra attempts after the first; -1: none */
 	double backoff;		/* first delay in seconds, doubled each retry */
 	const char *accept;	/* Accept: header, or NULL */
+	double deadline_at;	/* util_now() by which all attempts end;
+				   0: fetch_deadline() from the call */
 };
 
-#define FETCH_OPTS_INIT { 0, 0, 0, 0, 3, 1.0, NULL }
+#define FETCH_OPTS_INIT { 0, 0, 0, 0, 3, 1.0, NULL, 0 }
 
 struct fetch_response {
 	long status;
@@ -38,8 +51,9 @@ struct fetch_response {
 /*
  * GET url into r (o may be NULL for the defaults). Only a 2xx answer
  * succeeds; otherwise return -1 with one line in err naming the URL
- * ("URL: HTTP 404", "URL: larger than 64 MiB"). Bodies arrive exactly as
- * served: no Accept-Encoding is sent, so a .gz file stays gzip.
+ * ("URL: HTTP 404", "URL: larger than 64 MiB", "URL: no answer within
+ * the 120 s network deadline"). Bodies arrive exactly as served: no
+ * Accept-Encoding is sent, so a .gz file stays gzip.
  */
 int fetch_get(const char *url, const struct fetch_opts *o,
 	      struct fetch_response *r, struct strbuf *err);

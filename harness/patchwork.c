@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -239,7 +240,8 @@ static long int_field(json_t *o, const char *key, long dflt)
 	return json_is_integer(v) ? (long)json_integer_value(v) : dflt;
 }
 
-static json_t *get_json(const char *url, struct strbuf *err)
+static json_t *get_json(const char *url, double deadline_at,
+			struct strbuf *err)
 {
 	struct fetch_opts fo = FETCH_OPTS_INIT;
 	struct fetch_response r = FETCH_RESPONSE_INIT;
@@ -247,6 +249,7 @@ static json_t *get_json(const char *url, struct strbuf *err)
 	json_t *j = NULL;
 
 	fo.accept = "application/json";
+	fo.deadline_at = deadline_at;
 	fo.max_size = (size_t)16 << 20;
 	if (fetch_get(url, &fo, &r, err))
 		goto out;
@@ -272,7 +275,7 @@ static void submitter(json_t *j, struct patchwork_series *s)
 	free(email);
 }
 
-int patchwork_series_get(const char *base_url, long id,
+int patchwork_series_get(const char *base_url, long id, double deadline_at,
 			 struct patchwork_series *s, struct strbuf *err)
 {
 	char *base = patchwork_base(base_url);
@@ -282,7 +285,7 @@ int patchwork_series_get(const char *base_url, long id,
 	int ret = -1;
 
 	memset(s, 0, sizeof(*s));
-	j = get_json(url, err);
+	j = get_json(url, deadline_at, err);
 	if (!j)
 		goto out;
 	if (!json_is_object(j) || int_field(j, "id", -1) != id) {
@@ -329,11 +332,15 @@ out:
 	return ret;
 }
 
-int patchwork_series_mbox(const struct patchwork_series *s,
+int patchwork_series_mbox(const struct patchwork_series *s, double deadline_at,
 			  struct strbuf *out, struct strbuf *err)
 {
+	struct fetch_opts fo = FETCH_OPTS_INIT;
 	struct fetch_response r = FETCH_RESPONSE_INIT;
-	int ret = fetch_get(s->mbox, NULL, &r, err);
+	int ret;
+
+	fo.deadline_at = deadline_at;
+	ret = fetch_get(s->mbox, &fo, &r, err);
 
 	if (!ret) {
 		strbuf_reset(out);
@@ -385,6 +392,70 @@ static char *events_url(const char *base, const char *project,
 	return url;
 }
 
+static int digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int patchwork_parse_date(const char *s, double *out)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, sec = 0, zh = 0, zm = 0, sign = 1;
+	const char *p;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!s || strlen(s) < 10 || digits(s, 4, &y) || s[4] != '-' ||
+	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
+		return -1;
+	p = s + 10;
+	if (*p == 'T' || *p == ' ') {
+		if (digits(p + 1, 2, &h) || p[3] != ':' ||
+		    digits(p + 4, 2, &mi))
+			return -1;
+		p += 6;
+		if (*p == ':') {
+			if (digits(p + 1, 2, &sec))
+				return -1;
+			p += 3;
+		}
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+		if (*p == 'Z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p == '-' ? -1 : 1;
+			if (digits(p + 1, 2, &zh) || p[3] != ':' ||
+			    digits(p + 4, 2, &zm))
+				return -1;
+			p += 6;
+		}
+	}
+	if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || zh > 23 || zm > 59)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = (double)t - sign * (zh * 3600 + zm * 60);
+	return 0;
+}
+
 static int queue_one(struct store *st, const char *base, json_t *series,
 		     struct patchwork_poll *out)
 {
@@ -393,8 +464,6 @@ static int queue_one(struct store *st, const char *base, json_t *series,
 	struct patchwork_queued *q;
 	long long row;
 
-	if (id <= 0)
-		return 0;
 	source = xasprintf("pw:%s/%ld", base, id);
 	name = str_field(series, "name");
 	row = store_query_int(st, 0, "SELECT id FROM series WHERE source = ? "
@@ -426,105 +495,150 @@ static int queue_one(struct store *st, const char *base, json_t *series,
 	return 0;
 }
 
-static int poll_page(struct store *st, const char *base, json_t *events,
-		     struct patchwork_poll *out)
+/*
+ * The event's date moves the poll position, unless it is unreadable or
+ * more than a day ahead of this clock: one event dated 9999-12-31 would
+ * otherwise make every later poll start after everything.
+ */
+static void take_date(json_t *e, struct patchwork_poll *out)
+{
+	json_t *date = json_object_get(e, "date");
+	const char *v = json_is_string(date) ? json_string_value(date) : NULL;
+	double t;
+
+	if (!v || strnlen(v, 64) >= 64 || patchwork_parse_date(v, &t)) {
+		out->malformed++;
+		return;
+	}
+	if (t > util_wallclock() + 86400) {
+		if (!out->future++)
+			warning("patchwork event %lld is dated %s, more than a "
+				"day ahead; its date is ignored",
+				(long long)int_field(e, "id", -1), v);
+		return;
+	}
+	if (!out->newest || strcmp(v, out->newest) > 0) {
+		free(out->newest);
+		out->newest = xstrdup(v);
+	}
+}
+
+static int poll_events(struct store *st, const char *base, json_t *events,
+		       struct patchwork_poll *out)
 {
 	size_t i;
 
 	for (i = 0; i < json_array_size(events); i++) {
 		json_t *e = json_array_get(events, i);
-		json_t *payload = json_object_get(e, "payload");
-		json_t *date = json_object_get(e, "date");
+		json_t *series;
 
-		if (!json_is_object(e))
+		series = json_object_get(json_object_get(e, "payload"),
+					 "series");
+		if (!json_is_object(e) || int_field(series, "id", -1) <= 0) {
+			out->malformed++;
 			continue;
-		if (json_is_string(date) &&
-		    strnlen(json_string_value(date), 64) < 64 &&
-		    (!out->newest ||
-		     strcmp(json_string_value(date), out->newest) > 0)) {
-			free(out->newest);
-			out->newest = xstrdup(json_string_value(date));
 		}
-		if (queue_one(st, base, json_object_get(payload, "series"), out))
+		take_date(e, out);
+		if (queue_one(st, base, series, out))
 			return -1;
 	}
 	return 0;
 }
 
-/* Every page of events, oldest first, up to the page cap. */
-static json_t *poll_fetch(const char *base, const char *first,
-			  struct patchwork_poll *out, struct strbuf *err)
+/*
+ * Every page of events, oldest first, up to the page cap. A page that
+ * cannot be read ends the walk: what came before it still counts (the
+ * position stops there and the next poll reads on), and out->bad says
+ * what went wrong.
+ */
+static json_t *poll_fetch(const char *first, struct patchwork_poll *out)
 {
-	struct fetch_opts fo = FETCH_OPTS_INIT;
 	json_t *all = json_array();
 	char *url = xstrdup(first);
 
-	fo.accept = "application/json";
-	fo.max_size = (size_t)16 << 20;
 	while (url && out->pages < PATCHWORK_MAX_PAGES) {
+		struct fetch_opts fo = FETCH_OPTS_INIT;
 		struct fetch_response r = FETCH_RESPONSE_INIT;
+		struct strbuf err = STRBUF_INIT;
 		json_error_t je;
 		json_t *j = NULL;
 		char *next = NULL;
 
-		if (fetch_get(url, &fo, &r, err))
-			goto fail;
-		out->pages++;
+		fo.accept = "application/json";
+		fo.max_size = (size_t)16 << 20;
+		if (fetch_get(url, &fo, &r, &err))
+			goto bad;
 		j = json_loadb(r.body.buf ? r.body.buf : "", r.body.len, 0, &je);
 		if (!json_is_array(j)) {
-			strbuf_addf(err, "%s: not a JSON list of events", url);
-			goto fail;
+			strbuf_addf(&err, "%s: not a JSON list of events", url);
+			goto bad;
 		}
 		next = fetch_link_next(&r);
 		if (next && !fetch_is_url(next)) {
-			strbuf_addf(err, "%s: next page is not an http(s) URL",
+			strbuf_addf(&err, "%s: next page is not an http(s) URL",
 				    url);
-			goto fail;
+			free(next);
+			next = NULL;
+			out->bad = strbuf_detach(&err);
 		}
+		out->pages++;
 		json_array_extend(all, j);
 		json_decref(j);
 		fetch_response_release(&r);
+		strbuf_release(&err);
 		free(url);
 		url = next;
 		continue;
-fail:
-		free(next);
+bad:
+		out->bad = strbuf_detach(&err);
 		json_decref(j);
 		fetch_response_release(&r);
 		free(url);
-		json_decref(all);
-		return NULL;
+		url = NULL;
 	}
-	free(url);
+	if (url) {
+		out->capped = 1;
+		free(url);
+	}
 	return all;
 }
 
 int patchwork_poll(struct store *st, const char *base_url, const char *project,
-		   struct patchwork_poll *out, struct strbuf *err)
+		   const char *since, struct patchwork_poll *out,
+		   struct strbuf *err)
 {
 	char *base = patchwork_base(base_url);
 	char *key = patchwork_state_key(base_url, project);
-	char *url = NULL;
+	char *url = NULL, ts[32];
 	json_t *events = NULL;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	out->since = store_state_get(st, key);
+	out->since = since ? xstrdup(since) : store_state_get(st, key);
+	if (!out->since) {
+		/* A first poll reads the last day, not the project's history. */
+		util_iso8601(util_wallclock() - 86400, ts);
+		ts[19] = '\0';	/* "YYYY-MM-DDTHH:MM:SS", as patchwork dates */
+		out->since = xstrdup(ts);
+		out->first = 1;
+	}
 	url = events_url(base, project, out->since);
 	/* The network first: no write transaction waits on a server. */
-	events = poll_fetch(base, url, out, err);
-	if (!events)
+	events = poll_fetch(url, out);
+	if (!out->pages && out->bad) {
+		strbuf_addstr(err, out->bad);
 		goto out;
+	}
 	if (store_begin(st)) {
 		strbuf_addf(err, "%s: cannot start a transaction", st->path);
 		goto out;
 	}
-	if (poll_page(st, base, events, out)) {
+	if (poll_events(st, base, events, out)) {
 		strbuf_addf(err, "%s: cannot queue series", st->path);
 		store_rollback(st);
 		goto out;
 	}
-	if (out->newest && store_state_set(st, key, out->newest)) {
+	if (store_state_set(st, key, out->newest ? out->newest : out->since)) {
 		strbuf_addf(err, "%s: cannot save the poll position", st->path);
 		store_rollback(st);
 		goto out;
@@ -536,6 +650,8 @@ int patchwork_poll(struct store *st, const char *base_url, const char *project,
 	}
 	ret = 0;
 out:
+	if (ret)
+		patchwork_poll_release(out);
 	json_decref(events);
 	free(url);
 	free(key);
@@ -552,5 +668,6 @@ void patchwork_poll_release(struct patchwork_poll *p)
 	free(p->v);
 	free(p->since);
 	free(p->newest);
+	free(p->bad);
 	memset(p, 0, sizeof(*p));
 }

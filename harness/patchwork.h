@@ -53,11 +53,15 @@ char *patchwork_base(const char *url);
 char *patchwork_source_canonical(const char *source, long *id,
 				 struct strbuf *err);
 
-/* GET {base}/api/1.3/series/{id}/; -1 with one line in err. */
-int patchwork_series_get(const char *base, long id,
+/*
+ * GET {base}/api/1.3/series/{id}/; -1 with one line in err. Both calls
+ * end by deadline_at (util_now() time; 0: the network deadline from the
+ * call), so one pw: source pays one deadline, not one per request.
+ */
+int patchwork_series_get(const char *base, long id, double deadline_at,
 			 struct patchwork_series *s, struct strbuf *err);
 /* Download the series mbox into out. */
-int patchwork_series_mbox(const struct patchwork_series *s,
+int patchwork_series_mbox(const struct patchwork_series *s, double deadline_at,
 			  struct strbuf *out, struct strbuf *err);
 void patchwork_series_release(struct patchwork_series *s);
 
@@ -71,21 +75,33 @@ struct patchwork_queued {
 struct patchwork_poll {
 	struct patchwork_queued *v;
 	size_t n, alloc;
-	int pages;
-	char *since;		/* position the poll started from, or NULL */
+	int pages;		/* pages read */
+	int capped;		/* stopped at PATCHWORK_MAX_PAGES, more to read */
+	char *bad;		/* the page that could not be read, or NULL */
+	size_t malformed;	/* events without a series id or a date */
+	size_t future;		/* events dated more than a day ahead */
+	char *since;		/* position the poll started from */
+	int first;		/* since is "a day ago": nothing remembered */
 	char *newest;		/* date of the newest event seen, or NULL */
 };
 
 /*
- * Read the series-completed events of project since the remembered
- * position (key patchwork_state_key()), following Link rel="next" up to
- * PATCHWORK_MAX_PAGES, queue each series not queued before (series row
- * state 'queued', pw_id, source "pw:<base>/<id>") and remember the
- * newest event date, all in one transaction.
+ * Read the series-completed events of project since the position: the
+ * since argument (ISO date or time) if given, else the remembered one
+ * (key patchwork_state_key()), else the last day. Pages are followed by
+ * Link rel="next" up to PATCHWORK_MAX_PAGES; each series not queued
+ * before is queued (series row state 'queued', pw_id, source
+ * "pw:BASE/ID" as patchwork_source_canonical() spells it) and the
+ * newest event date remembered, in one transaction. A page that cannot
+ * be read keeps what the pages before it gave (out->bad says why);
+ * only when none could be read does the poll fail (-1, one line).
  */
 int patchwork_poll(struct store *st, const char *base, const char *project,
-		   struct patchwork_poll *out, struct strbuf *err);
+		   const char *since, struct patchwork_poll *out,
+		   struct strbuf *err);
 void patchwork_poll_release(struct patchwork_poll *p);
+/* "2024-01-02T03:04:05[.123][Z|+01:00]" (UTC if no zone) to epoch seconds. */
+int patchwork_parse_date(const char *s, double *out);
 char *patchwork_state_key(const char *base, const char *project);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "apply.h"
 #include "fetch.h"
+#include "gitnet.h"
 #include "grouping.h"
 #include "mbox.h"
 #include "patchwork.h"
@@ -114,11 +115,12 @@ static int read_patchwork(const struct series_opts *o, struct draft *d,
 	struct patchwork_series pw;
 	char *base = patchwork_base(d->source + 3);
 	long id = d->pw_id;
+	double deadline = util_now() + fetch_deadline();
 	int ret = -1;
 
 	/* base ends in "/ID": cut it off. */
 	*strrchr(base, '/') = '\0';
-	if (patchwork_series_get(base, id, &pw, err))
+	if (patchwork_series_get(base, id, deadline, &pw, err))
 		goto out;
 	if (!pw.received_all) {
 		d->incomplete = 1;
@@ -132,7 +134,7 @@ static int read_patchwork(const struct series_opts *o, struct draft *d,
 		d->msgid = xstrdup(pw.cover_msgid);
 	else if (pw.npatches)
 		d->msgid = xstrdup(pw.patches[0].msgid);
-	ret = patchwork_series_mbox(&pw, buf, err);
+	ret = patchwork_series_mbox(&pw, deadline, buf, err);
 	patchwork_series_release(&pw);
 out:
 	free(base);
@@ -289,31 +291,32 @@ static int parse_git(const char *source, char **url, char **branch,
 static int fetch_branch(struct tree *t, const char *source, const char *url,
 			const char *branch, git_oid *tip, struct strbuf *err)
 {
-	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-	git_remote *remote = NULL;
+	struct strbuf e = STRBUF_INIT;
 	char hex[41], *dst, *spec;
-	git_strarray specs;
+	const char *specs[1];
+	git_odb *odb = NULL;
 	int ret = -1;
 
 	util_sha1_hex(url, strlen(url), hex);
 	dst = xasprintf("refs/kflake/branches/%.12s/%s", hex, branch);
 	spec = xasprintf("+refs/heads/%s:%s", branch, dst);
-	specs.strings = &spec;
-	specs.count = 1;
+	specs[0] = spec;
 	info("fetching %s of %s", branch, url);
-	if (git_remote_create_anonymous(&remote, t->repo, url) ||
-	    git_remote_fetch(remote, &specs, &fo, "kflake series fetch")) {
-		strbuf_addf(err, "%s: fetch failed: %s", source,
-			    tree_git_error());
+	/* In a child killed at the network deadline (gitnet.c). */
+	if (gitnet_fetch(git_repository_path(t->repo), url, specs, 1, &e)) {
+		strbuf_addf(err, "%s: %s", source, e.buf);
 		goto out;
 	}
+	if (!git_repository_odb(&odb, t->repo))
+		git_odb_refresh(odb);
 	if (git_reference_name_to_id(tip, t->repo, dst)) {
 		strbuf_addf(err, "%s: no branch '%s' there", source, branch);
 		goto out;
 	}
 	ret = 0;
 out:
-	git_remote_free(remote);
+	git_odb_free(odb);
+	strbuf_release(&e);
 	free(spec);
 	free(dst);
 	return ret;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "runcmd.h"
+#include "gitnet.h"
 #include "tree.h"
 #include "util.h"
 
@@ -263,36 +264,33 @@ out:
 
 static int fetch_origin(git_repository *repo, const char *source)
 {
-	git_remote *remote = NULL;
-	git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	git_odb *odb = NULL;
 	int ret;
 
-	if (git_remote_lookup(&remote, repo, "origin"))
-		return error("%s: no origin remote: %s", source,
-			     tree_git_error());
-	opts.prune = GIT_FETCH_PRUNE;
-	ret = git_remote_fetch(remote, NULL, &opts, "kflake fetch");
-	git_remote_free(remote);
+	/* In a child killed at the network deadline (gitnet.c). */
+	ret = gitnet_fetch(git_repository_path(repo), NULL, NULL, 0, &err);
 	if (ret)
-		return error("%s: fetch failed: %s", source, tree_git_error());
-	return 0;
+		error("%s: %s", source, err.buf);
+	else if (!git_repository_odb(&odb, repo))
+		git_odb_refresh(odb);	/* the child wrote new packs */
+	git_odb_free(odb);
+	strbuf_release(&err);
+	return ret;
 }
 
 static int clone_source(const char *source, const char *path)
 {
-	git_clone_options opts = GIT_CLONE_OPTIONS_INIT;
-	git_repository *repo = NULL;
+	struct strbuf err = STRBUF_INIT;
 	char *tmp = xasprintf("%s.cloning", path);
 	int ret = -1;
 
 	info("cloning %s", source);
 	util_rm_rf(tmp);
-	opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-	if (git_clone(&repo, source, tmp, &opts)) {
-		error("%s: clone failed: %s", source, tree_git_error());
+	if (gitnet_clone(source, tmp, &err)) {
+		error("%s: %s", source, err.buf);
 		goto out;
 	}
-	git_repository_free(repo);
 	if (rename(tmp, path)) {
 		error("%s: cannot rename: %s", path, strerror(errno));
 		goto out;
@@ -301,6 +299,7 @@ static int clone_source(const char *source, const char *path)
 out:
 	if (ret)
 		util_rm_rf(tmp);
+	strbuf_release(&err);
 	free(tmp);
 	return ret;
 }

@@ -11,13 +11,14 @@
 #include <jansson.h>
 
 #include "builtin.h"
+#include "fetch.h"
 #include "series.h"
 #include "store.h"
 #include "util.h"
 
 static const char series_usage[] =
 "usage: kflake series fetch SRC [--tree T] [--ref BASE] [--allow-incomplete]\n"
-"                           [--db PATH] [--json]\n"
+"                           [--net-timeout SECS] [--db PATH] [--json]\n"
 "\n"
 "Fetch a patch series, apply it with libgit2 on BASE (default: the tree's\n"
 "default branch) and print the resulting commit, which the ref\n"
@@ -30,6 +31,9 @@ static const char series_usage[] =
 "  git:URL#BRANCH       the commits of BRANCH since its merge base with BASE\n"
 "\n"
 "  --allow-incomplete   test the patches that are there when some are missing\n"
+"  --net-timeout SECS   total time for each network operation (a download\n"
+"                       with its retries, a git fetch); default 120 s or\n"
+"                       $KFLAKE_NET_TIMEOUT\n"
 "\n"
 "A patchwork series may be spelled pw:URL/ID, pw:URL/api/1.3/series/ID/,\n"
 "pw:URL/series/ID/mbox/ or as its web list URL (...?series=ID); all name\n"
@@ -41,12 +45,14 @@ static const char series_usage[] =
 "Exit status: 0 applied, 1 a patch did not apply, the series is incomplete\n"
 "or could not be fetched, 2 on bad usage.\n";
 
-enum { OPT_TREE = 256, OPT_REF, OPT_INCOMPLETE, OPT_DB, OPT_JSON };
+enum { OPT_TREE = 256, OPT_REF, OPT_INCOMPLETE, OPT_DB, OPT_JSON,
+       OPT_NET_TIMEOUT };
 
 static const struct option series_options[] = {
 	{ "tree", required_argument, NULL, OPT_TREE },
 	{ "ref", required_argument, NULL, OPT_REF },
 	{ "allow-incomplete", no_argument, NULL, OPT_INCOMPLETE },
+	{ "net-timeout", required_argument, NULL, OPT_NET_TIMEOUT },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
@@ -87,6 +93,10 @@ int cmd_series(int argc, char **argv)
 			break;
 		case OPT_INCOMPLETE:
 			o.allow_incomplete = 1;
+			break;
+		case OPT_NET_TIMEOUT:
+			if (fetch_deadline_option(optarg))
+				return KFLAKE_EXIT_USAGE;
 			break;
 		case OPT_DB:
 			db = optarg;

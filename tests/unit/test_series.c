@@ -4,10 +4,13 @@
  * in the REST API v1.3 format) and `git format-patch` output of a small
  * repository made at run time. Trees are cloned into a private cache.
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include "../../harness/patchwork.h"
 #include "../../harness/series.h"
 #include "../../harness/store.h"
+#include "../../harness/tree.h"
 #include "../../harness/util.h"
 #include "test.h"
 
@@ -181,6 +185,7 @@ struct pw_server {
 	pthread_mutex_t lock;
 	int flaky_hits;		/* requests for series 2 (503 first) */
 	int events_hits;
+	int ev_mode;		/* see events_page() */
 	char last_since[64];
 };
 
@@ -229,6 +234,56 @@ static void event(struct strbuf *sb, int first, int sid, const char *date,
 		    first ? "" : ",", 100 + sid, date, sid, port, sid, date, sid);
 }
 
+/*
+ * The events list as patchwork serves it: date >= since, oldest first,
+ * two per page with a Link to the next. s->ev_mode adds trouble: 1 an
+ * event dated 9999 and two malformed ones, 2 page 2 fails (HTTP 500),
+ * 3 pages without end.
+ */
+static void events_page(struct pw_server *s, struct MHD_Connection *c,
+			struct strbuf *body, unsigned *status, char **link)
+{
+	static const char *const dates[] = {
+		"2024-01-02T03:04:05.000001", "2024-01-03T00:00:00",
+		"2024-01-04T00:00:00", "9999-12-31T00:00:00",
+	};
+	const char *page = MHD_lookup_connection_value(
+		c, MHD_GET_ARGUMENT_KIND, "page");
+	const char *since = MHD_lookup_connection_value(
+		c, MHD_GET_ARGUMENT_KIND, "since");
+	int pg = page ? atoi(page) : 1, i, k = 0, first = 1;
+	int n = s->ev_mode == 1 ? 4 : 3;
+
+	s->events_hits++;
+	snprintf(s->last_since, sizeof(s->last_since), "%s", since ? since : "");
+	if (s->ev_mode == 2 && pg == 2) {
+		*status = 500;
+		strbuf_addstr(body, "oops");
+		return;
+	}
+	strbuf_addch(body, '[');
+	if (s->ev_mode == 3) {
+		event(body, 1, 100 + pg, "2024-01-05T00:00:00", s->port);
+		k = pg * 2 + 1;
+	}
+	for (i = 0; i < n && s->ev_mode != 3; i++) {
+		if (since && strcmp(dates[i], since) < 0)
+			continue;
+		if (k++ / 2 + 1 != pg)
+			continue;
+		event(body, first, i + 1, dates[i], s->port);
+		first = 0;
+	}
+	if (s->ev_mode == 1 && pg == 1)
+		strbuf_addstr(body, ",{\"id\":7,\"date\":\"2024-01-02\"},"
+			      "\"junk\"");
+	strbuf_addch(body, ']');
+	if (k > pg * 2)
+		*link = xasprintf("<http://127.0.0.1:%d/api/1.3/events/?category="
+				  "series-completed&project=netdevbpf&page=%d>; "
+				  "rel=\"next\"", s->port, pg + 1);
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *data,
@@ -265,28 +320,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 		status = 302;
 		link = xasprintf("http://127.0.0.1:%d/series/1/mbox/", s->port);
 	} else if (!strcmp(url, "/api/1.3/events/")) {
-		const char *page = MHD_lookup_connection_value(
-			c, MHD_GET_ARGUMENT_KIND, "page");
-		const char *since = MHD_lookup_connection_value(
-			c, MHD_GET_ARGUMENT_KIND, "since");
-
-		s->events_hits++;
-		snprintf(s->last_since, sizeof(s->last_since), "%s",
-			 since ? since : "");
-		strbuf_addch(&body, '[');
-		if (since) {
-			event(&body, 1, 3, "2024-01-04T00:00:00", s->port);
-		} else if (!page) {
-			event(&body, 1, 1, "2024-01-02T03:04:05.000001", s->port);
-			event(&body, 0, 2, "2024-01-03T00:00:00", s->port);
-			link = xasprintf("<http://127.0.0.1:%d/api/1.3/events/"
-					 "?category=series-completed&project="
-					 "netdevbpf&page=2>; rel=\"next\"",
-					 s->port);
-		} else {
-			event(&body, 1, 3, "2024-01-04T00:00:00", s->port);
-		}
-		strbuf_addch(&body, ']');
+		events_page(s, c, &body, &status, &link);
 	} else {
 		status = 404;
 		strbuf_addstr(&body, "{\"detail\":\"Not found.\"}");
@@ -760,11 +794,12 @@ TEST(series_fetch_patchwork_and_branch)
 	o.tree = r.path;
 	o.ref = r.base;
 	/* Queued by a poll, fetched under another spelling: one row. */
-	CHECK_INT(patchwork_poll(&st, "http://127.0.0.1:0", "netdevbpf", &poll,
-				 &err), -1);
+	CHECK_INT(patchwork_poll(&st, "http://127.0.0.1:0", "netdevbpf", NULL,
+				 &poll, &err), -1);
 	strbuf_reset(&err);
 	src = xasprintf("HTTP://127.0.0.1:%d/api/1.3/", s.port);
-	CHECK_INT(patchwork_poll(&st, src, "netdevbpf", &poll, &err), 0);
+	CHECK_INT(patchwork_poll(&st, src, "netdevbpf", "2024-01-01", &poll,
+				 &err), 0);
 	CHECK_INT(poll.n, 3);
 	CHECK_INT(poll.n ? poll.v[0].series_id : 0, 1);
 	patchwork_poll_release(&poll);
@@ -962,6 +997,12 @@ TEST(patchwork_source_spellings)
 	strbuf_release(&err);
 }
 
+static long long count_queued(struct store *st)
+{
+	return store_query_int(st, -1, "SELECT count(*) FROM series WHERE "
+			       "state = 'queued' AND kind = 'patchwork'", "");
+}
+
 TEST(series_patchwork_poll)
 {
 	struct pw_server s;
@@ -975,31 +1016,87 @@ TEST(series_patchwork_poll)
 	db = xasprintf("%s/k.db", test_tmpdir());
 	CHECK(!store_open(&st, db, 0));
 	base = xasprintf("http://127.0.0.1:%d/", s.port);
-	CHECK_INT(patchwork_poll(&st, base, "netdevbpf", &p, &err), 0);
+
+	/* The first poll reads the last day only, not all of history. */
+	CHECK_INT(patchwork_poll(&st, base, "netdevbpf", NULL, &p, &err), 0);
+	CHECK_INT(p.first, 1);
+	CHECK_INT(p.n, 0);
+	CHECK(strcmp(s.last_since, "2025") > 0);
+	patchwork_poll_release(&p);
+
+	/* --since: two pages, oldest first. */
+	CHECK_INT(patchwork_poll(&st, base, "netdevbpf", "2024-01-01", &p,
+				 &err), 0);
 	CHECK_STR(strbuf_str(&err), "");
 	CHECK_INT(p.pages, 2);
 	CHECK_INT(p.n, 3);
-	CHECK(p.since == NULL);
+	CHECK_INT(p.capped, 0);
+	CHECK(!p.bad);
 	CHECK_STR(p.newest, "2024-01-04T00:00:00");
 	patchwork_poll_release(&p);
-	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series WHERE "
-				  "state = 'queued' AND kind = 'patchwork' AND "
-				  "pw_id IN (1, 2, 3)", ""), 3);
+	CHECK_INT(count_queued(&st), 3);
 	key = patchwork_state_key(base, "netdevbpf");
 	v = store_state_get(&st, key);
 	CHECK_STR(v, "2024-01-04T00:00:00");
 
 	/* The next poll starts there and queues nothing twice. */
-	CHECK_INT(patchwork_poll(&st, base, "netdevbpf", &p, &err), 0);
+	CHECK_INT(patchwork_poll(&st, base, "netdevbpf", NULL, &p, &err), 0);
 	CHECK_STR(s.last_since, "2024-01-04T00:00:00");
 	CHECK_INT(p.n, 1);
 	CHECK_INT(p.n ? p.v[0].fresh : 1, 0);
 	patchwork_poll_release(&p);
 	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series", ""), 3);
 
+	/*
+	 * An event dated 9999: its series is queued, its date ignored;
+	 * an event without a series and a non-object are counted.
+	 */
+	s.ev_mode = 1;
+	CHECK_INT(patchwork_poll(&st, base, "netdevbpf", "2024-01-01", &p,
+				 &err), 0);
+	CHECK_INT(p.future, 1);
+	CHECK_INT(p.malformed, 2);
+	CHECK_STR(p.newest, "2024-01-04T00:00:00");
+	patchwork_poll_release(&p);
+	CHECK_INT(count_queued(&st), 4);
+	free(v);
+	v = store_state_get(&st, key);
+	CHECK_STR(v, "2024-01-04T00:00:00");
+
+	/* Page 2 fails: page 1 still counts, the position stops there. */
+	s.ev_mode = 2;
+	CHECK_INT(store_exec(&st, "DELETE FROM series", ""), 0);
+	CHECK_INT(patchwork_poll(&st, base, "netdevbpf", "2024-01-01", &p,
+				 &err), 0);
+	CHECK_INT(p.pages, 1);
+	CHECK(p.bad && strstr(p.bad, "page=2: HTTP 500"));
+	CHECK_INT(p.n, 2);
+	CHECK_STR(p.newest, "2024-01-03T00:00:00");
+	patchwork_poll_release(&p);
+	CHECK_INT(count_queued(&st), 2);
+
+	/* Pages without end: the cap stops it and says so. */
+	s.ev_mode = 3;
+	CHECK_INT(patchwork_poll(&st, base, "netdevbpf", NULL, &p, &err), 0);
+	CHECK_INT(p.pages, PATCHWORK_MAX_PAGES);
+	CHECK_INT(p.capped, 1);
+	patchwork_poll_release(&p);
+
+	/* Another spelling of the instance shares the position. */
+	free(v);
+	free(key);
+	v = xasprintf("HTTP://127.0.0.1:%d/api/1.3/", s.port);
+	key = patchwork_state_key(v, "netdevbpf");
+	free(v);
+	v = patchwork_state_key(base, "netdevbpf");
+	CHECK_STR(key, v);
+
 	/* A dead server: one line, nothing changed. */
-	CHECK_INT(patchwork_poll(&st, "http://127.0.0.1:1", "x", &p, &err), -1);
+	CHECK_INT(patchwork_poll(&st, "http://127.0.0.1:1", "x", NULL, &p,
+				 &err), -1);
 	CHECK(err.buf && !strncmp(err.buf, "http://127.0.0.1:1/api/1.3/events/", 34));
+	CHECK(patchwork_parse_date("2024-01-02T03:04:05.5+01:00", &(double){0}) == 0);
+	CHECK(patchwork_parse_date("2024-13-02", &(double){0}) == -1);
 out:
 	store_close(&st);
 	server_stop(&s);
@@ -1008,4 +1105,107 @@ out:
 	free(base);
 	free(key);
 	free(v);
+}
+
+/* ---- deadlines ---- */
+
+/* A loopback server that accepts connections and never answers. */
+static int stalled_server(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(fd, 64) || getsockname(fd, (struct sockaddr *)&a, &len)) {
+		test_fail(__FILE__, __LINE__, "cannot listen on loopback");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* err mentions the deadline and the call took about that long. */
+static void check_deadline(const char *what, double t0, const char *err)
+{
+	double took = util_now() - t0;
+
+	if (!strstr(err, "no answer within the 2 s network deadline"))
+		test_fail(__FILE__, __LINE__, "%s: %s", what, err);
+	if (took < 1.5 || took > 6)
+		test_fail(__FILE__, __LINE__, "%s: took %.1f s, deadline 2 s",
+			  what, took);
+}
+
+TEST(series_stalled_servers_hit_the_deadline)
+{
+	struct fetch_response r = FETCH_RESPONSE_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct series_opts o = { 0 };
+	struct series_result res;
+	struct store st = { 0 };
+	struct repo rp;
+	struct tree t;
+	char *url = NULL, *db = NULL;
+	double t0;
+	int port = 0, fd;
+
+	git_libgit2_init();
+	fd = stalled_server(&port);
+	if (fd < 0 || private_cache() || make_repo(&rp))
+		goto out;
+	fetch_set_deadline(2);
+	db = xasprintf("%s/k.db", test_tmpdir());
+	CHECK(!store_open(&st, db, 0));
+
+	/* An mbox URL: one GET, its retries within the same deadline. */
+	url = xasprintf("http://127.0.0.1:%d/t.mbox.gz", port);
+	t0 = util_now();
+	CHECK_INT(fetch_get(url, NULL, &r, &err), -1);
+	check_deadline("http", t0, strbuf_str(&err));
+	fetch_response_release(&r);
+	free(url);
+
+	/* pw: two requests (series, mbox) under one deadline. */
+	strbuf_reset(&err);
+	o.tree = rp.path;
+	o.ref = rp.base;
+	o.source = url = xasprintf("pw:http://127.0.0.1:%d/7", port);
+	t0 = util_now();
+	CHECK_INT(series_fetch(&st, &o, &res, &err), -1);
+	check_deadline("pw:", t0, strbuf_str(&err));
+	free(url);
+
+	/* git: the libgit2 fetch runs in a child, killed at the deadline. */
+	strbuf_reset(&err);
+	o.source = url = xasprintf("git:http://127.0.0.1:%d/linux.git#main",
+				   port);
+	t0 = util_now();
+	CHECK_INT(series_fetch(&st, &o, &res, &err), -1);
+	check_deadline("git:", t0, strbuf_str(&err));
+	CHECK(!strncmp(strbuf_str(&err), url, strlen(url)));
+	free(url);
+
+	/* A --tree URL to clone. */
+	url = xasprintf("http://127.0.0.1:%d/other.git", port);
+	t0 = util_now();
+	CHECK_INT(tree_open(&t, url), -1);
+	check_deadline("clone", t0, "no answer within the 2 s network deadline");
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series", ""), 0);
+out:
+	fetch_set_deadline(0);
+	store_close(&st);
+	strbuf_release(&err);
+	if (fd >= 0)
+		close(fd);
+	free(url);
+	free(db);
+	repo_release(&rp);
+	private_cache_clean();
+	git_libgit2_shutdown();
 }
