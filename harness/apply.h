@@ -26,6 +26,14 @@ int apply_series(git_repository *repo, const git_oid *base,
 		 const struct mbox_series *s, git_oid *commits, size_t *failed,
 		 struct strbuf *err);
 
+/*
+ * Whether the whole series is in base already: every patch, last first,
+ * applies in reverse as `git apply -R` would. Binary patches and copies
+ * cannot be checked (0).
+ */
+int apply_already_in(git_repository *repo, const git_oid *base,
+		     const struct mbox_series *s);
+
 /* RFC 2822 date ("Tue, 2 Jan 2024 03:04:05 +0100") to a git time. */
 int apply_parse_date(const char *s, git_time *out);
 

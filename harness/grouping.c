@@ -549,6 +549,120 @@ static char *gap_of(const struct grouping *g, const struct grouping_series *s)
 	return strbuf_detach(&sb);
 }
 
+/* A line patchwork takes from a reply (models.py, response_re). */
+static int response_line(const char *p, size_t l)
+{
+	static const char *const tags[] = {
+		"Tested-by:", "Reviewed-by:", "Acked-by:", "Signed-off-by:",
+		"Nacked-by:", "Reported-by:",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tags); i++)
+		if (l >= strlen(tags[i]) &&
+		    !strncasecmp(p, tags[i], strlen(tags[i])))
+			return 1;
+	return 0;
+}
+
+/* Whether sb already holds line p (l bytes) as a whole line. */
+static int has_line(const struct strbuf *sb, const char *p, size_t l)
+{
+	const char *q = sb->buf;
+
+	while (q && *q) {
+		const char *nl = strchr(q, '\n');
+		size_t ql = nl ? (size_t)(nl - q) : strlen(q);
+
+		if (ql == l && !memcmp(q, p, l))
+			return 1;
+		q = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * The response lines of a reply's text, up to its signature ("-- " or
+ * a line of underscores, as patchwork's clean_content() cuts), added to
+ * acks unless the patch or an earlier reply has the same line already
+ * (patchwork would repeat it; git am then keeps both).
+ */
+static int add_responses(const struct mbox_mail *c, const struct mbox_mail *p,
+			 struct strbuf *acks)
+{
+	const char *s = c->body, *nl;
+	size_t l, i;
+	int added = 0;
+
+	for (; *s; s = nl ? nl + 1 : s + l) {
+		nl = strchr(s, '\n');
+		l = nl ? (size_t)(nl - s) : strlen(s);
+		if ((l == 3 && !memcmp(s, "-- ", 3)) ||
+		    (l && strspn(s, "_") == l))
+			break;
+		while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' ||
+			     s[l - 1] == '\r'))
+			l--;
+		if (!response_line(s, l) || has_line(acks, s, l))
+			continue;
+		for (i = 0; i < p->ntrailers; i++)
+			if (strlen(p->trailers[i]) == l &&
+			    !memcmp(p->trailers[i], s, l))
+				break;
+		if (i < p->ntrailers)
+			continue;
+		strbuf_add(acks, s, l);
+		strbuf_addch(acks, '\n');
+		added = 1;
+	}
+	return added;
+}
+
+/*
+ * Replies count for the patch they answer, directly or through other
+ * replies (patchwork's find_patch_for_comment(): the first of a reply's
+ * references that is a patch, or a reply already counted for one).
+ */
+static void collect_acks(const struct grouping *g,
+			 const struct grouping_series *best,
+			 struct mbox_series *out)
+{
+	const struct mbox_mail **owner = xcalloc(g->nmails + 1, sizeof(*owner));
+	struct strbuf *acks = xcalloc(best->npatches + 1, sizeof(*acks));
+	struct refmap ids = { NULL, NULL, 0, 0 };
+	size_t i, r, k, *v, alloc = 0;
+
+	for (i = 0; i < g->nmails; i++) {
+		ref_add(&ids, g->mails[i].msgid, i);
+		if (g->kind[i] == GROUPING_PATCH)
+			owner[i] = &g->mails[i];
+	}
+	for (i = 0; i < g->nmails; i++) {
+		const struct mbox_mail *c = &g->mails[i];
+
+		if (g->kind[i] != GROUPING_COMMENT)
+			continue;
+		for (r = 0; r < c->nrefs && !owner[i]; r++)
+			if ((v = ref_slot(&ids, c->refs[r])) && *v != i)
+				owner[i] = owner[*v];
+		for (k = 0; owner[i] && k < best->npatches; k++) {
+			if (owner[i] != best->patches[k] ||
+			    !add_responses(c, best->patches[k], &acks[k]))
+				continue;
+			ALLOC_GROW(out->ack_ids, out->nack_ids, alloc);
+			out->ack_ids[out->nack_ids++] = c->msgid;
+		}
+	}
+	out->acks = xcalloc(best->npatches + 1, sizeof(*out->acks));
+	for (k = 0; k < best->npatches; k++)
+		out->acks[k] = acks[k].len ? strbuf_detach(&acks[k]) : NULL;
+	for (k = 0; k < best->npatches; k++)
+		strbuf_release(&acks[k]);
+	free(acks);
+	free(owner);
+	ref_free(&ids);
+}
+
 int grouping_pick(const struct grouping *g, struct mbox_series *out,
 		  struct strbuf *notes)
 {
@@ -589,6 +703,11 @@ int grouping_pick(const struct grouping *g, struct mbox_series *out,
 	out->gap = gap_of(g, best);
 	out->title = xstrdup(best->cover ? best->cover->title
 					 : best->patches[0]->title);
+	collect_acks(g, best, out);
+	if (out->nack_ids)
+		strbuf_addf(notes, "adding the Acked-by/Reviewed-by/... lines "
+			    "of %zu repl%s to the commits\n", out->nack_ids,
+			    out->nack_ids == 1 ? "y" : "ies");
 	/* Decoding trouble often explains a patch that will not apply. */
 	for (i = 0; i < best->npatches; i++)
 		if (best->patches[i]->warning)

@@ -678,17 +678,28 @@ static void parse_pull(struct mbox_mail *m)
 	if (u == p || (strncmp(u, "://", 3) && *u != '@'))
 		return;
 	for (e = u + (*u == '@' ? 1 : 3);
-	     word_char((unsigned char)*e) || strchr("/.@:~-", *e); e++)
+	     *e && (word_char((unsigned char)*e) || strchr("/.@:~-", *e)); e++)
 		;
 	if (*e && !strchr(" \t\r\n\\", *e))
 		return;
 	strbuf_add(&sb, p, (size_t)(e - p));
 	p = e + strspn(e, " \t\r\n\\");
-	for (e = p; word_char((unsigned char)*e) || strchr("/._-", *e); e++)
+	for (e = p; *e && (word_char((unsigned char)*e) || strchr("/._-", *e));
+	     e++)
 		;
-	if (e > p && (!*e || strchr(" \t\r\n", *e)))
+	/* The ref must end its line: "for you to fetch" is no branch. */
+	if (e > p && e[strspn(e, " \t\r")] == '\n')
+		strbuf_addf(&sb, " %.*s", (int)(e - p), p);
+	else if (e > p && !e[strspn(e, " \t\r")])
 		strbuf_addf(&sb, " %.*s", (int)(e - p), p);
 	m->pull_url = strbuf_detach(&sb);
+	/* "for you to fetch changes up to <sha>:" names the tip. */
+	p = strstr(b, "for you to fetch changes up to ");
+	if (p) {
+		p += strlen("for you to fetch changes up to ");
+		if (strspn(p, "0123456789abcdef") == 40)
+			m->pull_tip = xstrndup(p, 40);
+	}
 }
 
 /* The sender's address (From: header, not the in-body one), lower case. */
@@ -746,6 +757,7 @@ static void mail_free(struct mbox_mail *m)
 		free(m->refs[i]);
 	free(m->refs);
 	free(m->pull_url);
+	free(m->pull_tip);
 	free(m->pw_name);
 	free(m->author_name);
 	free(m->author_email);
@@ -1111,6 +1123,12 @@ int mbox_read_path(const char *path, struct mbox_mail **mails, size_t *n,
 
 void mbox_series_release(struct mbox_series *s)
 {
+	size_t i;
+
+	for (i = 0; s->acks && i < s->npatches; i++)
+		free(s->acks[i]);
+	free(s->acks);
+	free(s->ack_ids);
 	free(s->patches);
 	free(s->title);
 	free(s->gap);

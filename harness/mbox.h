@@ -33,6 +33,7 @@ struct mbox_mail {
 	char *body;		/* decoded text of the text/plain parts */
 	char *diff;		/* from the first "diff --git" or "--- a/" */
 	char *pull_url;		/* "URL BRANCH" of a pull request, or NULL */
+	char *pull_tip;		/* its "up to <sha>" commit, or NULL */
 	char *message;		/* body up to "---", trailers kept */
 	char **trailers;	/* "Signed-off-by: A <a@b>", in mail order */
 	size_t ntrailers;
@@ -58,6 +59,15 @@ struct mbox_series {
 	char *title;			/* cover letter's, or patch 1's */
 	int complete;			/* as many patches as total says */
 	char *gap;			/* "patch 2/3 is missing", or NULL */
+	/*
+	 * Per patch, the trailer lines (Acked-by: ...) that replies to it
+	 * gave, "\n"-terminated, or NULL; patchwork's mbox adds them to
+	 * the message and so does apply.c. ack_ids are the replies'
+	 * Message-IDs (they make the commits, so the series' identity).
+	 */
+	char **acks;
+	const char **ack_ids;
+	size_t nack_ids;
 };
 
 /*

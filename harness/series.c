@@ -52,6 +52,7 @@ struct draft {
 	int applied;
 	int incomplete;			/* patches are missing */
 	int held;			/* so it was not applied */
+	int already;			/* the base has it: not applied */
 	int total;			/* n of [m/n]; 0 for a branch */
 	char *gap;			/* what is missing, when incomplete */
 	char *error;
@@ -87,6 +88,9 @@ static void identify_mails(struct draft *d)
 		util_sha1_hex(anon.buf, anon.len, hex);
 		strbuf_addf(&sb, "anonymous %s\n", hex);
 	}
+	/* Replies whose Acked-by lines went into the commits. */
+	for (i = 0; i < d->ms.nack_ids; i++)
+		strbuf_addf(&sb, "reply <%s>\n", d->ms.ack_ids[i]);
 	strbuf_addf(&sb, "base %s\n", tree_oid_hex(&d->base));
 	util_sha1_hex(sb.buf, sb.len, d->ident);
 	strbuf_release(&sb);
@@ -108,6 +112,9 @@ static void identify_commits(struct draft *d)
 }
 
 /* ---- mail sources ---- */
+
+static int from_pull(const char *source, struct tree *t, struct draft *d,
+		     const struct mbox_mail *m, struct strbuf *err);
 
 static int read_patchwork(const struct series_opts *o, struct draft *d,
 			  struct strbuf *buf, struct strbuf *err)
@@ -226,6 +233,8 @@ static int from_mails(const struct series_opts *o, struct tree *t,
 		strbuf_addf(err, "%s: no patches to apply", o->source);
 		return -1;
 	}
+	if (s->npatches == 1 && !s->patches[0]->diff && s->patches[0]->pull_url)
+		return from_pull(o->source, t, d, s->patches[0], err);
 	first = s->cover ? s->cover : s->patches[0];
 	if (!d->msgid)
 		d->msgid = xstrdup(first->msgid);
@@ -252,7 +261,16 @@ static int from_mails(const struct series_opts *o, struct tree *t,
 		strbuf_addf(notes, "testing %zu of %d patches\n", s->npatches,
 			    s->total);
 	if (apply_series(t->repo, &d->base, s, d->commits, NULL, err)) {
-		d->error = xstrdup(strbuf_str(err));
+		/* Refused because it is there already? Then say that. */
+		if (apply_already_in(t->repo, &d->base, s)) {
+			d->already = 1;
+			d->error = xasprintf("the series is already in the base "
+					     "%.12s (every patch applies in "
+					     "reverse); nothing to test",
+					     tree_oid_hex(&d->base));
+		} else {
+			d->error = xstrdup(strbuf_str(err));
+		}
 		strbuf_reset(err);
 		return 0;
 	}
@@ -288,20 +306,27 @@ static int parse_git(const char *source, char **url, char **branch,
 	return 0;
 }
 
-static int fetch_branch(struct tree *t, const char *source, const char *url,
-			const char *branch, git_oid *tip, struct strbuf *err)
+/*
+ * Fetch ref (a full ref name, or HEAD) of url into the tree's
+ * repository under refs/kflake/fetched/<sha1(url)>/ and peel it (a
+ * tag) to the commit in *tip.
+ */
+static int fetch_ref(struct tree *t, const char *source, const char *url,
+		     const char *ref, git_oid *tip, struct strbuf *err)
 {
 	struct strbuf e = STRBUF_INIT;
 	char hex[41], *dst, *spec;
 	const char *specs[1];
 	git_odb *odb = NULL;
+	git_object *obj = NULL, *peeled = NULL;
 	int ret = -1;
 
 	util_sha1_hex(url, strlen(url), hex);
-	dst = xasprintf("refs/kflake/branches/%.12s/%s", hex, branch);
-	spec = xasprintf("+refs/heads/%s:%s", branch, dst);
+	dst = xasprintf("refs/kflake/fetched/%.12s/%s", hex,
+			strncmp(ref, "refs/", 5) ? ref : ref + 5);
+	spec = xasprintf("+%s:%s", ref, dst);
 	specs[0] = spec;
-	info("fetching %s of %s", branch, url);
+	info("fetching %s of %s", ref, url);
 	/* In a child killed at the network deadline (gitnet.c). */
 	if (gitnet_fetch(git_repository_path(t->repo), url, specs, 1, &e)) {
 		strbuf_addf(err, "%s: %s", source, e.buf);
@@ -309,12 +334,16 @@ static int fetch_branch(struct tree *t, const char *source, const char *url,
 	}
 	if (!git_repository_odb(&odb, t->repo))
 		git_odb_refresh(odb);
-	if (git_reference_name_to_id(tip, t->repo, dst)) {
-		strbuf_addf(err, "%s: no branch '%s' there", source, branch);
+	if (git_revparse_single(&obj, t->repo, dst) ||
+	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT)) {
+		strbuf_addf(err, "%s: no %s there", source, ref);
 		goto out;
 	}
+	git_oid_cpy(tip, git_object_id(peeled));
 	ret = 0;
 out:
+	git_object_free(peeled);
+	git_object_free(obj);
 	git_odb_free(odb);
 	strbuf_release(&e);
 	free(spec);
@@ -322,22 +351,32 @@ out:
 	return ret;
 }
 
-static int from_branch(const struct series_opts *o, struct tree *t,
-		       struct draft *d, struct strbuf *err)
+/*
+ * The commits of ref at url on top of their merge base with the base,
+ * used as they are (a git: branch, a pull request). want_tip, when
+ * given, is the commit the request says it is ("up to <sha>").
+ */
+static int from_git(const char *source, struct tree *t, struct draft *d,
+		    const char *url, const char *ref, const char *label,
+		    const char *want_tip, struct strbuf *err)
 {
 	git_revwalk *walk = NULL;
-	char *url = NULL, *branch = NULL;
-	git_oid tip, mb, id;
+	git_oid tip, mb, id, base;
 	size_t alloc = 0;
 	int ret = -1;
 
-	if (parse_git(o->source, &url, &branch, err))
-		return -1;
-	if (fetch_branch(t, o->source, url, branch, &tip, err))
+	git_oid_cpy(&base, &d->base);
+	if (fetch_ref(t, source, url, ref, &tip, err))
 		goto out;
-	if (git_merge_base(&mb, t->repo, &d->base, &tip)) {
-		strbuf_addf(err, "%s: no common history with %s", o->source,
-			    tree_oid_short(&d->base));
+	if (want_tip && strcmp(tree_oid_hex(&tip), want_tip)) {
+		strbuf_addf(err, "%s: %s is at %s, not at %.12s as the request "
+			    "says; not testing what was not asked for", source,
+			    ref, tree_oid_short(&tip), want_tip);
+		goto out;
+	}
+	if (git_merge_base(&mb, t->repo, &base, &tip)) {
+		strbuf_addf(err, "%s: no common history with %s", source,
+			    tree_oid_short(&base));
 		goto out;
 	}
 	/* The series sits on the merge base, which is what it is tested on. */
@@ -345,13 +384,13 @@ static int from_branch(const struct series_opts *o, struct tree *t,
 	if (git_revwalk_new(&walk, t->repo) ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) ||
 	    git_revwalk_push(walk, &tip) || git_revwalk_hide(walk, &mb)) {
-		strbuf_addf(err, "%s: %s", o->source, tree_git_error());
+		strbuf_addf(err, "%s: %s", source, tree_git_error());
 		goto out;
 	}
 	while (!git_revwalk_next(&id, walk)) {
 		if (d->ncommits >= SERIES_MAX_COMMITS) {
 			strbuf_addf(err, "%s: more than %d commits on top of %s",
-				    o->source, SERIES_MAX_COMMITS,
+				    source, SERIES_MAX_COMMITS,
 				    tree_oid_short(&mb));
 			goto out;
 		}
@@ -359,33 +398,105 @@ static int from_branch(const struct series_opts *o, struct tree *t,
 		git_oid_cpy(&d->commits[d->ncommits++], &id);
 	}
 	if (!d->ncommits) {
-		strbuf_addf(err, "%s: no commits on top of %s", o->source,
-			    tree_oid_short(&mb));
+		strbuf_addf(err, "%s: %s is already in the base: %s is in the "
+			    "history of %s; nothing to test", source, label,
+			    tree_oid_short(&tip), tree_oid_short(&base));
 		goto out;
 	}
-	{
+	if (!d->subject || !d->submitter) {
 		git_commit *c = NULL;
 
 		if (!git_commit_lookup(&c, t->repo, &d->commits[0])) {
 			const git_signature *a = git_commit_author(c);
 
-			d->subject = xstrdup(d->ncommits == 1 &&
-					     git_commit_summary(c)
-						     ? git_commit_summary(c)
-						     : branch);
-			d->submitter = xasprintf("%s <%s>", a->name, a->email);
+			if (!d->subject)
+				d->subject = xstrdup(d->ncommits == 1 &&
+						     git_commit_summary(c)
+							     ? git_commit_summary(c)
+							     : label);
+			if (!d->submitter)
+				d->submitter = xasprintf("%s <%s>", a->name,
+							 a->email);
 		}
 		git_commit_free(c);
 	}
-	d->version = 1;
+	d->version = d->version ? d->version : 1;
 	d->applied = 1;
 	git_oid_cpy(&d->result, &tip);
 	identify_commits(d);
 	ret = 0;
 out:
 	git_revwalk_free(walk);
+	return ret;
+}
+
+static int from_branch(const struct series_opts *o, struct tree *t,
+		       struct draft *d, struct strbuf *err)
+{
+	char *url = NULL, *branch = NULL, *ref;
+	int ret;
+
+	if (parse_git(o->source, &url, &branch, err))
+		return -1;
+	ref = xasprintf("refs/heads/%s", branch);
+	ret = from_git(o->source, t, d, url, ref, "the branch", NULL, err);
+	free(ref);
 	free(url);
 	free(branch);
+	return ret;
+}
+
+/*
+ * A pull request ("[GIT PULL]", patchwork's pull_url): "URL REF" from
+ * the mail. Only git:// and http(s):// are fetched: the URL is the
+ * sender's, and file:// or ssh would reach into this host.
+ */
+static int from_pull(const char *source, struct tree *t, struct draft *d,
+		     const struct mbox_mail *m, struct strbuf *err)
+{
+	const char *sp = strchr(m->pull_url, ' ');
+	char *url = sp ? xstrndup(m->pull_url, (size_t)(sp - m->pull_url))
+		       : xstrdup(m->pull_url);
+	const char *name = sp ? sp + 1 : NULL;
+	char *ref, *full;
+	int ret = -1, ok;
+
+	if (strncmp(url, "git://", 6) && !fetch_is_url(url)) {
+		strbuf_addf(err, "%s: pull request from %s: only git:// and "
+			    "http(s):// URLs are fetched", source, url);
+		free(url);
+		return -1;
+	}
+	if (!name)
+		ref = xstrdup("HEAD");
+	else if (!strncmp(name, "refs/", 5))
+		ref = xstrdup(name);
+	else if (!strncmp(name, "tags/", 5) || !strncmp(name, "heads/", 6))
+		ref = xasprintf("refs/%s", name);
+	else
+		ref = xasprintf("refs/heads/%s", name);
+	full = xstrdup(ref);
+	ok = !strcmp(ref, "HEAD") || git_reference_is_valid_name(full);
+	free(full);
+	if (!ok) {
+		strbuf_addf(err, "%s: pull request for '%s', not a valid ref",
+			    source, name);
+		goto out;
+	}
+	d->kind = "pull";
+	if (!d->msgid)
+		d->msgid = xstrdup(m->msgid);
+	if (!d->subject)
+		d->subject = xstrdup(m->title);
+	if (!d->submitter)
+		d->submitter = xstrdup(m->from);
+	if (!d->version)
+		d->version = m->version;
+	ret = from_git(source, t, d, url, ref, "the pull request",
+		       m->pull_tip, err);
+out:
+	free(ref);
+	free(url);
 	return ret;
 }
 
@@ -401,6 +512,24 @@ static int add_patch_row(struct store *st, long long sid, int seq,
 			  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "Iissssss", sid, seq,
 			  subject, author, date, msgid, trailers,
 			  commit ? tree_oid_hex(commit) : NULL);
+}
+
+/* The patch's trailers and those its replies gave, as a JSON array. */
+static char *trailers_json(const struct mbox_mail *m, const char *acks)
+{
+	const char **v = xcalloc(m->ntrailers + 64, sizeof(*v));
+	char *copy = acks ? xstrdup(acks) : NULL, *line, *save = NULL, *j;
+	size_t n = 0, i;
+
+	for (i = 0; i < m->ntrailers; i++)
+		v[n++] = m->trailers[i];
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL;
+	     line && n < m->ntrailers + 64; line = strtok_r(NULL, "\n", &save))
+		v[n++] = line;
+	j = record_json_strings(v, n);
+	free(copy);
+	free(v);
+	return j;
 }
 
 static int mail_rows(struct store *st, long long sid, const struct draft *d)
@@ -421,8 +550,7 @@ static int mail_rows(struct store *st, long long sid, const struct draft *d)
 	for (i = 0; i < s->npatches; i++) {
 		const struct mbox_mail *m = s->patches[i];
 		char *who = xasprintf("%s <%s>", m->author_name, m->author_email);
-		char *tj = record_json_strings((const char *const *)m->trailers,
-					       m->ntrailers);
+		char *tj = trailers_json(m, s->acks ? s->acks[i] : NULL);
 		int rc = add_patch_row(st, sid, m->seq ? m->seq : (int)i + 1,
 				       m->title, who, m->date, m->msgid, tj,
 				       d->applied ? &d->commits[i] : NULL);
@@ -485,6 +613,8 @@ static const char *draft_state(const struct draft *d)
 {
 	if (d->applied)
 		return "applied";
+	if (d->already)
+		return "already-applied";
 	return d->held ? "incomplete" : "apply-failed";
 }
 
@@ -619,8 +749,8 @@ static int record(struct store *st, struct tree *t, struct draft *d,
 	} else {
 		if (write_row(st, d, tree_id, notes, &sid) || !sid)
 			goto fail;
-		rc = strcmp(d->kind, "branch") ? mail_rows(st, sid, d)
-					       : branch_rows(st, sid, t->repo, d);
+		rc = strcmp(d->kind, "branch") && strcmp(d->kind, "pull")
+		     ? mail_rows(st, sid, d) : branch_rows(st, sid, t->repo, d);
 		if (rc)
 			goto fail;
 	}
@@ -719,6 +849,7 @@ int series_fetch(struct store *st, const struct series_opts *o,
 				   "I", r->id);
 	if (!r->state)
 		r->state = xstrdup(draft_state(&d));
+	r->kind = d.kind;	/* a mail may turn out to be a pull request */
 	r->complete = !d.incomplete;
 	r->total = d.total;
 	r->subject = xstrdup(d.subject ? d.subject : "");

@@ -28,7 +28,8 @@ struct series_result {
 	long long id;		/* series row */
 	const char *kind;	/* mbox, lore, patchwork, branch */
 	char *state;		/* the row's: applied, apply-failed, incomplete,
-				   tested (a reused row keeps its state) */
+				   already-applied, tested (a reused row
+				   keeps its state) */
 	int reused;		/* an earlier fetch's row, ref and commits */
 	int complete;		/* 0: patches were missing */
 	int total;		/* n of [m/n]; 0 for a branch */
@@ -52,8 +53,9 @@ const char *series_kind_of(const char *source);
  * applied, 1 when a patch did not apply (the series row says
  * apply-failed with the error, nothing else changed) or patches are
  * missing and o->allow_incomplete is not set (state incomplete, the
- * notes say what is missing), -1 with one line in err on anything else
- * (nothing recorded).
+ * notes say what is missing) or the base has the series already (state
+ * already-applied: every patch applies in reverse), -1 with one line in
+ * err on anything else (nothing recorded).
  *
  * Identity: the same mails (Message-IDs) on the same base are the same
  * series. A re-fetch of it reuses its row, commits and ref (r->reused);

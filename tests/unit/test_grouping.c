@@ -406,3 +406,55 @@ TEST(grouping_shapes_by_hand)
 	check_shape(sb.buf, "1 (0/1/1)", "v1 r1", __LINE__);
 	strbuf_release(&sb);
 }
+
+/*
+ * Replies' Acked-by/Reviewed-by/... lines go to the patch they answer,
+ * directly or down the thread, as patchwork's mbox adds them; quoted
+ * ones, other tags, ones after the signature and the cover's replies
+ * do not.
+ */
+TEST(grouping_reply_trailers)
+{
+	struct strbuf sb = STRBUF_INIT, notes = STRBUF_INIT, err = STRBUF_INIT;
+	struct mbox_mail *mails = NULL;
+	struct mbox_series s;
+	struct grouping g;
+	size_t n = 0;
+
+	put_mail(&sb, "c0", NULL, ANN, 0, "[PATCH 0/2] s", 0);
+	put_mail(&sb, "c1", "c0", ANN, 1, "[PATCH 1/2] one", 1);
+	put_mail(&sb, "c2", "c0", ANN, 2, "[PATCH 2/2] two", 1);
+	strbuf_addstr(&sb, "From x@y Thu Jan  1 00:00:00 1970\n"
+		      "From: Rev <rev@example.org>\nSubject: Re: [PATCH 1/2] one\n"
+		      "Message-ID: <r1>\nIn-Reply-To: <c1>\nReferences: <c0> <c1>\n\n"
+		      "> Acked-by: Quoted <q@example.org>\nLooks good.\n\n"
+		      "Reviewed-by: Rev <rev@example.org>\nCc: not a response\n"
+		      "-- \nAcked-by: Signature <sig@example.org>\n");
+	strbuf_addstr(&sb, "From x@y Thu Jan  1 00:00:00 1970\n"
+		      "From: Tes <tes@example.org>\nSubject: Re: [PATCH 1/2] one\n"
+		      "Message-ID: <r2>\nIn-Reply-To: <r1>\n"
+		      "References: <c0> <c1> <r1>\n\n"
+		      "tested-by: Tes <tes@example.org>\n"
+		      "Reviewed-by: Rev <rev@example.org>\n");
+	strbuf_addstr(&sb, "From x@y Thu Jan  1 00:00:00 1970\n"
+		      "From: Mai <mai@example.org>\nSubject: Re: [PATCH 0/2] s\n"
+		      "Message-ID: <r3>\nIn-Reply-To: <c0>\nReferences: <c0>\n\n"
+		      "Acked-by: Mai <mai@example.org>\n");
+	CHECK_INT(mbox_parse(sb.buf, sb.len, &mails, &n, &err), 0);
+	grouping_build(mails, n, &g);
+	CHECK_INT(grouping_pick(&g, &s, &notes), 0);
+	CHECK_INT(s.npatches, 2);
+	if (s.npatches == 2 && s.acks) {
+		CHECK_STR(s.acks[0], "Reviewed-by: Rev <rev@example.org>\n"
+			  "tested-by: Tes <tes@example.org>\n");
+		CHECK(s.acks[1] == NULL);
+	}
+	CHECK_INT(s.nack_ids, 2);
+	CHECK(strstr(strbuf_str(&notes), "of 2 replies") != NULL);
+	mbox_series_release(&s);
+	grouping_release(&g);
+	mbox_mails_free(mails, n);
+	strbuf_release(&sb);
+	strbuf_release(&notes);
+	strbuf_release(&err);
+}

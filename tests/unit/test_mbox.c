@@ -1072,3 +1072,57 @@ TEST(mbox_from_lines_like_mailsplit)
 	mbox_mails_free(m, n);
 	strbuf_release(&sb);
 }
+
+/*
+ * `git request-pull` mails, the shapes of patchwork's mail corpus
+ * (0001, 0017, 0023, 0024): the URL and ref as its parse_pull_request()
+ * reads them, and the "up to" commit.
+ */
+TEST(mbox_pull_requests)
+{
+	static const struct { const char *at, *want; } t[] = {
+		{ "  git://h.org/pub/x.git next\n\nA (1):\n", "git://h.org/pub/x.git next" },
+		/* git 2.14.3+: no ref, then "for you to fetch" */
+		{ "  git://h.org/pub/net \n\nfor you to fetch changes up to "
+		  "ccc12b11c5332c84442ef120dcd631523be75089:\n", "git://h.org/pub/net" },
+		/* the ref wrapped onto the next line */
+		{ "  https://h.org/linux.git/\n tags/v5.4-next-soc\n\nfor you to "
+		  "fetch changes up to 662c9d55c5ccb37f3920ecab9720f2ebf2a6ca18:\n",
+		  "https://h.org/linux.git/ tags/v5.4-next-soc" },
+		{ "  git://h.org/d.git tags/davinci-for-v5.6/soc   \n\n",
+		  "git://h.org/d.git tags/davinci-for-v5.6/soc" },
+		{ "  not a url\n", NULL },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	struct mbox_mail *m;
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "From: A <a@b>\nSubject: [GIT PULL] x\n"
+			    "Message-ID: <p@x>\n\nHi,\n\nThe following changes "
+			    "since commit 0123:\n\n  base (2024-01-01)\n\nare "
+			    "available in the git repository at:\n\n%s", t[i].at);
+		m = parse(sb.buf, &n);
+		CHECK_INT(n, 1);
+		if (n != 1)
+			continue;
+		if (t[i].want)
+			CHECK_STR(m->pull_url, t[i].want);
+		else
+			CHECK(m->pull_url == NULL);
+		CHECK(!m->diff);
+		mbox_mails_free(m, n);
+	}
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "From: A <a@b>\nSubject: [GIT PULL] y\nMessage-ID: <q@x>\n\n"
+		      "The following changes since commit 0123:\n\nare available "
+		      "in the git repository at:\n\n  git://h.org/y.git main\n\n"
+		      "for you to fetch changes up to "
+		      "5e06d19694a463a012c2589e29078196eb209448:\n");
+	m = parse(sb.buf, &n);
+	if (n == 1)
+		CHECK_STR(m->pull_tip, "5e06d19694a463a012c2589e29078196eb209448");
+	mbox_mails_free(m, n);
+	strbuf_release(&sb);
+}

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -1206,6 +1207,204 @@ out:
 	free(url);
 	free(db);
 	repo_release(&rp);
+	private_cache_clean();
+	git_libgit2_shutdown();
+}
+
+/* A series the base has already is said to be so, not tested. */
+TEST(series_already_in_the_base)
+{
+	struct repo r;
+	struct store st = { 0 };
+	struct series_opts o = { 0 };
+	struct series_result res;
+	struct strbuf err = STRBUF_INIT;
+	char *db = NULL, *src = NULL;
+
+	git_libgit2_init();
+	if (private_cache() || make_repo(&r))
+		goto out;
+	db = xasprintf("%s/k.db", test_tmpdir());
+	CHECK(!store_open(&st, db, 0));
+	o.tree = r.path;
+	o.source = r.patches;	/* three patches, one of them binary */
+	o.ref = "main";
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 1);
+	CHECK_STR(res.state, "already-applied");
+	CHECK(res.error && strstr(res.error, "already in the base"));
+	CHECK(res.ref == NULL);
+	series_result_release(&res);
+
+	/* Only the first patch in the base: an ordinary refusal. */
+	o.ref = "main~2";
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 1);
+	CHECK_STR(res.state, "apply-failed");
+	CHECK(res.error && strstr(res.error, "patch 1/3 'net: first' does not "
+				  "apply to net.c: hunk #1"));
+	series_result_release(&res);
+
+	/* A branch whose tip the base contains. */
+	o.ref = "main";
+	o.source = src = xasprintf("git:%s#main", r.path);
+	CHECK_INT(series_fetch(&st, &o, &res, &err), -1);
+	CHECK(strstr(strbuf_str(&err), "the branch is already in the base"));
+out:
+	store_close(&st);
+	strbuf_release(&err);
+	free(db);
+	free(src);
+	repo_release(&r);
+	private_cache_clean();
+	git_libgit2_shutdown();
+}
+
+/* ---- pull requests ---- */
+
+/* A free loopback port (bound and released: good enough for a test). */
+static int free_port(void)
+{
+	int port = 0, fd = stalled_server(&port);
+
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* `git daemon` serving dir's repositories on 127.0.0.1:port. */
+static pid_t git_daemon(const char *dir, int port)
+{
+	char *p = xasprintf("--port=%d", port), *bp = xasprintf("--base-path=%s", dir);
+	const char *argv[] = { "git", "daemon", "--export-all", "--reuseaddr",
+			       "--listen=127.0.0.1", p, bp, dir, NULL };
+	struct sockaddr_in a;
+	pid_t pid = fork();
+	int i, fd;
+
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execvp("git", (char *const *)argv);
+		_exit(127);
+	}
+	free(p);
+	free(bp);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; pid > 0 && i < 100; i++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (!connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+			close(fd);
+			return pid;
+		}
+		close(fd);
+		usleep(50000);
+	}
+	test_fail(__FILE__, __LINE__, "git daemon did not start");
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return -1;
+}
+
+static char *pull_mail(const char *repo, const char *url, const char *id)
+{
+	const char *rp[] = { "request-pull", "main~3", url, "main", NULL };
+	char *out = xasprintf("%s/../rp.txt", repo), *mail, *body;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (git(repo, out, rp))
+		test_fail(__FILE__, __LINE__, "git request-pull failed");
+	util_read_file(out, &sb, 1 << 20);
+	body = strbuf_detach(&sb);
+	mail = xasprintf("From x@y Thu Jan  1 00:00:00 1970\n"
+			 "From: Ann Other <ann@example.org>\n"
+			 "Subject: [GIT PULL] net: three changes\n"
+			 "Date: Tue, 2 Jan 2024 03:04:05 +0000\n"
+			 "Message-ID: <%s>\n\nHi,\n\n%s", id, body);
+	free(body);
+	free(out);
+	return mail;
+}
+
+TEST(series_pull_request)
+{
+	struct repo r;
+	struct store st = { 0 };
+	struct series_opts o = { 0 };
+	struct series_result res;
+	struct strbuf err = STRBUF_INIT;
+	char *db = NULL, *url = NULL, *mail = NULL, *path = NULL, *bad;
+	pid_t daemon = -1;
+	int port;
+
+	git_libgit2_init();
+	if (private_cache() || make_repo(&r))
+		goto out;
+	port = free_port();
+	daemon = git_daemon(test_tmpdir(), port);
+	if (daemon < 0)
+		goto out;
+	db = xasprintf("%s/k.db", test_tmpdir());
+	CHECK(!store_open(&st, db, 0));
+	url = xasprintf("git://127.0.0.1:%d/repo", port);
+	mail = pull_mail(r.path, url, "pull@x");
+	path = xasprintf("%s/pull.mbox", test_tmpdir());
+	CHECK(!util_write_file(path, mail, strlen(mail)));
+	o.tree = r.path;
+	o.ref = "side";
+	o.source = path;
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 0);
+	CHECK_STR(strbuf_str(&err), "");
+	CHECK_STR(res.kind, "pull");
+	CHECK_STR(res.subject, "net: three changes");
+	CHECK_INT(res.npatches, 3);
+	CHECK_STR(res.base, r.base);
+	CHECK_STR(res.result, r.tip);
+	series_result_release(&res);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series WHERE "
+				  "kind = 'pull' AND msgid = 'pull@x' AND "
+				  "result_commit = ?", "s", r.tip), 1);
+
+	/* The request names a tip the branch is not at: refused. */
+	bad = strstr(mail, r.tip);
+	CHECK(bad != NULL);
+	if (bad)
+		memcpy(bad, r.base, 40);
+	CHECK(!util_write_file(path, mail, strlen(mail)));
+	CHECK_INT(series_fetch(&st, &o, &res, &err), -1);
+	CHECK(strstr(strbuf_str(&err), "as the request says; not testing") != NULL);
+	free(mail);
+
+	/* A file:// URL from a stranger's mail reaches into this host. */
+	strbuf_reset(&err);
+	free(url);
+	url = xasprintf("file://%s", r.path);
+	mail = xasprintf("From: A <a@b>\nSubject: [GIT PULL] x\n"
+			 "Message-ID: <p2@x>\n\nThe following changes since "
+			 "commit %s:\n\n  base\n\nare available in the git "
+			 "repository at:\n\n  %s main\n\nfor you to fetch "
+			 "changes up to %s:\n", r.base, url, r.tip);
+	CHECK(!util_write_file(path, mail, strlen(mail)));
+	CHECK_INT(series_fetch(&st, &o, &res, &err), -1);
+	CHECK(strstr(strbuf_str(&err), "only git:// and http(s):// URLs") != NULL);
+out:
+	if (daemon > 0) {
+		kill(daemon, SIGTERM);
+		waitpid(daemon, NULL, 0);
+	}
+	store_close(&st);
+	strbuf_release(&err);
+	free(db);
+	free(url);
+	free(mail);
+	free(path);
+	repo_release(&r);
 	private_cache_clean();
 	git_libgit2_shutdown();
 }
