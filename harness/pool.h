@@ -27,7 +27,12 @@
 struct pool_key {
 	char *test;		/* iterations.test; NULL: not part of it */
 	char *suite;		/* iterations.suite */
-	long long kernel_id;	/* runs.kernel_id; 0 in a line */
+	/*
+	 * runs.kernel_id; 0 in a line. A run with no kernel on record (an
+	 * import, a build that never finished) is a pool of its own: its
+	 * kernel is -run id, so it never pools with another run.
+	 */
+	long long kernel_id;
 	char *kconfig_set;	/* runs.kconfig_set */
 	int guest_cpus;
 	int guest_mem_mb;
@@ -47,8 +52,8 @@ enum pool_scope {
  * them back. Select them as `POOL_RUN_COLUMNS` with runs aliased `r`.
  */
 #define POOL_RUN_COLUMNS \
-	"r.kernel_id, r.kconfig_set, r.guest_cpus, r.guest_mem_mb, " \
-	"r.stress, r.executor"
+	"coalesce(r.kernel_id, -r.id), r.kconfig_set, r.guest_cpus, " \
+	"r.guest_mem_mb, r.stress, r.executor"
 #define POOL_NCOLUMNS 6
 
 /* WHERE fragments; pool_bind() binds their :pool_* parameters. */
@@ -58,7 +63,8 @@ enum pool_scope {
 	"r.guest_mem_mb = :pool_guest_mem_mb AND " \
 	"r.stress = :pool_stress AND r.executor = :pool_executor"
 #define POOL_MATCH_KERNEL \
-	"r.kernel_id = :pool_kernel_id AND " POOL_MATCH_LINE
+	"(r.kernel_id = :pool_kernel_id OR (r.kernel_id IS NULL AND " \
+	"r.id = -:pool_kernel_id)) AND " POOL_MATCH_LINE
 #define POOL_MATCH_TEST "i.test = :pool_test AND i.suite = :pool_suite"
 
 /*

@@ -119,33 +119,6 @@ size_t record_pass_history(struct store *st, const struct pool_key *key,
 int record_subresults(struct store *st, long long iteration_id,
 		      const char *output);
 
-/*
- * Tallies for scoring: one row per test and pool (pool.h). A run is one
- * pool, so a run's tallies are one row per test; without a run, each
- * kernel (and guest size, kconfig set, ...) a test ran on is its own row:
- * iterations of different kernels never count together.
- */
-struct record_tally {
-	char *test;		/* == key.test */
-	struct pool_key key;
-	char *commit_id;	/* the key's kernel's commit, "" if none */
-	struct score score;
-	double median_duration;	/* of the iterations that did not error */
-	double max_duration;
-};
-/*
- * run_id > 0: that run's tests (commit_id, when set, must be its commit).
- * run_id 0: every pool, or those of commit_id's kernels. Ordered by test,
- * then kernel. Returns the number of rows, or -1.
- */
-int record_tally(struct store *st, long long run_id, const char *commit_id,
-		 struct record_tally **out);
-void record_tally_release(struct record_tally *t, int n);
-/*
- * A tally row as JSON: {"test", "suite", "pool": pool_key_json() plus
- * "commit", score_json() members, "median_duration", "max_duration"}.
- */
-json_t *record_tally_json(const struct record_tally *t);
 /* Reads ------------------------------------------------------------------
  * The typed loaders every reader uses: `kflake show`, `runs`, `report`,
  * the pages and the API. Strings are malloc'ed ("" rather than NULL
@@ -221,6 +194,21 @@ int record_run_alive(const struct record_run_info *r);
  * "progress" as JSON values, "planned", "pool", "kernel" and the score.
  */
 json_t *record_run_json(const struct record_run_info *r);
+
+/* What the database holds, counted (for the overview). */
+struct record_totals {
+	long long runs, iterations, tests;
+};
+int record_totals(struct store *st, struct record_totals *t);
+
+/*
+ * The command that runs one test again the way run r did: its tree and
+ * commit, the test, the fragments it added (--kconfig), its guest size,
+ * and enough iterations to see a failure at s's rate with 95% chance
+ * (10 when s saw none; at most 1000). Shell-quoted; malloc'ed.
+ */
+char *record_reproduce(const struct record_run_info *r, const char *suite,
+		       const char *test, const struct score *s);
 
 struct record_iteration_info {
 	long long id, run_id;
@@ -305,5 +293,75 @@ int record_subtally(struct store *st, const struct record_filter *f,
 void record_subtally_release(struct record_subtally *v, int n);
 json_t *record_subtally_json(const struct record_subtally *s);
 void record_metric_list_release(struct record_metric_info *v, int n);
+
+/*
+ * The values of each metric of test over its newest `last` iterations,
+ * oldest first, with the commit each ran on: one series per sub-case
+ * and metric name (at most max series).
+ */
+struct record_metric_series {
+	char *subcase, *name, *unit;
+	double *values;
+	char **commits;
+	size_t n;
+};
+int record_metric_series(struct store *st, const char *test, int last,
+			 int max, struct record_metric_series **out);
+void record_metric_series_release(struct record_metric_series *v, int n);
+
+/*
+ * Tallies for scoring: one row per test and pool (pool.h). A run is one
+ * pool, so a run's tallies are one row per test; without a run, each
+ * kernel (and guest size, kconfig set, ...) a test ran on is its own row:
+ * iterations of different kernels never count together. Retries
+ * (imports) do not count.
+ */
+#define RECORD_RECENT 30
+struct record_tally {
+	char *test;		/* == key.test */
+	struct pool_key key;
+	char *commit_id;	/* the key's kernel's commit, "" if none */
+	struct score score;
+	double stall_seconds;	/* time lost to stalls */
+	char *first_at, *last_at;	/* first and last iteration started */
+	char *last_failure_at;	/* NULL when none failed */
+	/* With RECORD_TALLY_DURATIONS: of the iterations that did not error. */
+	double median_duration;
+	double max_duration;
+	/* With RECORD_TALLY_RECENT: outcomes, oldest first. */
+	char recent[RECORD_RECENT];
+	int nrecent;
+};
+enum record_tally_sort {
+	RECORD_SORT_NAME,	/* test, suite, kernel, the rest of the key */
+	RECORD_SORT_RATE,	/* highest failure rate first (then its lo) */
+	RECORD_SORT_COST,	/* most time lost to stalls first */
+	RECORD_SORT_ITERATIONS,	/* most iterations first */
+};
+#define RECORD_TALLY_DURATIONS 1u
+#define RECORD_TALLY_RECENT 2u
+/*
+ * Rows matching f (run_id; commit prefix; tree; test substring or
+ * test_exact; since/until on iteration start; outcome: rows with at
+ * least one), sorted, a page of f->limit (0: all) with *more.
+ */
+int record_tally_list(struct store *st, const struct record_filter *f,
+		      enum record_tally_sort sort, unsigned flags,
+		      struct record_tally **out, int *more);
+/*
+ * run_id > 0: that run's tests (commit_id, when set, must be its commit).
+ * run_id 0: every pool, or those of commit_id's kernels. Ordered by test,
+ * then kernel, with durations. Returns the number of rows, or -1.
+ */
+int record_tally(struct store *st, long long run_id, const char *commit_id,
+		 struct record_tally **out);
+void record_tally_release(struct record_tally *t, int n);
+/*
+ * A tally row as JSON: {"test", "suite", "pool": pool_key_json() plus
+ * "commit", score_json() members, "stall_seconds", "first_at",
+ * "last_at", "last_failure_at", and "median_duration", "max_duration",
+ * "recent" when loaded}.
+ */
+json_t *record_tally_json(const struct record_tally *t);
 
 #endif

@@ -413,6 +413,401 @@ json_t *record_run_json(const struct record_run_info *r)
 	return o;
 }
 
+int record_totals(struct store *st, struct record_totals *t)
+{
+	sqlite3_stmt *stmt;
+
+	memset(t, 0, sizeof(*t));
+	stmt = store_prepare(st, "SELECT (SELECT count(*) FROM runs), "
+			     "(SELECT count(*) FROM iterations), "
+			     "(SELECT count(DISTINCT test) FROM iterations)", "");
+	if (!stmt)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		t->runs = sqlite3_column_int64(stmt, 0);
+		t->iterations = sqlite3_column_int64(stmt, 1);
+		t->tests = sqlite3_column_int64(stmt, 2);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static void shell_quote(struct strbuf *sb, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_./:=@%+,-", *p))
+			break;
+	if (*s && !*p) {
+		strbuf_addstr(sb, s);
+		return;
+	}
+	strbuf_addch(sb, '\'');
+	for (p = s; *p; p++) {
+		if (*p == '\'')
+			strbuf_addstr(sb, "'\\''");
+		else
+			strbuf_addch(sb, *p);
+	}
+	strbuf_addch(sb, '\'');
+}
+
+/* The run's own fragments: those its kconfig set names as plain files. */
+static void reproduce_kconfigs(struct strbuf *sb, const struct record_run_info *r)
+{
+	json_t *set = json_loads(r->pool.kconfig_set ? r->pool.kconfig_set : "",
+				 0, NULL);
+	size_t i;
+
+	for (i = 0; r->fragments && i < json_array_size(r->fragments); i++) {
+		const char *id = json_string_value(json_array_get(set, i));
+		const char *path = json_string_value(json_array_get(r->fragments,
+								    i));
+
+		if (!path || !id || !util_starts_with(id, "file:"))
+			continue;
+		strbuf_addstr(sb, " --kconfig ");
+		shell_quote(sb, path);
+	}
+	json_decref(set);
+}
+
+char *record_reproduce(const struct record_run_info *r, const char *suite,
+		       const char *test, const struct score *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long n = 10;
+	char *t;
+
+	strbuf_addstr(&sb, "kflake run");
+	if (r->tree) {
+		strbuf_addstr(&sb, " --tree ");
+		shell_quote(&sb, r->tree);
+	}
+	if (r->commit_id || r->ref) {
+		strbuf_addstr(&sb, " --ref ");
+		shell_quote(&sb, r->commit_id ? r->commit_id : r->ref);
+	}
+	t = xasprintf("%s:%s", suite, test);
+	strbuf_addstr(&sb, " --test ");
+	shell_quote(&sb, t);
+	free(t);
+	reproduce_kconfigs(&sb, r);
+	if (r->pool.guest_cpus > 0)
+		strbuf_addf(&sb, " --cpus %d", r->pool.guest_cpus);
+	if (r->pool.guest_mem_mb > 0)
+		strbuf_addf(&sb, " --mem %d", r->pool.guest_mem_mb);
+	if (s && s->failures > 0 && s->rate > 0)
+		n = stats_runs_to_catch(s->rate, 0.05);
+	if (n < 1)
+		n = 1;
+	if (n > 1000)
+		n = 1000;
+	strbuf_addf(&sb, " --iterations %ld", n);
+	return strbuf_detach(&sb);
+}
+
+/* Tallies ---------------------------------------------------------------------- */
+
+static void record_tally_release_one(struct record_tally *t);
+
+#define TALLY_KEY "i.test, i.suite, " POOL_RUN_COLUMNS
+#define TALLY_NKEY (2 + POOL_NCOLUMNS)
+#define TALLY_FROM \
+	" FROM iterations i JOIN runs r ON r.id = i.run_id" \
+	" LEFT JOIN kernels k ON k.id = r.kernel_id"
+
+enum {
+	TC_COMMIT = TALLY_NKEY, TC_COUNTS, TC_STALL = TC_COUNTS + OUTCOME_NR,
+	TC_LAST_FAILURE, TC_FIRST, TC_LAST,
+};
+
+/* WHERE for f; the outcome filter is a HAVING on the counts. */
+static void tally_where(struct store_sql *q, const struct record_filter *f)
+{
+	struct record_filter g = *f;
+
+	g.outcome = -1;
+	/* Retries (imported from NIPA) do not count: first attempts only. */
+	store_sql_add(q, " WHERE i.retry = 0");
+	if (f->run_id)
+		store_sql_int(q, " AND i.run_id = :run", ":run", f->run_id);
+	sql_iteration_filters(q, &g, 1);
+	sql_run_filters(q, f);
+}
+
+static void tally_key_read(sqlite3_stmt *stmt, struct pool_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->test = col_str(stmt, 0);
+	k->suite = col_str(stmt, 1);
+	pool_key_from_row(stmt, 2, k);
+}
+
+static void tally_read(sqlite3_stmt *stmt, struct record_tally *t)
+{
+	int o;
+
+	memset(t, 0, sizeof(*t));
+	tally_key_read(stmt, &t->key);
+	t->test = t->key.test;
+	t->commit_id = col_str(stmt, TC_COMMIT);
+	for (o = 0; o < OUTCOME_NR; o++)
+		t->score.counts[o] = (long)sqlite3_column_int64(stmt,
+								TC_COUNTS + o);
+	score_finish(&t->score);
+	t->stall_seconds = sqlite3_column_double(stmt, TC_STALL);
+	t->last_failure_at = col_str_null(stmt, TC_LAST_FAILURE);
+	t->first_at = col_str(stmt, TC_FIRST);
+	t->last_at = col_str(stmt, TC_LAST);
+	t->median_duration = t->max_duration = 0;
+}
+
+/* The row of v holding key, looked for from *cur on (rows come in order). */
+static struct record_tally *tally_find(struct record_tally *v, size_t n,
+				       size_t *cur, const struct pool_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		size_t j = (*cur + i) % n;
+
+		if (pool_key_same(&v[j].key, k, POOL_KERNEL)) {
+			*cur = j;
+			return &v[j];
+		}
+	}
+	return NULL;
+}
+
+static void tally_set_durations(struct record_tally *t, double *d, size_t n)
+{
+	if (!t || !n)
+		return;
+	t->median_duration = stats_median(d, n);
+	t->max_duration = d[n - 1];	/* stats_median sorts */
+}
+
+static void tally_durations(struct store *st, const struct record_filter *f,
+			    struct record_tally *v, size_t n)
+{
+	struct record_tally *t = NULL;
+	struct pool_key k;
+	double *d = NULL;
+	size_t nd = 0, alloc = 0, cur = 0;
+	struct store_sql q;
+	sqlite3_stmt *stmt;
+
+	if (!n)
+		return;
+	store_sql_init(&q, "SELECT " TALLY_KEY ", i.duration" TALLY_FROM);
+	tally_where(&q, f);
+	store_sql_add(&q, " AND i.duration IS NOT NULL AND "
+		      "i.outcome != 'error' ORDER BY " TALLY_KEY);
+	stmt = store_sql_prepare(st, &q);
+	store_sql_release(&q);
+	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+		tally_key_read(stmt, &k);
+		if (!t || !pool_key_same(&t->key, &k, POOL_KERNEL)) {
+			tally_set_durations(t, d, nd);
+			nd = 0;
+			t = tally_find(v, n, &cur, &k);
+		}
+		pool_key_release(&k);
+		ALLOC_GROW(d, nd, alloc);
+		d[nd++] = sqlite3_column_double(stmt, TALLY_NKEY);
+	}
+	tally_set_durations(t, d, nd);
+	sqlite3_finalize(stmt);
+	free(d);
+}
+
+/* The newest outcomes of one row's pool, oldest first. */
+static void tally_recent(struct store *st, struct record_tally *t)
+{
+	sqlite3_stmt *stmt;
+	int i;
+
+	t->nrecent = 0;
+	stmt = store_prepare(st, "SELECT i.outcome FROM runs r JOIN iterations "
+			     "i ON i.run_id = r.id WHERE " POOL_MATCH_TEST
+			     " AND " POOL_MATCH_KERNEL " AND i.retry = 0 "
+			     "ORDER BY i.id DESC LIMIT :n", ":n i",
+			     RECORD_RECENT);
+	if (stmt && pool_bind(stmt, &t->key)) {
+		sqlite3_finalize(stmt);
+		return;
+	}
+	while (stmt && t->nrecent < RECORD_RECENT &&
+	       sqlite3_step(stmt) == SQLITE_ROW) {
+		int o = record_outcome_parse(store_col_text(stmt, 0));
+
+		t->recent[t->nrecent++] = (char)(o < 0 ? OUTCOME_ERROR : o);
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < t->nrecent / 2; i++) {
+		char c = t->recent[i];
+
+		t->recent[i] = t->recent[t->nrecent - 1 - i];
+		t->recent[t->nrecent - 1 - i] = c;
+	}
+}
+
+static int key_cmp(const struct pool_key *a, const struct pool_key *b)
+{
+	int c;
+
+	if ((c = strcmp(a->test, b->test)) || (c = strcmp(a->suite, b->suite)))
+		return c;
+	if (a->kernel_id != b->kernel_id)
+		return a->kernel_id < b->kernel_id ? -1 : 1;
+	if ((c = strcmp(a->kconfig_set, b->kconfig_set)))
+		return c;
+	if (a->guest_cpus != b->guest_cpus)
+		return a->guest_cpus < b->guest_cpus ? -1 : 1;
+	if (a->guest_mem_mb != b->guest_mem_mb)
+		return a->guest_mem_mb < b->guest_mem_mb ? -1 : 1;
+	if ((c = strcmp(a->stress, b->stress)))
+		return c;
+	return strcmp(a->executor, b->executor);
+}
+
+static int tally_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct record_tally *x = pa, *y = pb;
+	enum record_tally_sort sort = *(const enum record_tally_sort *)arg;
+
+	if (sort == RECORD_SORT_COST && x->stall_seconds != y->stall_seconds)
+		return x->stall_seconds < y->stall_seconds ? 1 : -1;
+	if (sort == RECORD_SORT_ITERATIONS &&
+	    x->score.iterations != y->score.iterations)
+		return x->score.iterations < y->score.iterations ? 1 : -1;
+	if (sort == RECORD_SORT_RATE && x->score.rate != y->score.rate)
+		return x->score.rate < y->score.rate ? 1 : -1;
+	/* Equal rates: the better-established failure first. */
+	if (sort == RECORD_SORT_RATE && x->score.lo != y->score.lo)
+		return x->score.lo < y->score.lo ? 1 : -1;
+	return key_cmp(&x->key, &y->key);
+}
+
+int record_tally_list(struct store *st, const struct record_filter *f,
+		      enum record_tally_sort sort, unsigned flags,
+		      struct record_tally **out, int *more)
+{
+	struct record_tally *v = NULL;
+	size_t n = 0, alloc = 0, first, i, keep;
+	struct store_sql q;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	if (more)
+		*more = 0;
+	store_sql_init(&q, "SELECT " TALLY_KEY ", coalesce(k.commit_id, "
+		       "r.commit_id, ''), sum(i.outcome = 'pass'), "
+		       "sum(i.outcome = 'fail'), sum(i.outcome = 'skip'), "
+		       "sum(i.outcome = 'stall'), sum(i.outcome = 'crash'), "
+		       "sum(i.outcome = 'error'), total(CASE WHEN i.outcome = "
+		       "'stall' THEN i.duration END), max(CASE WHEN i.outcome "
+		       "IN ('fail', 'stall', 'crash') THEN i.started_at END), "
+		       "min(i.started_at), max(i.started_at)" TALLY_FROM);
+	tally_where(&q, f);
+	store_sql_add(&q, " GROUP BY " TALLY_KEY);
+	if (f->outcome >= 0)
+		store_sql_text(&q, " HAVING sum(i.outcome = :outcome) > 0",
+			       ":outcome", record_outcome_name(f->outcome));
+	stmt = store_sql_prepare(st, &q);
+	store_sql_release(&q);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		tally_read(stmt, &v[n++]);
+	}
+	sqlite3_finalize(stmt);
+	if (n > 1)
+		qsort_r(v, n, sizeof(*v), tally_cmp, &sort);
+	/* The page: drop the rows before and after it. */
+	first = f->limit > 0 ? (size_t)((f->page > 1 ? f->page - 1 : 0) *
+					f->limit) : 0;
+	keep = f->limit > 0 ? (size_t)f->limit : n;
+	if (more)
+		*more = n > first + keep;
+	for (i = 0; i < n; i++)
+		if (i < first || i >= first + keep)
+			record_tally_release_one(&v[i]);
+	if (first >= n) {
+		n = 0;
+	} else {
+		n = n - first < keep ? n - first : keep;
+		memmove(v, v + first, n * sizeof(*v));
+	}
+	if (flags & RECORD_TALLY_DURATIONS)
+		tally_durations(st, f, v, n);
+	for (i = 0; (flags & RECORD_TALLY_RECENT) && i < n; i++)
+		tally_recent(st, &v[i]);
+	*out = v;
+	return (int)n;
+}
+
+int record_tally(struct store *st, long long run_id, const char *commit,
+		 struct record_tally **out)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+
+	f.run_id = run_id;
+	f.commit = commit;
+	return record_tally_list(st, &f, RECORD_SORT_NAME,
+				 RECORD_TALLY_DURATIONS, out, NULL);
+}
+
+static void record_tally_release_one(struct record_tally *t)
+{
+	pool_key_release(&t->key);
+	free(t->commit_id);
+	free(t->first_at);
+	free(t->last_at);
+	free(t->last_failure_at);
+	memset(t, 0, sizeof(*t));
+}
+
+void record_tally_release(struct record_tally *t, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		record_tally_release_one(&t[i]);
+	free(t);
+}
+
+json_t *record_tally_json(const struct record_tally *t)
+{
+	json_t *o = json_object(), *pool = pool_key_json(&t->key);
+	int i;
+
+	json_object_set_new(pool, "commit", json_string(t->commit_id));
+	json_object_set_new(o, "test", jstr(t->key.test));
+	json_object_set_new(o, "suite", jstr(t->key.suite));
+	json_object_set_new(o, "pool", pool);
+	score_json_into(o, &t->score);
+	json_object_set_new(o, "stall_seconds", json_real(t->stall_seconds));
+	json_object_set_new(o, "first_at", jstr(t->first_at));
+	json_object_set_new(o, "last_at", jstr(t->last_at));
+	json_object_set_new(o, "last_failure_at", jstr(t->last_failure_at));
+	json_object_set_new(o, "median_duration", json_real(t->median_duration));
+	json_object_set_new(o, "max_duration", json_real(t->max_duration));
+	if (t->nrecent) {
+		json_t *a = json_array();
+
+		for (i = 0; i < t->nrecent; i++)
+			json_array_append_new(a, json_string(
+				record_outcome_name(t->recent[i])));
+		json_object_set_new(o, "recent", a);
+	}
+	return o;
+}
+
 /* Iterations ------------------------------------------------------------------ */
 
 enum {
@@ -974,4 +1369,70 @@ json_t *record_subtally_json(const struct record_subtally *t)
 	}
 	json_object_set_new(o, "metrics", m);
 	return o;
+}
+
+/* Metric series --------------------------------------------------------------- */
+
+int record_metric_series(struct store *st, const char *test, int last,
+			 int max, struct record_metric_series **out)
+{
+	struct record_metric_series *v = NULL, *cur = NULL;
+	size_t n = 0, alloc = 0, vals_alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	stmt = store_prepare(st,
+		"SELECT m.subcase, m.name, coalesce(m.unit, ''), m.value, "
+		"r.commit_id FROM metrics m JOIN iterations i ON "
+		"i.id = m.iteration_id JOIN runs r ON r.id = i.run_id WHERE "
+		"i.id IN (SELECT id FROM iterations WHERE test = :test AND "
+		"retry = 0 ORDER BY id DESC LIMIT :last) ORDER BY m.subcase, "
+		"m.name, i.id", ":test s :last i", test, last);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *sub = store_col_text(stmt, 0);
+		const char *name = store_col_text(stmt, 1);
+
+		if (!cur || strcmp(cur->subcase, sub) || strcmp(cur->name, name)) {
+			if ((int)n == max)
+				break;
+			ALLOC_GROW(v, n, alloc);
+			cur = &v[n++];
+			memset(cur, 0, sizeof(*cur));
+			cur->subcase = xstrdup(sub);
+			cur->name = xstrdup(name);
+			cur->unit = col_str(stmt, 2);
+			vals_alloc = 0;
+		}
+		if (cur->n >= vals_alloc) {
+			vals_alloc = vals_alloc ? 2 * vals_alloc : 64;
+			cur->values = xrealloc(cur->values, vals_alloc *
+					       sizeof(*cur->values));
+			cur->commits = xrealloc(cur->commits, vals_alloc *
+						sizeof(*cur->commits));
+		}
+		cur->values[cur->n] = sqlite3_column_double(stmt, 3);
+		cur->commits[cur->n++] = col_str(stmt, 4);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+void record_metric_series_release(struct record_metric_series *v, int n)
+{
+	size_t j;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].subcase);
+		free(v[i].name);
+		free(v[i].unit);
+		for (j = 0; j < v[i].n; j++)
+			free(v[i].commits[j]);
+		free(v[i].commits);
+		free(v[i].values);
+	}
+	free(v);
 }

@@ -125,8 +125,12 @@ static int *print_pools(const struct record_tally *t, int n)
 		if (j < i)
 			continue;
 		d = pool_describe(&t[i].key);
-		printf("  pool %d: kernel %lld (commit %.12s), %s\n", num[i],
-		       t[i].key.kernel_id, t[i].commit_id, d);
+		if (t[i].key.kernel_id > 0)
+			printf("  pool %d: kernel %lld (commit %.12s), %s\n",
+			       num[i], t[i].key.kernel_id, t[i].commit_id, d);
+		else
+			printf("  pool %d: run %lld alone (no kernel on record), "
+			       "%s\n", num[i], -t[i].key.kernel_id, d);
 		free(d);
 	}
 	putchar('\n');

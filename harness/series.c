@@ -19,6 +19,7 @@
 #include "record.h"
 #include "series.h"
 #include "tree.h"
+#include "utf8.h"
 #include "util.h"
 
 #define SERIES_MAX_SOURCE 4096
@@ -910,4 +911,195 @@ json_t *series_result_json(const struct series_result *r)
 	json_object_set_new(j, "notes", r->notes ? json_string(r->notes)
 						 : json_null());
 	return j;
+}
+
+/* Reads ----------------------------------------------------------------------- */
+
+static char *dup_col(sqlite3_stmt *stmt, int col)
+{
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return NULL;
+	return xstrdup(store_col_text(stmt, col));
+}
+
+#define SERIES_SELECT \
+	"SELECT id, source, kind, msgid, subject, submitter, state, error, " \
+	"base_commit, result_commit, created_at, notes, version, " \
+	"patch_count, coalesce(total, 0), complete, coalesce(pw_id, 0), " \
+	"coalesce(tree_id, 0) FROM series"
+
+static void series_read(sqlite3_stmt *stmt, struct series_info *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(stmt, 0);
+	s->source = dup_col(stmt, 1);
+	s->kind = dup_col(stmt, 2);
+	s->msgid = dup_col(stmt, 3);
+	s->subject = dup_col(stmt, 4);
+	s->submitter = dup_col(stmt, 5);
+	s->state = dup_col(stmt, 6);
+	s->error = dup_col(stmt, 7);
+	s->base_commit = dup_col(stmt, 8);
+	s->result_commit = dup_col(stmt, 9);
+	s->created_at = dup_col(stmt, 10);
+	s->notes = dup_col(stmt, 11);
+	s->version = sqlite3_column_int(stmt, 12);
+	s->patch_count = sqlite3_column_int(stmt, 13);
+	s->total = sqlite3_column_int(stmt, 14);
+	s->complete = sqlite3_column_int(stmt, 15);
+	s->pw_id = sqlite3_column_int64(stmt, 16);
+	s->tree_id = sqlite3_column_int64(stmt, 17);
+}
+
+int series_load(struct store *st, long long id, struct series_info *s)
+{
+	sqlite3_stmt *stmt;
+	int ret = 1;
+
+	memset(s, 0, sizeof(*s));
+	stmt = store_prepare(st, SERIES_SELECT " WHERE id = :id", ":id I", id);
+	if (!stmt)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		series_read(stmt, s);
+		ret = 0;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int series_list(struct store *st, long page, long limit,
+		struct series_info **out, int *more)
+{
+	struct series_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	*more = 0;
+	stmt = store_prepare(st, SERIES_SELECT " ORDER BY id DESC LIMIT :limit "
+			     "OFFSET :offset", ":limit I :offset I",
+			     (long long)limit + 1, (long long)(page - 1) * limit);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if ((long)n == limit) {
+			*more = 1;
+			break;
+		}
+		ALLOC_GROW(v, n, alloc);
+		series_read(stmt, &v[n++]);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+int series_patches(struct store *st, long long series_id, long limit,
+		   struct series_patch_info **out, int *more)
+{
+	struct series_patch_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	*more = 0;
+	stmt = store_prepare(st, "SELECT seq, subject, author, date, msgid, "
+			     "commit_id FROM patches WHERE series_id = :s "
+			     "ORDER BY seq LIMIT :limit", ":s I :limit I",
+			     series_id, (long long)limit + 1);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if ((long)n == limit) {
+			*more = 1;
+			break;
+		}
+		ALLOC_GROW(v, n, alloc);
+		v[n].seq = sqlite3_column_int(stmt, 0);
+		v[n].subject = dup_col(stmt, 1);
+		v[n].author = dup_col(stmt, 2);
+		v[n].date = dup_col(stmt, 3);
+		v[n].msgid = dup_col(stmt, 4);
+		v[n++].commit_id = dup_col(stmt, 5);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+void series_info_release(struct series_info *s)
+{
+	free(s->source);
+	free(s->kind);
+	free(s->msgid);
+	free(s->subject);
+	free(s->submitter);
+	free(s->state);
+	free(s->error);
+	free(s->base_commit);
+	free(s->result_commit);
+	free(s->created_at);
+	free(s->notes);
+	memset(s, 0, sizeof(*s));
+}
+
+void series_list_release(struct series_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		series_info_release(&v[i]);
+	free(v);
+}
+
+void series_patches_release(struct series_patch_info *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].subject);
+		free(v[i].author);
+		free(v[i].date);
+		free(v[i].msgid);
+		free(v[i].commit_id);
+	}
+	free(v);
+}
+
+json_t *series_info_json(const struct series_info *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(s->id));
+	json_object_set_new(o, "source", utf8_json_str(s->source));
+	json_object_set_new(o, "kind", utf8_json_str(s->kind));
+	json_object_set_new(o, "msgid", utf8_json_str(s->msgid));
+	json_object_set_new(o, "version", json_integer(s->version));
+	json_object_set_new(o, "subject", utf8_json_str(s->subject));
+	json_object_set_new(o, "submitter", utf8_json_str(s->submitter));
+	json_object_set_new(o, "patch_count", json_integer(s->patch_count));
+	json_object_set_new(o, "total", s->total ? json_integer(s->total)
+						 : json_null());
+	json_object_set_new(o, "complete", json_boolean(s->complete));
+	json_object_set_new(o, "state", utf8_json_str(s->state));
+	json_object_set_new(o, "error", utf8_json_str(s->error));
+	json_object_set_new(o, "notes", utf8_json_str(s->notes));
+	json_object_set_new(o, "base_commit", utf8_json_str(s->base_commit));
+	json_object_set_new(o, "result_commit",
+			    utf8_json_str(s->result_commit));
+	json_object_set_new(o, "pw_id", s->pw_id ? json_integer(s->pw_id)
+						 : json_null());
+	json_object_set_new(o, "created_at", utf8_json_str(s->created_at));
+	return o;
+}
+
+json_t *series_patch_json(const struct series_patch_info *p)
+{
+	return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o}", "seq", p->seq,
+			 "subject", utf8_json_str(p->subject),
+			 "author", utf8_json_str(p->author),
+			 "date", utf8_json_str(p->date),
+			 "msgid", utf8_json_str(p->msgid),
+			 "commit_id", utf8_json_str(p->commit_id));
 }

@@ -68,4 +68,31 @@ int series_fetch(struct store *st, const struct series_opts *o,
 void series_result_release(struct series_result *r);
 json_t *series_result_json(const struct series_result *r);
 
+/* Reads of the series and patches tables --------------------------------- */
+
+struct series_info {
+	long long id;
+	char *source, *kind, *msgid, *subject, *submitter, *state, *error;
+	char *base_commit, *result_commit, *created_at, *notes;
+	int version, patch_count, total, complete;
+	long long pw_id;		/* 0: not from patchwork */
+	long long tree_id;
+};
+struct series_patch_info {
+	int seq;
+	char *subject, *author, *date, *msgid, *commit_id;
+};
+/* 0, 1 when there is no such series, -1 on error. */
+int series_load(struct store *st, long long id, struct series_info *s);
+/* Newest first, a page of limit (*more: there is a next one). */
+int series_list(struct store *st, long page, long limit,
+		struct series_info **out, int *more);
+int series_patches(struct store *st, long long series_id, long limit,
+		   struct series_patch_info **out, int *more);
+void series_info_release(struct series_info *s);
+void series_list_release(struct series_info *v, int n);
+void series_patches_release(struct series_patch_info *v, int n);
+json_t *series_info_json(const struct series_info *s);
+json_t *series_patch_json(const struct series_patch_info *p);
+
 #endif

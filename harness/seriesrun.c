@@ -52,7 +52,7 @@ static struct side side_read(sqlite3_stmt *stmt, const struct pool_key *k)
 
 static struct side test_side(struct store *st, const struct pool_key *k)
 {
-	if (!k->kernel_id || !k->suite)
+	if (k->kernel_id <= 0 || !k->suite)
 		return (struct side){ 0, 0 };
 	return side_read(store_prepare(st,
 		"SELECT coalesce(sum(i.outcome IN ('fail', 'stall', 'crash')), 0), "
@@ -63,7 +63,7 @@ static struct side test_side(struct store *st, const struct pool_key *k)
 static struct side subcase_side(struct store *st, const struct pool_key *k,
 				const char *name)
 {
-	if (!k->kernel_id || !k->suite)
+	if (k->kernel_id <= 0 || !k->suite)
 		return (struct side){ 0, 0 };
 	return side_read(store_prepare(st,
 		"SELECT coalesce(sum(s.outcome IN ('fail', 'timeout', 'error')), 0), "
@@ -252,7 +252,7 @@ static int base_enough(struct store *st, const struct pool_key *base,
 		       json_t *tests, int iterations, long *have)
 {
 	size_t i;
-	int enough = json_array_size(tests) > 0 && base->kernel_id;
+	int enough = json_array_size(tests) > 0 && base->kernel_id > 0;
 
 	*have = -1;
 	for (i = 0; i < json_array_size(tests) && enough; i++) {
@@ -327,7 +327,7 @@ int seriesrun_run(const struct job_opts *o)
 		goto out;
 	}
 	tests = run_tests(&st, res_s.run_id);
-	if (pool_key_of_run(&st, res_s.run_id, &skey) || !skey.kernel_id) {
+	if (pool_key_of_run(&st, res_s.run_id, &skey) || skey.kernel_id <= 0) {
 		error("series %lld: no kernel on record for run %lld", sr.id,
 		      res_s.run_id);
 		rc = KFLAKE_EXIT_FAULT;
@@ -359,7 +359,7 @@ int seriesrun_run(const struct job_opts *o)
 		}
 		pool_key_release(&bkey);
 		if (pool_key_of_run(&st, res_b.run_id, &bkey) ||
-		    !bkey.kernel_id) {
+		    bkey.kernel_id <= 0) {
 			error("series %lld: no kernel on record for run %lld",
 			      sr.id, res_b.run_id);
 			rc = KFLAKE_EXIT_FAULT;

@@ -1,25 +1,29 @@
 /*
- * web.c - the HTTP server behind `kflake serve`: libmicrohttpd setup,
- * a pool of read-only database connections, routing, parameter
- * validation, and the limits (URL, arguments, rows, query time) that
- * keep one request from hurting the runs writing to the same database.
+ * web.c - the HTTP server behind `kflake serve` (see web.h for the
+ * layers): libmicrohttpd setup, a pool of read-only database
+ * connections, the checks every request passes first (Host allow-list,
+ * method, body, URL length, parameter count and names), routing to the
+ * page and API handlers, and the limits (rows, query time) that keep one
+ * request from hurting the runs writing to the same database.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "util.h"
 #include "web.h"
+#include "web_api.h"
+#include "web_history.h"
+#include "web_page.h"
+#include "web_req.h"
 
 #define WEB_POOL 32
 
@@ -32,6 +36,7 @@ struct web_conn {
 
 struct web_server {
 	struct MHD_Daemon *mhd;
+	struct web_config cfg;	/* hosts copied, host the listen address */
 	char *db_path;
 	pthread_mutex_t lock;
 	struct web_conn pool[WEB_POOL];
@@ -39,6 +44,17 @@ struct web_server {
 	size_t css_len;
 	int port;
 };
+
+/* What the raw request line told us, before libmicrohttpd parsed it. */
+struct req_ctx {
+	int called;		/* the handler saw this request once */
+	int too_long;
+	int too_many;
+	size_t body;		/* bytes of request body seen (refused) */
+};
+
+/* A body is read (and thrown away) up to this, then the connection ends. */
+#define WEB_MAX_BODY 65536
 
 static const char builtin_css[] =
 	"body{font-family:sans-serif;margin:0 auto;max-width:72em;"
@@ -48,7 +64,7 @@ static const char builtin_css[] =
 	"nav a{margin-right:1em}.o{padding:0 .3em;color:#fff;background:#555}"
 	".o-pass{background:#2e9d4f}.o-fail{background:#d1352b}"
 	".o-stall{background:#f08c00}.o-crash{background:#8e3cc4}"
-	".scroll{overflow-x:auto}\n";
+	".scroll{overflow-x:auto}td.name{overflow-wrap:anywhere}\n";
 
 enum route_kind { ROUTE_EXACT, ROUTE_ID, ROUTE_NAME };
 
@@ -64,20 +80,22 @@ struct route {
 static int serve_css(struct web_req *r);
 
 static const struct route routes[] = {
-	{ "/", ROUTE_EXACT, web_html_overview, "" },
-	{ "/runs", ROUTE_EXACT, web_html_runs, LIST_PARAMS },
-	{ "/run/", ROUTE_ID, web_html_run, "page,limit,test,outcome" },
-	{ "/iteration/", ROUTE_ID, web_html_iteration, "" },
-	{ "/boot/", ROUTE_ID, web_html_boot, "" },
-	{ "/flakes", ROUTE_EXACT, web_html_flakes, LIST_PARAMS ",sort" },
-	{ "/test/", ROUTE_NAME, web_html_test, LIST_PARAMS },
-	{ "/crashes", ROUTE_EXACT, web_html_crashes, "page,limit" },
-	{ "/crash/", ROUTE_ID, web_html_crash, "" },
-	{ "/alerts", ROUTE_EXACT, web_html_alerts, "state,test" },
-	{ "/alert/", ROUTE_ID, web_html_alert, "" },
-	{ "/stalls", ROUTE_EXACT, web_html_stalls, "test" },
-	{ "/series", ROUTE_EXACT, web_html_series_list, "page,limit" },
-	{ "/series/", ROUTE_ID, web_html_series, "" },
+	{ "/", ROUTE_EXACT, web_page_overview, "" },
+	{ "/runs", ROUTE_EXACT, web_page_runs, LIST_PARAMS },
+	{ "/run/", ROUTE_ID, web_page_run, "page,limit,test,outcome" },
+	{ "/iteration/", ROUTE_ID, web_page_iteration, "" },
+	{ "/boot/", ROUTE_ID, web_page_boot, "" },
+	{ "/flakes", ROUTE_EXACT, web_page_flakes, LIST_PARAMS ",sort" },
+	{ "/test/", ROUTE_NAME, web_page_test, LIST_PARAMS },
+	{ "/crashes", ROUTE_EXACT, web_page_crashes, "page,limit" },
+	{ "/crash/", ROUTE_ID, web_page_crash, "" },
+	{ "/series", ROUTE_EXACT, web_page_series_list, "page,limit" },
+	{ "/series/", ROUTE_ID, web_page_series, "" },
+	{ "/bisects", ROUTE_EXACT, web_page_bisects, "page,limit" },
+	{ "/bisect/", ROUTE_ID, web_page_bisect, "" },
+	{ "/alerts", ROUTE_EXACT, web_page_alerts, "state,test" },
+	{ "/alert/", ROUTE_ID, web_page_alert, "" },
+	{ "/stalls", ROUTE_EXACT, web_page_stalls, "test" },
 	{ "/static/style.css", ROUTE_EXACT, serve_css, "" },
 	{ "/api/running", ROUTE_EXACT, web_api_running, "" },
 	{ "/api/runs", ROUTE_EXACT, web_api_runs, LIST_PARAMS },
@@ -86,15 +104,19 @@ static const struct route routes[] = {
 	{ "/api/tests", ROUTE_EXACT, web_api_tests, LIST_PARAMS ",sort" },
 	{ "/api/test/", ROUTE_NAME, web_api_test, LIST_PARAMS },
 	{ "/api/crashes", ROUTE_EXACT, web_api_crashes, "page,limit" },
-	{ "/api/crash/", ROUTE_ID, web_api_crash, "" },
+	{ "/api/crash/", ROUTE_ID, web_api_crash, "page,limit" },
+	{ "/api/series", ROUTE_EXACT, web_api_series_list, "page,limit" },
+	{ "/api/series/", ROUTE_ID, web_api_series, "" },
+	{ "/api/bisects", ROUTE_EXACT, web_api_bisects, "page,limit" },
+	{ "/api/bisect/", ROUTE_ID, web_api_bisect, "" },
 	{ "/api/alerts", ROUTE_EXACT, web_api_alerts, "state,test" },
 	{ "/api/alert/", ROUTE_ID, web_api_alert, "" },
 	{ "/api/stalls", ROUTE_EXACT, web_api_stalls, "test" },
 	{ "/api/export/junit", ROUTE_EXACT, web_api_export_junit, "run,since" },
 	{ "/api/export/kcidb", ROUTE_EXACT, web_api_export_kcidb, "run,since" },
-	{ "/api/series", ROUTE_EXACT, web_api_series_list, "page,limit" },
-	{ "/api/series/", ROUTE_ID, web_api_series, "" },
 };
+
+/* Database connections ------------------------------------------------------- */
 
 /* Stops a statement that runs past the request's deadline. */
 static int query_deadline(void *arg)
@@ -133,47 +155,22 @@ static struct web_conn *conn_get(struct web_server *srv)
 
 static void conn_put(struct web_server *srv, struct web_conn *c)
 {
+	sqlite3_progress_handler(c->st.db, 0, NULL, NULL);
 	pthread_mutex_lock(&srv->lock);
 	c->busy = 0;
 	pthread_mutex_unlock(&srv->lock);
 }
 
-int web_error(struct web_req *r, int status, const char *fmt, ...)
+/* Checks and routing ---------------------------------------------------------- */
+
+/* The stylesheet: served by dispatch() from memory, no database. */
+static int serve_css(struct web_req *r)
 {
-	struct strbuf msg = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&msg, fmt, ap);
-	va_end(ap);
-	strbuf_reset(&r->body);
-	r->status = status;
-	if (r->api) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "error", web_json_str(msg.buf));
-		web_send_json(r, o);
-		r->status = status;
-	} else if (status == 404) {
-		web_html_not_found(r);
-	} else {
-		r->ctype = "text/plain; charset=utf-8";
-		strbuf_addf(&r->body, "%d: %s\n", status, msg.buf);
-	}
-	strbuf_release(&msg);
-	return -1;
+	r->ctype = "text/css; charset=utf-8";
+	return 0;
 }
 
-const char *web_arg(struct web_req *r, const char *name)
-{
-	const char *v = MHD_lookup_connection_value(r->mhd,
-						    MHD_GET_ARGUMENT_KIND,
-						    name);
-
-	return v && *v ? v : NULL;
-}
-
-static int valid_text(const char *s)
+static int valid_name(const char *s)
 {
 	size_t n = 0;
 
@@ -183,235 +180,10 @@ static int valid_text(const char *s)
 	return n <= WEB_MAX_ARG_LEN;
 }
 
-/* YYYY-MM-DD, optionally followed by THH:MM[:SS][Z]. */
-static int parse_date(const char *s, int end_of_day, char out[32])
-{
-	struct tm tm;
-	const char *p;
-
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(s, "%Y-%m-%d", &tm);
-	if (!p || strlen(s) != 10 + strlen(p))
-		return -1;
-	if (!*p) {
-		tm.tm_hour = end_of_day ? 23 : 0;
-		tm.tm_min = tm.tm_sec = end_of_day ? 59 : 0;
-	} else {
-		p = strptime(p, "T%H:%M", &tm);
-		if (p && *p == ':')
-			p = strptime(p, ":%S", &tm);
-		if (p && *p == 'Z')
-			p++;
-		if (!p || *p)
-			return -1;
-	}
-	if (tm.tm_year < 70 || tm.tm_year > 1100)
-		return -1;
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return 0;
-}
-
-static int valid_commit(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 4 || n > 40)
-		return 0;
-	for (; *s; s++)
-		if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
-static int filter_long(struct web_req *r, const char *name, long min,
-		       long max, long *out)
-{
-	const char *v = web_arg(r, name);
-
-	if (!v)
-		return 0;
-	if (util_parse_int(v, min, max, out))
-		return web_error(r, 400, "%s: expected an integer in %ld..%ld",
-				 name, min, max);
-	return 0;
-}
-
-static int filter_text(struct web_req *r, struct web_filter *f)
-{
-	const char *v;
-
-	f->test = web_arg(r, "test");
-	if (f->test && !valid_text(f->test))
-		return web_error(r, 400, "test: bad test name");
-	f->tree = web_arg(r, "tree");
-	if (f->tree && !valid_text(f->tree))
-		return web_error(r, 400, "tree: bad tree");
-	f->commit = web_arg(r, "commit");
-	if (f->commit && !valid_commit(f->commit))
-		return web_error(r, 400, "commit: expected 4 to 40 lowercase "
-				 "hex digits");
-	v = web_arg(r, "outcome");
-	f->outcome = v ? record_outcome_parse(v) : -1;
-	if (v && f->outcome < 0)
-		return web_error(r, 400, "outcome: expected pass, fail, skip, "
-				 "stall, crash or error");
-	return 0;
-}
-
-static int filter_dates(struct web_req *r, struct web_filter *f)
-{
-	const char *v;
-
-	v = web_arg(r, "since");
-	if (v && parse_date(v, 0, f->since))
-		return web_error(r, 400, "since: expected YYYY-MM-DD or "
-				 "YYYY-MM-DDTHH:MM:SSZ");
-	v = web_arg(r, "until");
-	if (v && parse_date(v, 1, f->until))
-		return web_error(r, 400, "until: expected YYYY-MM-DD or "
-				 "YYYY-MM-DDTHH:MM:SSZ");
-	if (*f->since && *f->until && strcmp(f->since, f->until) > 0)
-		return web_error(r, 400, "since is after until");
-	return 0;
-}
-
-int web_filter_parse(struct web_req *r, struct web_filter *f, long limit)
-{
-	static const char *const sorts[] = { "rate", "cost", "name", "runs" };
-	size_t i;
-
-	memset(f, 0, sizeof(*f));
-	f->page = 1;
-	f->limit = limit;
-	if (filter_long(r, "page", 1, WEB_MAX_PAGE, &f->page) ||
-	    filter_long(r, "limit", 1, WEB_MAX_LIMIT, &f->limit) ||
-	    filter_text(r, f) || filter_dates(r, f))
-		return -1;
-	f->sort = web_arg(r, "sort");
-	if (!f->sort)
-		return 0;
-	for (i = 0; i < ARRAY_SIZE(sorts); i++)
-		if (!strcmp(f->sort, sorts[i]))
-			return 0;
-	return web_error(r, 400, "sort: expected rate, cost, name or runs");
-}
-
-void web_sql_init(struct web_sql *q, const char *sql)
-{
-	strbuf_init(&q->sql);
-	q->nargs = 0;
-	strbuf_addstr(&q->sql, sql);
-}
-
-void web_sql_add(struct web_sql *q, const char *frag)
-{
-	strbuf_addstr(&q->sql, frag);
-}
-
-void web_sql_int(struct web_sql *q, const char *frag, long long v)
-{
-	if (q->nargs == WEB_SQL_MAX_ARGS)
-		die("web: too many SQL arguments");
-	strbuf_addstr(&q->sql, frag);
-	q->args[q->nargs].type = 'I';
-	q->args[q->nargs++].i = v;
-}
-
-void web_sql_text(struct web_sql *q, const char *frag, const char *s)
-{
-	if (q->nargs == WEB_SQL_MAX_ARGS)
-		die("web: too many SQL arguments");
-	strbuf_addstr(&q->sql, frag);
-	q->args[q->nargs].type = 's';
-	q->args[q->nargs++].s = s;
-}
-
-static void sql_iter_filters(struct web_sql *q, const struct web_filter *f,
-			     unsigned what)
-{
-	if ((what & WEB_F_TEST) && f->test)
-		web_sql_text(q, " AND i.test = ?", f->test);
-	if ((what & WEB_F_OUTCOME) && f->outcome >= 0)
-		web_sql_text(q, " AND i.outcome = ?",
-			     record_outcome_name(f->outcome));
-	if ((what & WEB_F_ITER_DATE) && *f->since)
-		web_sql_text(q, " AND i.started_at >= ?", f->since);
-	if ((what & WEB_F_ITER_DATE) && *f->until)
-		web_sql_text(q, " AND i.started_at <= ?", f->until);
-}
-
-void web_sql_filters(struct web_sql *q, const struct web_filter *f,
-		     unsigned what)
-{
-	long id = 0;
-
-	sql_iter_filters(q, f, what);
-	if ((what & WEB_F_RUN) && f->tree) {
-		util_parse_int(f->tree, 1, 1L << 40, &id);
-		web_sql_text(q, " AND r.tree_id IN (SELECT id FROM trees "
-			     "WHERE source = ?", f->tree);
-		web_sql_int(q, " OR id = ?)", id);
-	}
-	if ((what & WEB_F_RUN) && f->series)
-		web_sql_int(q, " AND r.series_id = ?", f->series);
-	if ((what & WEB_F_RUN) && f->commit)
-		web_sql_text(q, " AND r.commit_id LIKE ? || '%'", f->commit);
-	if ((what & WEB_F_RUN_DATE) && *f->since)
-		web_sql_text(q, " AND r.started_at >= ?", f->since);
-	if ((what & WEB_F_RUN_DATE) && *f->until)
-		web_sql_text(q, " AND r.started_at <= ?", f->until);
-	if ((what & WEB_F_RUN_HAS) && (f->test || f->outcome >= 0)) {
-		web_sql_add(q, " AND EXISTS (SELECT 1 FROM iterations i "
-			    "WHERE i.run_id = r.id");
-		sql_iter_filters(q, f, WEB_F_TEST | WEB_F_OUTCOME);
-		web_sql_add(q, ")");
-	}
-}
-
-/* Fetches one row more than the page so callers know a next page exists. */
-void web_sql_page(struct web_sql *q, const struct web_filter *f)
-{
-	web_sql_int(q, " LIMIT ?", f->limit + 1);
-	web_sql_int(q, " OFFSET ?", (f->page - 1) * f->limit);
-}
-
-sqlite3_stmt *web_sql_prepare(struct web_req *r, struct web_sql *q)
-{
-	sqlite3_stmt *stmt = store_prepare(r->st, q->sql.buf, "");
-	int i, rc = SQLITE_OK;
-
-	if (!stmt)
-		return NULL;
-	for (i = 0; i < q->nargs && rc == SQLITE_OK; i++) {
-		if (q->args[i].type == 'I')
-			rc = sqlite3_bind_int64(stmt, i + 1, q->args[i].i);
-		else
-			rc = sqlite3_bind_text(stmt, i + 1, q->args[i].s, -1,
-					       SQLITE_STATIC);
-	}
-	if (rc == SQLITE_OK)
-		return stmt;
-	sqlite3_finalize(stmt);
-	return NULL;
-}
-
-void web_sql_release(struct web_sql *q)
-{
-	strbuf_release(&q->sql);
-}
-
-static int serve_css(struct web_req *r)
-{
-	r->ctype = "text/css; charset=utf-8";
-	strbuf_add(&r->body, r->srv->css, r->srv->css_len);
-	return 0;
-}
-
-/* Route-level checks: known parameter names, each once and short. */
+/* Route-level checks: known parameter names, each short. */
 struct arg_check {
 	const char *allowed;
 	const char *bad;
-	int count;
 };
 
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
@@ -421,7 +193,6 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
 	const char *p = ac->allowed;
 	size_t n = strlen(key);
 
-	ac->count++;
 	while (n && (p = strstr(p, key))) {
 		if ((p == ac->allowed || p[-1] == ',') &&
 		    (p[n] == ',' || !p[n]))
@@ -437,15 +208,13 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
 
 static int check_args(struct web_req *r, const struct route *rt)
 {
-	struct arg_check ac = { rt->params, NULL, 0 };
+	struct arg_check ac = { rt->params, NULL };
 
 	MHD_get_connection_values(r->mhd, MHD_GET_ARGUMENT_KIND, check_arg,
 				  &ac);
 	if (ac.bad)
 		return web_error(r, 400, "unknown or oversized parameter '%.40s'",
 				 ac.bad);
-	if (ac.count > WEB_MAX_ARGS)
-		return web_error(r, 400, "too many parameters");
 	return 0;
 }
 
@@ -462,8 +231,7 @@ static int match_id(struct web_req *r, const char *rest)
 		return 0;
 	r->id = id;
 	r->rest = rest;
-	/* Only the boot page has a sub-resource. */
-	return !*rest || !strcmp(rest, "/console");
+	return 1;
 }
 
 static const struct route *route_find(struct web_req *r)
@@ -479,48 +247,97 @@ static const struct route *route_find(struct web_req *r)
 		if (rt->kind == ROUTE_EXACT || strncmp(r->path, rt->prefix, n))
 			continue;
 		if (rt->kind == ROUTE_NAME && r->path[n] &&
-		    valid_text(r->path + n)) {
+		    valid_name(r->path + n)) {
 			r->name = r->path + n;
 			return rt;
 		}
-		if (rt->kind == ROUTE_ID && match_id(r, r->path + n))
-			return rt;
+		if (rt->kind == ROUTE_ID && match_id(r, r->path + n)) {
+			/* Only a boot has a sub-resource, its raw console. */
+			if (!*r->rest || (rt->fn == web_page_boot &&
+					  !strcmp(r->rest, "/console")))
+				return rt;
+			return NULL;
+		}
 	}
 	return NULL;
 }
 
-static void dispatch(struct web_req *r)
+static void dispatch(struct web_server *srv, struct web_req *r)
 {
-	const struct route *rt;
+	const struct route *rt = route_find(r);
+	struct web_conn *c;
 
-	r->api = !strncmp(r->path, "/api/", 5);
-	rt = route_find(r);
 	if (!rt) {
-		web_error(r, 404, "no such page");
-		return;
-	}
-	if (r->rest && *r->rest && rt->fn != web_html_boot) {
 		web_error(r, 404, "no such page");
 		return;
 	}
 	if (check_args(r, rt))
 		return;
 	if (rt->fn == serve_css) {
-		serve_css(r);
+		r->ctype = "text/css; charset=utf-8";
+		strbuf_add(&r->body, srv->css, srv->css_len);
 		return;
 	}
-	r->conn = conn_get(r->srv);
-	if (!r->conn) {
+	c = conn_get(srv);
+	if (!c) {
 		web_error(r, 503, "database unavailable");
 		return;
 	}
-	r->st = &r->conn->st;
+	r->st = &c->st;
 	rt->fn(r);
-	if (r->conn->expired)
+	if (c->expired)
 		web_error(r, 503, "query took too long; narrow the filters");
-	sqlite3_progress_handler(r->st->db, 0, NULL, NULL);
-	conn_put(r->srv, r->conn);
+	conn_put(srv, c);
 }
+
+/* Host allow-list ------------------------------------------------------------ */
+
+/* The host part of a Host header: no port, no IPv6 brackets. */
+static char *host_part(const char *h)
+{
+	const char *end;
+
+	if (*h == '[') {
+		end = strchr(h, ']');
+		return end ? xstrndup(h + 1, (size_t)(end - h - 1)) : NULL;
+	}
+	end = strchr(h, ':');
+	return end ? xstrndup(h, (size_t)(end - h)) : xstrdup(h);
+}
+
+static int is_loopback_name(const char *h)
+{
+	struct in_addr a4;
+
+	if (!strcasecmp(h, "localhost") || !strcmp(h, "::1"))
+		return 1;
+	return inet_pton(AF_INET, h, &a4) == 1 &&
+	       (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+int web_host_allowed(const struct web_config *cfg, const char *host)
+{
+	char *h;
+	size_t i;
+	int ok;
+
+	if (!host || !*host)
+		return 0;
+	h = host_part(host);
+	if (!h || !*h) {
+		free(h);
+		return 0;
+	}
+	ok = is_loopback_name(h) ||
+	     (cfg->host && !strcasecmp(h, cfg->host) &&
+	      strcmp(h, "0.0.0.0") && strcmp(h, "::"));
+	for (i = 0; !ok && i < cfg->nallow_hosts; i++)
+		ok = !strcasecmp(h, cfg->allow_hosts[i]);
+	free(h);
+	return ok;
+}
+
+/* The reply ---------------------------------------------------------------------- */
 
 static void add_headers(struct MHD_Response *resp, const char *ctype)
 {
@@ -553,32 +370,96 @@ static enum MHD_Result reply(struct MHD_Connection *mc, struct web_req *r)
 	return ret;
 }
 
+/* Called with the raw URI before libmicrohttpd parses its arguments. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	struct req_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	const char *q = strchr(uri, '?');
+	size_t args = 0;
+
+	(void)cls;
+	(void)mc;
+	ctx->too_long = strlen(uri) > WEB_MAX_URL;
+	for (; q && *q; q++)
+		args += *q == '?' || *q == '&';
+	ctx->too_many = args > WEB_MAX_ARGS;
+	return ctx;
+}
+
+static void request_done(void *cls, struct MHD_Connection *mc,
+			 void **con_cls, enum MHD_RequestTerminationCode code)
+{
+	(void)cls;
+	(void)mc;
+	(void)code;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void check_request(struct web_server *srv, struct MHD_Connection *mc,
+			  const char *method, const struct req_ctx *ctx,
+			  int body, struct web_req *r)
+{
+	const char *host = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+						       "Host");
+
+	if (!web_host_allowed(&srv->cfg, host))
+		web_error(r, 421, "this server does not answer for host '%.80s'"
+			  " (kflake serve --allow-host NAME)", host ? host : "");
+	else if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		web_error(r, 405, "only GET and HEAD");
+	else if (body)
+		web_error(r, 413, "no request bodies");
+	else if (ctx->too_many)
+		web_error(r, 400, "too many parameters (at most %d)",
+			  WEB_MAX_ARGS);
+	else if (ctx->too_long)
+		web_error(r, 414, "URL too long (at most %d bytes)",
+			  WEB_MAX_URL);
+	else
+		dispatch(srv, r);
+}
+
+/*
+ * libmicrohttpd calls this at least twice per request. Queueing the reply
+ * on the first call would close the connection (the body might not have
+ * been read), so the first call only says "go on": replies are queued on
+ * a later call and the connection is kept alive.
+ */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *mc,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
 {
+	struct req_ctx *ctx = *con_cls;
 	struct web_req r;
 	enum MHD_Result ret;
 
+	(void)version;
+	(void)upload;
+	if (!ctx->called) {
+		ctx->called = 1;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		/* No route takes a body: drop it, answer once it is read. */
+		ctx->body += *upload_size;
+		*upload_size = 0;
+		return ctx->body > WEB_MAX_BODY ? MHD_NO : MHD_YES;
+	}
 	memset(&r, 0, sizeof(r));
-	r.srv = cls;
 	r.mhd = mc;
 	r.path = url;
 	r.status = 200;
 	r.ctype = "text/html; charset=utf-8";
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		web_error(&r, 405, "only GET and HEAD");
-	else if (*upload_size)
-		web_error(&r, 413, "no request bodies");
-	else if (strlen(url) > WEB_MAX_URL)
-		web_error(&r, 414, "URL too long");
-	else
-		dispatch(&r);
+	r.api = !strncmp(url, "/api/", 5);
+	check_request(cls, mc, method, ctx, ctx->body != 0, &r);
 	ret = reply(mc, &r);
 	strbuf_release(&r.body);
 	return ret;
 }
+
+/* Start and stop -------------------------------------------------------------- */
 
 /* Walks up from the binary: build/san/kflake lives below the checkout. */
 static void load_css(struct web_server *srv)
@@ -644,6 +525,20 @@ static int open_check(struct web_server *srv)
 	return 0;
 }
 
+static void copy_config(struct web_server *srv, const struct web_config *cfg)
+{
+	char **hosts = xcalloc(cfg->nallow_hosts + 1, sizeof(*hosts));
+	size_t i;
+
+	srv->cfg = *cfg;
+	srv->cfg.host = xstrdup(cfg->host ? cfg->host : "127.0.0.1");
+	for (i = 0; i < cfg->nallow_hosts; i++)
+		hosts[i] = xstrdup(cfg->allow_hosts[i]);
+	srv->cfg.allow_hosts = (const char *const *)hosts;
+	srv->db_path = xstrdup(cfg->db_path ? cfg->db_path
+					    : store_default_path());
+}
+
 struct web_server *web_start(const struct web_config *cfg)
 {
 	struct web_server *srv = xcalloc(1, sizeof(*srv));
@@ -654,12 +549,11 @@ struct web_server *web_start(const struct web_config *cfg)
 	int threads = cfg->threads > 0 ? cfg->threads : default_threads();
 
 	pthread_mutex_init(&srv->lock, NULL);
-	srv->db_path = xstrdup(cfg->db_path ? cfg->db_path
-					    : store_default_path());
+	copy_config(srv, cfg);
 	if (threads > WEB_POOL)
 		threads = WEB_POOL;
-	if (resolve_addr(cfg->host ? cfg->host : "127.0.0.1", cfg->port, &ss,
-			 &flags) || open_check(srv))
+	if (resolve_addr(srv->cfg.host, cfg->port, &ss, &flags) ||
+	    open_check(srv))
 		goto fail;
 	load_css(srv);
 	srv->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,
@@ -669,11 +563,12 @@ struct web_server *web_start(const struct web_config *cfg)
 		MHD_OPTION_CONNECTION_LIMIT, 512u,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256u,
 		MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
-		error("serve: cannot listen on %s:%d", cfg->host ? cfg->host
-		      : "127.0.0.1", cfg->port);
+		error("serve: cannot listen on %s:%d", srv->cfg.host, cfg->port);
 		goto fail;
 	}
 	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -691,7 +586,7 @@ int web_port(const struct web_server *srv)
 
 void web_stop(struct web_server *srv)
 {
-	int i;
+	size_t i;
 
 	if (!srv)
 		return;
@@ -701,6 +596,10 @@ void web_stop(struct web_server *srv)
 		if (srv->pool[i].st.db)
 			store_close(&srv->pool[i].st);
 	pthread_mutex_destroy(&srv->lock);
+	for (i = 0; i < srv->cfg.nallow_hosts; i++)
+		free((char *)srv->cfg.allow_hosts[i]);
+	free((char **)srv->cfg.allow_hosts);
+	free((char *)srv->cfg.host);
 	free(srv->css);
 	free(srv->db_path);
 	free(srv);

@@ -3,7 +3,9 @@
  * /api/alerts (change-point alerts, read-only: their state changes only
  * through `kflake alert`), the Stalls page and /api/stalls (stalls by
  * class), and the JUnit and KCIDB exports under /api/export/. The data
- * comes from alert.c, snapshot.c and export.c; this file only renders.
+ * comes from alert.c, snapshot.c and export.c; this file only renders,
+ * through web_htmlf and the shared page pieces (it sits beside
+ * web_page_*.c and web_api.c in web.h's layers).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -13,19 +15,20 @@
 #include "export.h"
 #include "snapshot.h"
 #include "stats.h"
+#include "utf8.h"
 #include "util.h"
-#include "web.h"
-
-#define esc web_html_escape
+#include "web_history.h"
+#include "web_html.h"
+#include "web_page.h"
 
 static void rate_cell(struct strbuf *sb, long k, long n)
 {
 	double lo, hi;
 
 	stats_wilson(k, n, STATS_Z95, &lo, &hi);
-	strbuf_addf(sb, "<td class=\"num\">%ld/%ld</td><td class=\"num\">"
-		    "%.1f%% [%.1f, %.1f]</td>", k, n, n ? 100.0 * k / n : 0.0,
-		    100 * lo, 100 * hi);
+	web_htmlf(sb, "<td class=\"num\">%ld/%ld</td><td class=\"num\">"
+		  "%.1f%% [%.1f, %.1f]</td>", k, n, n ? 100.0 * k / n : 0.0,
+		  100 * lo, 100 * hi);
 }
 
 /* A commit as 12 characters, a NIPA branch whole. */
@@ -39,9 +42,7 @@ static void position(struct strbuf *sb, const struct alert *a, const char *p)
 	}
 	if (!strcmp(a->axis, HISTORY_AXIS_GIT) && n > 12)
 		n = 12;
-	strbuf_addstr(sb, "<code>");
-	web_html_escape_len(sb, p, n);
-	strbuf_addstr(sb, "</code>");
+	web_htmlf(sb, "<code>%.*h</code>", (int)n, p);
 }
 
 /* ?state=new|acknowledged|fixed|all; the default is the open ones. */
@@ -51,7 +52,7 @@ static int alert_filter(struct web_req *r, struct alert_filter *f)
 
 	memset(f, 0, sizeof(*f));
 	f->test = web_arg(r, "test");
-	f->limit = WEB_MAX_LIMIT;
+	f->limit = WEB_MAX_LIMIT + 1;	/* one more: is there a next page? */
 	if (!state) {
 		f->open_only = 1;
 		return 0;
@@ -68,32 +69,26 @@ static int alert_filter(struct web_req *r, struct alert_filter *f)
 
 static void alert_row(struct strbuf *sb, const struct alert *a)
 {
-	strbuf_addf(sb, "<tr id=\"alert-%lld\"><td><a href=\"/alert/%lld\">"
-		    "%lld</a></td><td><span class=\"state-%s\">", a->id, a->id,
-		    a->id, a->state);
-	esc(sb, a->state);
-	strbuf_addstr(sb, a->current ? "" : " (withdrawn)");
-	strbuf_addf(sb, "</span></td><td class=\"%s\">%s</td><td><a "
-		    "href=\"/test/", a->direction, a->direction);
-	web_url_escape(sb, a->test);
-	strbuf_addstr(sb, "\">");
-	esc(sb, a->test);
-	strbuf_addstr(sb, "</a></td><td>");
-	esc(sb, a->branch);
-	strbuf_addstr(sb, "</td><td>");
+	web_htmlf(sb, "<tr id=\"alert-%lld\"><td><a href=\"/alert/%lld\">"
+		  "%lld</a></td><td><span class=\"state-%h\">%h%R</span></td>"
+		  "<td class=\"%h\">%h</td><td class=\"name\">", a->id, a->id,
+		  a->id, a->state, a->state, a->current ? "" : " (withdrawn)",
+		  a->direction, a->direction);
+	web_html_test_link(sb, a->test);
+	web_htmlf(sb, "</td><td>%h</td><td>", a->branch);
 	position(sb, a, a->nominal);
 	strbuf_addstr(sb, " <span class=\"muted\">(");
 	position(sb, a, a->first);
 	strbuf_addstr(sb, " .. ");
 	position(sb, a, a->last);
-	strbuf_addf(sb, ", %ld tested)</span></td>", a->positions);
+	web_htmlf(sb, ", %ld tested)</span></td>", a->positions);
 	rate_cell(sb, a->k0, a->n0);
 	rate_cell(sb, a->k1, a->n1);
-	strbuf_addf(sb, "<td class=\"num\">10<sup>%.1f</sup>; p %.2g</td>"
-		    "</tr>", a->log_bf / M_LN10, a->fisher_p);
+	web_htmlf(sb, "<td class=\"num\">10<sup>%.1f</sup>; p %.2g</td>"
+		  "</tr>", a->log_bf / M_LN10, a->fisher_p);
 }
 
-int web_html_alerts(struct web_req *r)
+int web_page_alerts(struct web_req *r)
 {
 	struct strbuf *sb = &r->body;
 	struct alert_filter f;
@@ -105,7 +100,7 @@ int web_html_alerts(struct web_req *r)
 	n = alert_list(r->st, &f, &v);
 	if (n < 0)
 		return web_error(r, 500, "cannot read alerts");
-	web_html_page_start(r, "Alerts");
+	web_page_start(r, "Alerts", "/alerts");
 	strbuf_addstr(sb, "<h1>Alerts</h1><p class=\"muted\">Where a test's "
 		      "failure rate changed along a tracked branch: the "
 		      "change with its 99% interval, the rates before and "
@@ -118,16 +113,16 @@ int web_html_alerts(struct web_req *r)
 		      "</th><th>Branch</th><th>At (99% interval)</th><th>"
 		      "Before</th><th>Rate</th><th>After</th><th>Rate</th>"
 		      "<th>Evidence</th></tr>");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < WEB_MAX_LIMIT; i++)
 		alert_row(sb, &v[i]);
 	strbuf_addstr(sb, "</table></div>");
 	if (!n)
 		strbuf_addstr(sb, "<p class=\"muted\">no alerts</p>");
 	alert_list_release(v, n);
-	return web_html_page_end(r);
+	return web_page_end(r);
 }
 
-int web_html_alert(struct web_req *r)
+int web_page_alert(struct web_req *r)
 {
 	struct strbuf *sb = &r->body;
 	struct alert a;
@@ -135,36 +130,28 @@ int web_html_alert(struct web_req *r)
 
 	if (alert_load(r->st, r->id, &a))
 		return web_error(r, 404, "no alert %lld", r->id);
-	web_html_page_start(r, "Alert");
-	strbuf_addf(sb, "<h1>Alert %lld</h1><div class=\"scroll\"><table>"
-		    "<tr><th>Alert</th><th>State</th><th>Change</th><th>Test"
-		    "</th><th>Branch</th><th>At (99%% interval)</th><th>Before"
-		    "</th><th>Rate</th><th>After</th><th>Rate</th><th>Evidence"
-		    "</th></tr>", a.id);
+	web_page_start(r, "Alert", "/alerts");
+	web_htmlf(sb, "<h1>Alert %lld</h1><div class=\"scroll\"><table>"
+		  "<tr><th>Alert</th><th>State</th><th>Change</th><th>Test"
+		  "</th><th>Branch</th><th>At (99%% interval)</th><th>Before"
+		  "</th><th>Rate</th><th>After</th><th>Rate</th><th>Evidence"
+		  "</th></tr>", a.id);
 	alert_row(sb, &a);
 	strbuf_addstr(sb, "</table></div><dl><dt>Last good</dt><dd>");
 	position(sb, &a, a.good);
-	strbuf_addstr(sb, "</dd><dt>Pool</dt><dd>");
 	pool = alert_pool_describe(&a);
-	esc(sb, pool);
+	web_htmlf(sb, "</dd><dt>Pool</dt><dd>%h</dd><dt>Posterior of the "
+		  "change's position</dt><dd>%.3f</dd>", pool, a.prob);
 	free(pool);
-	strbuf_addf(sb, "</dd><dt>Posterior of the change's position</dt>"
-		    "<dd>%.3f</dd>", a.prob);
-	if (a.state_at) {
-		strbuf_addstr(sb, "<dt>State changed</dt><dd>");
-		esc(sb, a.state_at);
-		if (a.state_note) {
-			strbuf_addstr(sb, ": ");
-			esc(sb, a.state_note);
-		}
-		strbuf_addstr(sb, "</dd>");
-	}
+	if (a.state_at)
+		web_htmlf(sb, "<dt>State changed</dt><dd>%h%R%h</dd>",
+			  a.state_at, a.state_note ? ": " : "", a.state_note);
 	if (!strcmp(a.axis, HISTORY_AXIS_GIT) && !strcmp(a.direction, "worse"))
-		strbuf_addf(sb, "<dt>Bisect</dt><dd><code>kflake bisect --alert "
-			    "%lld</code></dd>", a.id);
+		web_htmlf(sb, "<dt>Bisect</dt><dd><code>kflake bisect --alert "
+			  "%lld</code></dd>", a.id);
 	strbuf_addstr(sb, "</dl>");
 	alert_release(&a);
-	return web_html_page_end(r);
+	return web_page_end(r);
 }
 
 int web_api_alerts(struct web_req *r)
@@ -180,11 +167,11 @@ int web_api_alerts(struct web_req *r)
 	if (n < 0)
 		return web_error(r, 500, "cannot read alerts");
 	arr = json_array();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < WEB_MAX_LIMIT; i++)
 		json_array_append_new(arr, alert_json(&v[i]));
 	alert_list_release(v, n);
-	return web_send_json(r, json_pack("{s:o, s:i}", "alerts", arr,
-					  "count", n));
+	return web_send_json(r, web_list_json(arr, 1, WEB_MAX_LIMIT,
+					      n > WEB_MAX_LIMIT));
 }
 
 int web_api_alert(struct web_req *r)
@@ -199,7 +186,7 @@ int web_api_alert(struct web_req *r)
 	return web_send_json(r, o);
 }
 
-int web_html_stalls(struct web_req *r)
+int web_page_stalls(struct web_req *r)
 {
 	struct strbuf *sb = &r->body;
 	struct snapshot_group *g;
@@ -207,7 +194,7 @@ int web_html_stalls(struct web_req *r)
 
 	if (n < 0)
 		return web_error(r, 500, "cannot read stalls");
-	web_html_page_start(r, "Stalls");
+	web_page_start(r, "Stalls", "/stalls");
 	strbuf_addstr(sb, "<h1>Stalls</h1><p class=\"muted\">Stalled "
 		      "iterations grouped by the class their snapshot shows: "
 		      "tcp-receiver-ahead, tcp-zero-window, tcp-rto-backoff, "
@@ -216,22 +203,14 @@ int web_html_stalls(struct web_req *r)
 		      "Iterations</th><th>Runs</th><th>Tests</th><th>First "
 		      "seen</th><th>Last seen</th><th>Newest</th></tr>");
 	for (i = 0; i < n; i++) {
-		strbuf_addstr(sb, "<tr><td>");
-		esc(sb, g[i].label);
-		strbuf_addf(sb, "</td><td class=\"num\">%ld</td><td class=\""
-			    "num\">%ld</td><td>", g[i].iterations, g[i].runs);
-		esc(sb, g[i].test_names);
-		strbuf_addstr(sb, "</td><td>");
-		esc(sb, g[i].first_seen);
-		strbuf_addstr(sb, "</td><td>");
-		esc(sb, g[i].last_seen);
-		strbuf_addf(sb, "</td><td><a href=\"/iteration/%lld\">"
-			    "iteration %lld</a>", g[i].example, g[i].example);
-		if (g[i].summary) {
-			strbuf_addstr(sb, "<pre>");
-			esc(sb, g[i].summary);
-			strbuf_addstr(sb, "</pre>");
-		}
+		web_htmlf(sb, "<tr><td>%h</td><td class=\"num\">%ld</td><td "
+			  "class=\"num\">%ld</td><td>%h</td><td>%h</td><td>%h"
+			  "</td><td><a href=\"/iteration/%lld\">iteration %lld"
+			  "</a>", g[i].label, g[i].iterations, g[i].runs,
+			  g[i].test_names, g[i].first_seen, g[i].last_seen,
+			  g[i].example, g[i].example);
+		if (g[i].summary)
+			web_htmlf(sb, "<pre>%h</pre>", g[i].summary);
 		strbuf_addstr(sb, "</td></tr>");
 	}
 	strbuf_addstr(sb, "</table></div>");
@@ -239,7 +218,7 @@ int web_html_stalls(struct web_req *r)
 		strbuf_addstr(sb, "<p class=\"muted\">no stalls</p>");
 	if (n > 0)
 		snapshot_groups_release(g, n);
-	return web_html_page_end(r);
+	return web_page_end(r);
 }
 
 int web_api_stalls(struct web_req *r)
@@ -254,18 +233,18 @@ int web_api_stalls(struct web_req *r)
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack(
 			"{s:o, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:o}",
-			"class", web_json_str(g[i].label),
+			"class", utf8_json_str(g[i].label),
 			"iterations", (json_int_t)g[i].iterations,
 			"runs", (json_int_t)g[i].runs,
 			"tests", (json_int_t)g[i].tests,
-			"first_seen", web_json_str(g[i].first_seen),
-			"last_seen", web_json_str(g[i].last_seen),
+			"first_seen", utf8_json_str(g[i].first_seen),
+			"last_seen", utf8_json_str(g[i].last_seen),
 			"example_iteration", (json_int_t)g[i].example,
-			"summary", web_json_str(g[i].summary),
-			"test_names", web_json_str(g[i].test_names)));
+			"summary", utf8_json_str(g[i].summary),
+			"test_names", utf8_json_str(g[i].test_names)));
 	if (n > 0)
 		snapshot_groups_release(g, n);
-	return web_send_json(r, json_pack("{s:o}", "stalls", arr));
+	return web_send_json(r, web_list_json(arr, 1, n > 0 ? n : 0, 0));
 }
 
 /* ?run=ID or ?since=DATE (neither: the latest run). */

@@ -14,7 +14,8 @@
 #include "web.h"
 
 static const char serve_usage[] =
-"usage: kflake serve [--listen HOST:PORT] [--db PATH] [--threads N]\n"
+"usage: kflake serve [--listen HOST:PORT] [--allow-host NAME]... [--db PATH]\n"
+"                    [--threads N]\n"
 "\n"
 "Serve the status pages (overview, runs, flakes, test history, crashes,\n"
 "series) and their JSON API under /api/ from a read-only view of the\n"
@@ -24,6 +25,11 @@ static const char serve_usage[] =
 "                      port 0 picks a free one. The first line printed is\n"
 "                      \"listening on http://HOST:PORT/\". There is no\n"
 "                      authentication: keep it on loopback or behind a proxy\n"
+"  --allow-host NAME   also answer requests whose Host header is NAME (a\n"
+"                      DNS name or address the pages are reached by;\n"
+"                      repeatable). Loopback names and the --listen address\n"
+"                      are always allowed; any other Host gets 421, so a\n"
+"                      web page cannot read the API through DNS rebinding\n"
 "  --db PATH           database (default: $KFLAKE_DB or\n"
 "                      ~/.local/share/kflake/kflake.db)\n"
 "  --threads N         worker threads (default: one per CPU, at least 2)\n"
@@ -31,18 +37,30 @@ static const char serve_usage[] =
 "Exit status: 0 after SIGINT or SIGTERM, 1 when it cannot serve, 2 on bad\n"
 "usage.\n";
 
-enum { OPT_LISTEN = 256, OPT_DB, OPT_THREADS };
+enum { OPT_LISTEN = 256, OPT_DB, OPT_THREADS, OPT_ALLOW_HOST };
 
 static const struct option serve_options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "allow-host", required_argument, NULL, OPT_ALLOW_HOST },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* A Host header value: a DNS name or an address, nothing else. */
+static int valid_host_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 253)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789.-:") == n;
+}
+
 static int parse_args(int argc, char **argv, struct web_config *cfg,
-		      char **host)
+		      char **host, const char ***hosts, size_t *alloc)
 {
 	long v;
 	int c;
@@ -66,6 +84,16 @@ static int parse_args(int argc, char **argv, struct web_config *cfg,
 			}
 			cfg->threads = (int)v;
 			break;
+		case OPT_ALLOW_HOST:
+			if (!valid_host_name(optarg)) {
+				error("--allow-host '%s': expected a host name "
+				      "or address (no port)", optarg);
+				return KFLAKE_EXIT_USAGE;
+			}
+			ALLOC_GROW(*hosts, cfg->nallow_hosts, *alloc);
+			(*hosts)[cfg->nallow_hosts++] = optarg;
+			cfg->allow_hosts = *hosts;
+			break;
 		case 'h':
 			fputs(serve_usage, stdout);
 			return -1;
@@ -87,15 +115,18 @@ static int is_loopback(const char *host)
 
 int cmd_serve(int argc, char **argv)
 {
-	struct web_config cfg = { "127.0.0.1", 8080, NULL, 0 };
+	struct web_config cfg = { .host = "127.0.0.1", .port = 8080 };
+	const char **hosts = NULL;
 	struct web_server *srv;
 	char *host = NULL;
+	size_t alloc = 0;
 	sigset_t set;
 	int ret, sig;
 
-	ret = parse_args(argc, argv, &cfg, &host);
+	ret = parse_args(argc, argv, &cfg, &host, &hosts, &alloc);
 	if (ret) {
 		free(host);
+		free(hosts);
 		return ret < 0 ? KFLAKE_EXIT_OK : ret;
 	}
 	if (!is_loopback(cfg.host))
@@ -108,6 +139,7 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	srv = web_start(&cfg);
+	free(hosts);
 	if (!srv) {
 		free(host);
 		return KFLAKE_EXIT_FAIL;

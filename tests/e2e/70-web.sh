@@ -94,9 +94,9 @@ grep -q "\"id\":$run," "$tmp/body" || fail "/api/run/$run lacks its id"
 # Runs are listed newest first: with one per page, this page is run $run.
 page=$(q "SELECT count(*) FROM runs WHERE id >= $run")
 code "/api/runs?limit=1&page=$page" >/dev/null
-grep -q "^{\"page\":.*\"runs\":\[{\"id\":$run," "$tmp/body" ||
+grep -q "^{\"items\":\[{\"id\":$run," "$tmp/body" ||
 	fail "/api/runs page $page is not run $run"
-grep -qF "\"failures\":$fails,\"done\":$iters" "$tmp/body" ||
+grep -qF "\"done\":$iters,\"failures\":$fails," "$tmp/body" ||
 	fail "/api/runs: run $run should have $fails of $iters failing"
 
 shoot() {	# name path width height
@@ -147,11 +147,14 @@ while IFS='|' read -r test k n; do
 	has "($k/$n)" "run ($test)"
 done <"$tmp/tests"
 
-# Flakes: every test's failures over its runs across the database.
-dom /flakes
-q "SELECT test, sum(outcome IN ('fail', 'stall', 'crash')),
-	  sum(outcome IN ('fail', 'stall', 'crash', 'pass'))
-   FROM iterations GROUP BY test" >"$tmp/tests"
+# Flakes: every test's failures on each kernel (pool) it ran on, never
+# two kernels counted together.
+dom "/flakes?limit=500"
+q "SELECT i.test, sum(i.outcome IN ('fail', 'stall', 'crash')),
+	  sum(i.outcome IN ('fail', 'stall', 'crash', 'pass'))
+   FROM iterations i JOIN runs r ON r.id = i.run_id WHERE i.retry = 0
+   GROUP BY i.test, i.suite, coalesce(r.kernel_id, -r.id), r.kconfig_set,
+	    r.guest_cpus, r.guest_mem_mb, r.stress, r.executor" >"$tmp/tests"
 while IFS='|' read -r test k n; do
 	has "$(html "$test")" flakes
 	has "($k/$n)" "flakes ($test)"

@@ -79,7 +79,7 @@ static void fill(struct store *st)
 
 TEST(web_alerts_and_stalls)
 {
-	struct web_config cfg = { "127.0.0.1", 0, NULL, 2 };
+	struct web_config cfg = { .host = "127.0.0.1", .threads = 2 };
 	struct strbuf sb = STRBUF_INIT;
 	struct web_server *srv;
 	struct store st;
@@ -109,12 +109,13 @@ TEST(web_alerts_and_stalls)
 	CHECK_INT(get(port, "/alert/7", &sb, NULL, 0), 404);
 	CHECK_INT(get(port, "/api/alerts?state=bogus", &sb, NULL, 0), 400);
 	CHECK_INT(get(port, "/api/alerts?state=fixed", &sb, NULL, 0), 200);
-	HAS(&sb, "\"count\":0");
+	HAS(&sb, "{\"items\":[],");
 	CHECK_INT(get(port, "/api/alerts", &sb, NULL, 0), 200);
 	v = json_loads(sb.buf, 0, NULL);
-	CHECK(v && json_integer_value(json_object_get(v, "count")) == 1);
+	CHECK(v && json_array_size(json_object_get(v, "items")) == 1);
+	CHECK(json_is_false(json_object_get(v, "more")));
 	CHECK_STR(json_string_value(json_object_get(json_array_get(
-		json_object_get(v, "alerts"), 0), "test")), EVIL);
+		json_object_get(v, "items"), 0), "test")), EVIL);
 	json_decref(v);
 	CHECK_INT(get(port, "/stalls", &sb, NULL, 0), 200);
 	HAS(&sb, "<td>tcp-zero-window</td><td class=\"num\">1</td>");
