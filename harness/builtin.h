@@ -25,5 +25,6 @@ int cmd_doctor(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_tally(int argc, char **argv);
 
 #endif

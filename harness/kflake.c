@@ -25,6 +25,7 @@ static const struct builtin builtins[] = {
 	{ "alert", cmd_alert, "change-point alerts along tracked branches" },
 	{ "export", cmd_export, "write runs as JUnit XML or KCIDB JSON" },
 	{ "import", cmd_import, "import NIPA contest results" },
+	{ "tally", cmd_tally, "check or rebuild the kept score tallies" },
 };
 
 static void usage(FILE *f)

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "ktap.h"
+#include "pool.h"
 #include "record.h"
 #include "stats.h"
 #include "utf8.h"
@@ -234,6 +235,47 @@ int record_boot_finish(struct store *st, long long boot_id,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The iteration's row in tallies (db/010-tallies.sql), created or added
+ * to, in the caller's transaction: the page never re-counts.
+ */
+static const char tally_add_sql[] =
+	"INSERT INTO tallies(test, suite, kernel_id, kconfig_set, "
+	"guest_cpus, guest_mem_mb, stress, executor, tree_id, commit_id, "
+	"pass, fail, skip, stall, crash, error, stall_seconds, recent, "
+	"first_at, last_at, last_failure_at) "
+	"SELECT :test, :suite, " POOL_RUN_COLUMNS ", r.tree_id, "
+	"coalesce(k.commit_id, r.commit_id, ''), :o = 0, :o = 1, "
+	":o = 2, :o = 3, :o = 4, :o = 5, CASE WHEN :o = 3 THEN "
+	":duration ELSE 0 END, :digit, :at, :at, CASE WHEN :failed "
+	"THEN :at END FROM runs r LEFT JOIN kernels k ON "
+	"k.id = r.kernel_id WHERE r.id = :run "
+	"ON CONFLICT(test, suite, kernel_id, kconfig_set, guest_cpus, "
+	"guest_mem_mb, stress, executor) DO UPDATE SET "
+	"pass = pass + excluded.pass, fail = fail + excluded.fail, "
+	"skip = skip + excluded.skip, stall = stall + excluded.stall, "
+	"crash = crash + excluded.crash, error = error + excluded.error, "
+	"stall_seconds = stall_seconds + excluded.stall_seconds, "
+	"recent = substr(recent || excluded.recent, -30), "
+	"first_at = min(first_at, excluded.first_at), "
+	"last_at = max(last_at, excluded.last_at), "
+	"last_failure_at = coalesce(excluded.last_failure_at, "
+		"last_failure_at), commit_id = excluded.commit_id";
+
+static int tally_add(struct store *st, const struct record_iteration *it,
+		     const char *started)
+{
+	char digit[2] = { (char)('0' + (it->outcome < OUTCOME_NR ?
+					it->outcome : OUTCOME_ERROR)), 0 };
+	int failed = record_outcome_failed(it->outcome);
+
+	return store_exec_cached(st, tally_add_sql,
+		":test s :suite s :o i :duration d :digit s :at s :failed i "
+		":run I", it->test, it->suite ? it->suite : "net",
+		(int)it->outcome, it->duration, digit, started, failed,
+		it->run_id);
+}
+
 long long record_iteration_add(struct store *st,
 			       const struct record_iteration *it)
 {
@@ -270,6 +312,9 @@ long long record_iteration_add(struct store *st,
 		error("%s: cannot record iteration: %s", st->path,
 		      sqlite3_errmsg(st->db));
 	sqlite3_finalize(stmt);
+	/* Retries are not scored: first attempts only (db/009-nipa.sql). */
+	if (id > 0 && !it->retry && tally_add(st, it, t1))
+		return -1;
 	return id;
 }
 
@@ -304,13 +349,39 @@ size_t record_pass_history(struct store *st, const struct pool_key *key,
 	return store_collect_doubles(stmt, out);
 }
 
+/* The sub-case's row in subtallies, unless its iteration is a retry. */
+static int subtally_add(struct store *st, long long iteration_id,
+			long long subresult_id, const char *name,
+			const char *outcome)
+{
+	return store_exec(st,
+		"INSERT INTO subtallies(test, suite, kernel_id, kconfig_set, "
+		"guest_cpus, guest_mem_mb, stress, executor, name, pass, fail, "
+		"skip, stall, other, first_id) "
+		"SELECT i.test, i.suite, " POOL_RUN_COLUMNS ", :name, "
+		":o IN ('pass', 'xfail'), :o IN ('fail', 'error'), :o = 'skip', "
+		":o = 'timeout', :o NOT IN ('pass', 'xfail', 'fail', 'error', "
+		"'skip', 'timeout'), :sid FROM iterations i JOIN runs r ON "
+		"r.id = i.run_id WHERE i.id = :it AND i.retry = 0 "
+		"ON CONFLICT(test, suite, kernel_id, kconfig_set, guest_cpus, "
+		"guest_mem_mb, stress, executor, name) DO UPDATE SET "
+		"pass = pass + excluded.pass, fail = fail + excluded.fail, "
+		"skip = skip + excluded.skip, stall = stall + excluded.stall, "
+		"other = other + excluded.other",
+		":name s :o s :sid I :it I", name, outcome, subresult_id,
+		iteration_id);
+}
+
 int record_subresult_add(struct store *st, long long iteration_id,
 			 const char *name, const char *outcome,
 			 const char *detail)
 {
-	return store_exec(st, "INSERT INTO subresults(iteration_id, name, "
-			  "outcome, detail) VALUES (?, ?, ?, ?)", "Isss",
-			  iteration_id, name, outcome, detail);
+	if (store_exec(st, "INSERT INTO subresults(iteration_id, name, "
+		       "outcome, detail) VALUES (?, ?, ?, ?)", "Isss",
+		       iteration_id, name, outcome, detail))
+		return -1;
+	return subtally_add(st, iteration_id, store_last_id(st), name,
+			    outcome);
 }
 
 int record_subresults(struct store *st, long long iteration_id,
@@ -324,11 +395,9 @@ int record_subresults(struct store *st, long long iteration_id,
 		return 0;
 	ktap_extract(output, strlen(output), &res);
 	for (i = 0; i < res.nr && !ret; i++)
-		ret = store_exec(st, "INSERT INTO subresults(iteration_id, name, "
-				 "outcome, detail) VALUES (?, ?, ?, ?)", "Isss",
-				 iteration_id, res.cases[i].name,
-				 ktap_result_name(res.cases[i].result),
-				 res.cases[i].reason);
+		ret = record_subresult_add(st, iteration_id, res.cases[i].name,
+					   ktap_result_name(res.cases[i].result),
+					   res.cases[i].reason);
 	for (i = 0; i < res.nmetrics && !ret; i++)
 		ret = store_exec(st, "INSERT INTO metrics(iteration_id, subcase, "
 				 "name, value, unit) VALUES (?, ?, ?, ?, ?)",
@@ -337,4 +406,84 @@ int record_subresults(struct store *st, long long iteration_id,
 				 res.metrics[i].unit);
 	ktap_results_release(&res);
 	return ret;
+}
+
+/*
+ * Recounting tallies and subtallies: the same statements as
+ * db/010-tallies.sql, which filled them when the table was made.
+ */
+static const char tally_fill[] =
+	"INSERT INTO tallies(test, suite, kernel_id, kconfig_set, guest_cpus, "
+	"guest_mem_mb, stress, executor, tree_id, commit_id, pass, fail, skip, "
+	"stall, crash, error, stall_seconds, first_at, last_at, "
+	"last_failure_at) "
+	"SELECT i.test, i.suite, " POOL_RUN_COLUMNS ", max(r.tree_id), "
+	"coalesce(max(k.commit_id), max(r.commit_id), ''), "
+	"sum(i.outcome = 'pass'), sum(i.outcome = 'fail'), "
+	"sum(i.outcome = 'skip'), sum(i.outcome = 'stall'), "
+	"sum(i.outcome = 'crash'), sum(i.outcome = 'error'), "
+	"total(CASE WHEN i.outcome = 'stall' THEN i.duration END), "
+	"min(i.started_at), max(i.started_at), max(CASE WHEN i.outcome IN "
+	"('fail', 'stall', 'crash') THEN i.started_at END) "
+	"FROM iterations i JOIN runs r ON r.id = i.run_id "
+	"LEFT JOIN kernels k ON k.id = r.kernel_id WHERE i.retry = 0 "
+	"GROUP BY i.test, i.suite, " POOL_RUN_COLUMNS;
+
+static const char tally_fill_recent[] =
+	"UPDATE tallies SET recent = coalesce(("
+	"SELECT group_concat(o, '') FROM (SELECT o FROM ("
+	"SELECT i.id, CASE i.outcome WHEN 'pass' THEN '0' WHEN 'fail' THEN '1' "
+	"WHEN 'skip' THEN '2' WHEN 'stall' THEN '3' WHEN 'crash' THEN '4' "
+	"ELSE '5' END AS o FROM runs r JOIN iterations i ON i.run_id = r.id "
+	"WHERE (r.kernel_id = tallies.kernel_id OR (r.kernel_id IS NULL AND "
+	"r.id = -tallies.kernel_id)) AND r.kconfig_set = tallies.kconfig_set "
+	"AND r.guest_cpus = tallies.guest_cpus AND r.guest_mem_mb = "
+	"tallies.guest_mem_mb AND r.stress = tallies.stress AND r.executor = "
+	"tallies.executor AND i.test = tallies.test AND i.suite = tallies.suite "
+	"AND i.retry = 0 ORDER BY i.id DESC LIMIT 30) ORDER BY id)), '')";
+
+static const char subtally_fill[] =
+	"INSERT INTO subtallies(test, suite, kernel_id, kconfig_set, "
+	"guest_cpus, guest_mem_mb, stress, executor, name, pass, fail, skip, "
+	"stall, other, first_id) "
+	"SELECT i.test, i.suite, " POOL_RUN_COLUMNS ", s.name, "
+	"sum(s.outcome IN ('pass', 'xfail')), sum(s.outcome IN ('fail', "
+	"'error')), sum(s.outcome = 'skip'), sum(s.outcome = 'timeout'), "
+	"sum(s.outcome NOT IN ('pass', 'xfail', 'fail', 'error', 'skip', "
+	"'timeout')), min(s.id) FROM subresults s JOIN iterations i ON "
+	"i.id = s.iteration_id JOIN runs r ON r.id = i.run_id "
+	"WHERE i.retry = 0 GROUP BY i.test, i.suite, " POOL_RUN_COLUMNS
+	", s.name";
+
+int record_tally_rebuild(struct store *st)
+{
+	if (store_begin(st))
+		return -1;
+	if (store_exec(st, "DELETE FROM tallies", "") ||
+	    store_exec(st, "DELETE FROM subtallies", "") ||
+	    store_exec(st, tally_fill, "") ||
+	    store_exec(st, tally_fill_recent, "") ||
+	    store_exec(st, subtally_fill, "")) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
+}
+
+long record_tally_check(struct store *st)
+{
+	/* Rows a recount would write that the tables lack, and the reverse. */
+	return (long)store_query_int(st, -1,
+		"WITH fresh AS (SELECT i.test, i.suite, " POOL_RUN_COLUMNS
+		", sum(i.outcome = 'pass'), sum(i.outcome = 'fail'), "
+		"sum(i.outcome = 'skip'), sum(i.outcome = 'stall'), "
+		"sum(i.outcome = 'crash'), sum(i.outcome = 'error') FROM "
+		"iterations i JOIN runs r ON r.id = i.run_id WHERE i.retry = 0 "
+		"GROUP BY i.test, i.suite, " POOL_RUN_COLUMNS "), "
+		"kept AS (SELECT test, suite, kernel_id, kconfig_set, guest_cpus, "
+		"guest_mem_mb, stress, executor, pass, fail, skip, stall, crash, "
+		"error FROM tallies) "
+		"SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT "
+		"SELECT * FROM kept)) + (SELECT count(*) FROM (SELECT * FROM "
+		"kept EXCEPT SELECT * FROM fresh))", "");
 }

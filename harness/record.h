@@ -96,6 +96,14 @@ int record_boot_finish(struct store *st, long long boot_id,
 long long record_iteration_add(struct store *st,
 			       const struct record_iteration *it);
 
+/*
+ * Recount the tallies and subtallies tables from the iterations (in one
+ * transaction), e.g. after rows were deleted by hand; `kflake tally`.
+ */
+int record_tally_rebuild(struct store *st);
+/* How many tally rows a recount would change (0: they agree), or -1. */
+long record_tally_check(struct store *st);
+
 /* One sub-result as its source reported it (imports). */
 int record_subresult_add(struct store *st, long long iteration_id,
 			 const char *name, const char *outcome,
@@ -141,6 +149,7 @@ struct record_filter {
 	long page;		/* from 1 */
 	long limit;		/* rows per page; 0: no paging */
 	int with_text;		/* iterations: load output and console too */
+	int with_metrics;	/* sub-case tallies: their metrics' medians */
 };
 #define RECORD_FILTER_INIT { .outcome = -1, .page = 1 }
 

@@ -692,6 +692,66 @@ static int tally_cmp(const void *pa, const void *pb, void *arg)
 	return key_cmp(&x->key, &y->key);
 }
 
+/*
+ * The kept tallies (db/010-tallies.sql) answer every filter but a run,
+ * dates and failed_only: those re-count the iterations.
+ */
+static int tally_kept(const struct record_filter *f)
+{
+	return !f->run_id && !f->since && !f->until && !f->failed_only;
+}
+
+static sqlite3_stmt *tally_kept_stmt(struct store *st,
+				     const struct record_filter *f)
+{
+	static const char *const having[OUTCOME_NR] = {
+		" AND t.pass > 0", " AND t.fail > 0", " AND t.skip > 0",
+		" AND t.stall > 0", " AND t.crash > 0", " AND t.error > 0",
+	};
+	struct store_sql q;
+	sqlite3_stmt *stmt;
+	long id = 0;
+
+	store_sql_init(&q, "SELECT t.test, t.suite, t.kernel_id, "
+		       "t.kconfig_set, t.guest_cpus, t.guest_mem_mb, t.stress, "
+		       "t.executor, t.commit_id, t.pass, t.fail, t.skip, "
+		       "t.stall, t.crash, t.error, t.stall_seconds, "
+		       "t.last_failure_at, t.first_at, t.last_at, t.recent "
+		       "FROM tallies t WHERE 1");
+	if (f->test_exact)
+		store_sql_text(&q, " AND t.test = :test_exact", ":test_exact",
+			       f->test_exact);
+	if (f->test)
+		store_sql_text(&q, " AND instr(t.test, :test) > 0", ":test",
+			       f->test);
+	if (f->commit)
+		store_sql_text(&q, " AND t.commit_id LIKE :commit || '%'",
+			       ":commit", f->commit);
+	if (f->tree) {
+		util_parse_int(f->tree, 1, 1L << 40, &id);
+		store_sql_text(&q, " AND t.tree_id IN (SELECT id FROM trees "
+			       "WHERE source = :tree", ":tree", f->tree);
+		store_sql_int(&q, " OR id = :tree_id)", ":tree_id", id);
+	}
+	if (f->outcome >= 0 && f->outcome < OUTCOME_NR)
+		store_sql_add(&q, having[f->outcome]);
+	stmt = store_sql_prepare(st, &q);
+	store_sql_release(&q);
+	return stmt;
+}
+
+static void tally_recent_kept(struct record_tally *t, const char *digits)
+{
+	size_t n = strlen(digits), i;
+
+	if (n > RECORD_RECENT)
+		digits += n - RECORD_RECENT;
+	t->nrecent = 0;
+	for (i = 0; digits[i]; i++)
+		if (digits[i] >= '0' && digits[i] < '0' + OUTCOME_NR)
+			t->recent[t->nrecent++] = (char)(digits[i] - '0');
+}
+
 int record_tally_list(struct store *st, const struct record_filter *f,
 		      enum record_tally_sort sort, unsigned flags,
 		      struct record_tally **out, int *more)
@@ -700,10 +760,15 @@ int record_tally_list(struct store *st, const struct record_filter *f,
 	size_t n = 0, alloc = 0, first, i, keep;
 	struct store_sql q;
 	sqlite3_stmt *stmt;
+	int kept = tally_kept(f);
 
 	*out = NULL;
 	if (more)
 		*more = 0;
+	if (kept) {
+		stmt = tally_kept_stmt(st, f);
+		goto read;
+	}
 	store_sql_init(&q, "SELECT " TALLY_KEY ", coalesce(k.commit_id, "
 		       "r.commit_id, ''), sum(i.outcome = 'pass'), "
 		       "sum(i.outcome = 'fail'), sum(i.outcome = 'skip'), "
@@ -719,11 +784,16 @@ int record_tally_list(struct store *st, const struct record_filter *f,
 			       ":outcome", record_outcome_name(f->outcome));
 	stmt = store_sql_prepare(st, &q);
 	store_sql_release(&q);
+read:
 	if (!stmt)
 		return -1;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		ALLOC_GROW(v, n, alloc);
-		tally_read(stmt, &v[n++]);
+		tally_read(stmt, &v[n]);
+		if (kept && (flags & RECORD_TALLY_RECENT))
+			tally_recent_kept(&v[n], store_col_text(stmt,
+								TC_LAST + 1));
+		n++;
 	}
 	sqlite3_finalize(stmt);
 	if (n > 1)
@@ -745,7 +815,7 @@ int record_tally_list(struct store *st, const struct record_filter *f,
 	}
 	if (flags & RECORD_TALLY_DURATIONS)
 		tally_durations(st, f, v, n);
-	for (i = 0; (flags & RECORD_TALLY_RECENT) && i < n; i++)
+	for (i = 0; !kept && (flags & RECORD_TALLY_RECENT) && i < n; i++)
 		tally_recent(st, &v[i]);
 	*out = v;
 	return (int)n;
@@ -1271,6 +1341,34 @@ static void sub_metrics(struct store *st, const struct record_filter *f,
 	free(vals);
 }
 
+/* The kept sub-case tallies, in the column order of the count below. */
+static sqlite3_stmt *subtally_kept_stmt(struct store *st,
+					const struct record_filter *f)
+{
+	struct store_sql q;
+	sqlite3_stmt *stmt;
+
+	store_sql_init(&q, "SELECT t.test, t.suite, t.kernel_id, "
+		       "t.kconfig_set, t.guest_cpus, t.guest_mem_mb, t.stress, "
+		       "t.executor, coalesce(k.commit_id, r.commit_id, ''), "
+		       "t.name, t.pass, t.fail, t.skip, t.stall, t.pass + t.fail "
+		       "+ t.skip + t.stall + t.other FROM subtallies t LEFT JOIN "
+		       "kernels k ON k.id = t.kernel_id LEFT JOIN runs r ON "
+		       "r.id = -t.kernel_id WHERE 1");
+	if (f->test_exact)
+		store_sql_text(&q, " AND t.test = :test", ":test", f->test_exact);
+	if (f->commit)
+		store_sql_text(&q, " AND coalesce(k.commit_id, r.commit_id) = "
+			       ":commit", ":commit", f->commit);
+	store_sql_int(&q, " ORDER BY t.test, t.suite, t.kernel_id, "
+		      "t.kconfig_set, t.guest_cpus, t.guest_mem_mb, t.stress, "
+		      "t.executor, t.first_id LIMIT :max", ":max",
+		      RECORD_MAX_SUBCASES);
+	stmt = store_sql_prepare(st, &q);
+	store_sql_release(&q);
+	return stmt;
+}
+
 int record_subtally(struct store *st, const struct record_filter *f,
 		    struct record_subtally **out)
 {
@@ -1280,6 +1378,10 @@ int record_subtally(struct store *st, const struct record_filter *f,
 	sqlite3_stmt *stmt;
 
 	*out = NULL;
+	if (!f->run_id) {
+		stmt = subtally_kept_stmt(st, f);
+		goto read;
+	}
 	store_sql_init(&q, "SELECT " SUB_KEY ", coalesce(k.commit_id, "
 		       "r.commit_id, ''), s.name, "
 		       "sum(s.outcome IN ('pass', 'xfail')), "
@@ -1292,6 +1394,7 @@ int record_subtally(struct store *st, const struct record_filter *f,
 		      ", min(s.id) LIMIT :max", ":max", RECORD_MAX_SUBCASES);
 	stmt = store_sql_prepare(st, &q);
 	store_sql_release(&q);
+read:
 	if (!stmt)
 		return -1;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -1321,7 +1424,8 @@ int record_subtally(struct store *st, const struct record_filter *f,
 		score_finish(&t->score);
 	}
 	sqlite3_finalize(stmt);
-	sub_metrics(st, f, v, n);
+	if (f->with_metrics)
+		sub_metrics(st, f, v, n);
 	*out = v;
 	return (int)n;
 }

@@ -152,6 +152,7 @@ int report_print(struct store *st, long long run_id, const char *commit,
 		return -1;
 	f.run_id = run_id;
 	f.commit = commit;
+	f.with_metrics = 1;
 	nsub = record_subtally(st, &f, &sub);
 	if (nsub < 0)
 		nsub = 0;

@@ -232,6 +232,10 @@ fail:
 
 void store_close(struct store *st)
 {
+	size_t i;
+
+	for (i = 0; i < STORE_CACHE; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	if (st->db)
 		sqlite3_close_v2(st->db);
 	free(st->path);
@@ -305,7 +309,7 @@ static int bind_named(struct store *st, sqlite3_stmt *stmt, const char *fmt,
 		if (!i) {
 			error("%s: no parameter %s in: %.60s", st->path, name,
 			      sqlite3_sql(stmt));
-			return SQLITE_ERROR;
+			return SQLITE_MISUSE;	/* said; vprepare adds nothing */
 		}
 		rc = bind_one(stmt, i, p[n + 1], ap);
 		p += n + 2;
@@ -335,7 +339,9 @@ static sqlite3_stmt *vprepare(struct store *st, const char *sql,
 			rc = bind_one(stmt, i + 1, fmt[i], &aq);
 	va_end(aq);
 	if (rc != SQLITE_OK) {
-		error("%s: bind failed: %s", st->path, sqlite3_errmsg(st->db));
+		if (rc != SQLITE_MISUSE)
+			error("%s: bind failed: %s", st->path,
+			      sqlite3_errmsg(st->db));
 		sqlite3_finalize(stmt);
 		return NULL;
 	}
@@ -368,6 +374,65 @@ int store_exec(struct store *st, const char *sql, const char *fmt, ...)
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		;
 	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return error("%s: %s", st->path, sqlite3_errmsg(st->db));
+	return 0;
+}
+
+static sqlite3_stmt *cached(struct store *st, const char *sql)
+{
+	size_t i, slot = STORE_CACHE;
+
+	for (i = 0; i < STORE_CACHE; i++) {
+		if (st->cache[i].sql == sql) {
+			sqlite3_reset(st->cache[i].stmt);
+			sqlite3_clear_bindings(st->cache[i].stmt);
+			return st->cache[i].stmt;
+		}
+		if (!st->cache[i].sql && slot == STORE_CACHE)
+			slot = i;
+	}
+	if (slot == STORE_CACHE)
+		return NULL;	/* full: prepare afresh each time */
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &st->cache[slot].stmt, NULL) != SQLITE_OK) {
+		error("%s: %s (in: %.60s)", st->path, sqlite3_errmsg(st->db),
+		      sql);
+		return NULL;
+	}
+	st->cache[slot].sql = sql;
+	return st->cache[slot].stmt;
+}
+
+int store_exec_cached(struct store *st, const char *sql, const char *fmt,
+		      ...)
+{
+	sqlite3_stmt *stmt = cached(st, sql);
+	va_list ap;
+	int rc = SQLITE_OK, i;
+
+	va_start(ap, fmt);
+	if (!stmt) {
+		stmt = vprepare(st, sql, fmt, ap);
+		va_end(ap);
+		if (!stmt)
+			return -1;
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			;
+		sqlite3_finalize(stmt);
+		return rc == SQLITE_DONE ? 0 : error("%s: %s", st->path,
+						     sqlite3_errmsg(st->db));
+	}
+	if (fmt[0] == ':')
+		rc = bind_named(st, stmt, fmt, &ap);
+	else
+		for (i = 0; fmt[i] && rc == SQLITE_OK; i++)
+			rc = bind_one(stmt, i + 1, fmt[i], &ap);
+	va_end(ap);
+	if (rc == SQLITE_OK)
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			;
+	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE)
 		return error("%s: %s", st->path, sqlite3_errmsg(st->db));
 	return 0;

@@ -18,10 +18,16 @@ struct store_migration {
 };
 extern const struct store_migration store_migrations[];
 
+#define STORE_CACHE 8
 struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	/* store_exec_cached(): statements kept prepared, by SQL text address. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[STORE_CACHE];
 };
 
 #define STORE_READONLY 1
@@ -50,6 +56,13 @@ sqlite3_stmt *store_prepare(struct store *st, const char *sql,
 			    const char *fmt, ...);
 /* Run a statement that returns no rows; returns 0 or -1. */
 int store_exec(struct store *st, const char *sql, const char *fmt, ...);
+/*
+ * store_exec() for a statement run once per iteration: sql must be a
+ * string constant (its address is the key); it stays prepared until
+ * store_close(), and only bindings change between runs.
+ */
+int store_exec_cached(struct store *st, const char *sql, const char *fmt,
+		      ...);
 /* Run a statement, return the first column of the first row as int64 (or dflt). */
 long long store_query_int(struct store *st, long long dflt, const char *sql,
 			  const char *fmt, ...);

@@ -71,6 +71,9 @@ expect() {
 	[ "$got" = "$1" ] || fail "GET $2: $got, expected $1"
 }
 
+# The kept tallies the pages read agree with a recount of the iterations.
+"$KFLAKE" tally --check --db "$E2E_DB" || fail "kflake tally --check"
+
 run=$(q "SELECT min(id) FROM runs")
 last=$(q "SELECT max(id) FROM runs")
 [ -n "$run" ] || fail "E2E_DB has no runs"
