@@ -696,6 +696,7 @@ int grouping_pick(const struct grouping *g, struct mbox_series *out,
 	for (i = 0; i < best->npatches; i++)
 		out->patches[i] = best->patches[i];
 	out->npatches = best->npatches;
+	out->group = (size_t)(best - g->v);
 	out->cover = best->cover;
 	out->version = best->version;
 	out->total = best->total;

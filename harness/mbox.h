@@ -68,6 +68,7 @@ struct mbox_series {
 	char **acks;
 	const char **ack_ids;
 	size_t nack_ids;
+	size_t group;			/* its index in the grouping */
 };
 
 /*

@@ -48,6 +48,11 @@ struct draft {
 	char *submitter;
 	long pw_id;
 	struct mbox_series ms;		/* mail sources */
+	struct grouping g;		/* all series of the mails */
+	size_t picked;			/* which of g.v ms is */
+	git_oid on;			/* where ms applies: the base, or
+					   the series it depends on */
+	struct strbuf deps;		/* identity of the dependencies */
 	git_oid *commits;
 	size_t ncommits;
 	int applied;
@@ -92,6 +97,8 @@ static void identify_mails(struct draft *d)
 	/* Replies whose Acked-by lines went into the commits. */
 	for (i = 0; i < d->ms.nack_ids; i++)
 		strbuf_addf(&sb, "reply <%s>\n", d->ms.ack_ids[i]);
+	/* What it sits on when it depends on other series. */
+	strbuf_addstr(&sb, strbuf_str(&d->deps));
 	strbuf_addf(&sb, "base %s\n", tree_oid_hex(&d->base));
 	util_sha1_hex(sb.buf, sb.len, d->ident);
 	strbuf_release(&sb);
@@ -159,16 +166,16 @@ static int pick_series(const struct series_opts *o, struct draft *d,
 		       struct strbuf *err)
 {
 	struct strbuf msg = STRBUF_INIT;
-	struct grouping g;
 	int ret = 0;
 
-	grouping_build(mails, n, &g);
-	if (grouping_pick(&g, &d->ms, &msg)) {
+	grouping_build(mails, n, &d->g);
+	if (grouping_pick(&d->g, &d->ms, &msg)) {
 		strbuf_addf(err, "%s: %s", o->source, strbuf_str(&msg));
 		ret = -1;
 		goto out;
 	}
 	strbuf_addstr(notes, strbuf_str(&msg));
+	d->picked = d->ms.group;
 	if (!d->ms.complete) {
 		d->incomplete = 1;
 		free(d->gap);
@@ -176,7 +183,6 @@ static int pick_series(const struct series_opts *o, struct draft *d,
 		strbuf_addf(notes, "%s\n", d->gap);
 	}
 out:
-	grouping_release(&g);
 	strbuf_release(&msg);
 	return ret;
 }
@@ -224,8 +230,232 @@ out:
 	return ret;
 }
 
-static int from_mails(const struct series_opts *o, struct tree *t,
-		      struct draft *d, struct strbuf *notes, struct strbuf *err)
+/* ---- Depends-on ---- */
+
+#define MAX_DEPS 8		/* Depends-on lines followed per series */
+#define MAX_DEP_DEPTH 3		/* series fetched for a dependency, nested */
+
+static int dep_depth;
+
+/*
+ * "Depends-on: <msgid>" and "Depends-on: URL" lines of the cover and the
+ * patches, as patchwork's parse_depends_on() takes them, in order.
+ */
+static size_t depends_on(const struct mbox_series *s, char **out, size_t max)
+{
+	size_t n = 0, i, k;
+
+	for (i = 0; i <= s->npatches && n < max; i++) {
+		const struct mbox_mail *m = i ? s->patches[i - 1] : s->cover;
+		const char *p, *nl;
+		size_t l;
+
+		if (!m)
+			continue;
+		for (p = m->message; *p && n < max; p = nl ? nl + 1 : p + l) {
+			char *tok;
+
+			nl = strchr(p, '\n');
+			l = nl ? (size_t)(nl - p) : strlen(p);
+			if (l <= 12 || strncasecmp(p, "Depends-on: ", 12))
+				continue;
+			while (l > 12 && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+				l--;
+			tok = xstrndup(p + 12, l - 12);
+			for (k = 0; k < n && strcmp(out[k], tok); k++)
+				;
+			if (k < n || !*tok || strchr(tok, ' ') ||
+			    (*tok == '<' && tok[strlen(tok) - 1] != '>') ||
+			    (*tok != '<' && !fetch_is_url(tok)))
+				free(tok);
+			else
+				out[n++] = tok;
+		}
+	}
+	return n;
+}
+
+/* The series of the same input that holds msgid, or -1. */
+static long dep_in_input(const struct draft *d, const char *msgid)
+{
+	size_t i, k;
+
+	for (i = 0; i < d->g.n; i++) {
+		const struct grouping_series *gs = &d->g.v[i];
+
+		if (i == d->picked || !gs->npatches)
+			continue;
+		if (gs->cover && !strcmp(gs->cover->msgid, msgid))
+			return (long)i;
+		for (k = 0; k < gs->npatches; k++)
+			if (!strcmp(gs->patches[k]->msgid, msgid))
+				return (long)i;
+	}
+	return -1;
+}
+
+/* Apply series i of the same input on d->on. */
+static int dep_apply(struct tree *t, struct draft *d, size_t i,
+		     const char *token, struct strbuf *notes,
+		     struct strbuf *err)
+{
+	const struct grouping_series *gs = &d->g.v[i];
+	struct mbox_series s = { 0 };
+	git_oid *c = xcalloc(gs->npatches, sizeof(*c));
+	struct strbuf why = STRBUF_INIT;
+	int ret = -1;
+
+	s.patches = gs->patches;
+	s.npatches = gs->npatches;
+	s.total = gs->total;
+	if (apply_series(t->repo, &d->on, &s, c, NULL, &why)) {
+		strbuf_addf(err, "it depends on %s, which does not apply: %s",
+			    token, why.buf);
+		goto out;
+	}
+	git_oid_cpy(&d->on, &c[gs->npatches - 1]);
+	strbuf_addf(notes, "applying first what it depends on: %s, %zu "
+		    "patch(es) of this input\n", token, gs->npatches);
+	ret = 0;
+out:
+	strbuf_release(&why);
+	free(c);
+	return ret;
+}
+
+/* A series recorded before, on this base, that holds msgid. */
+static int dep_recorded(struct store *st, struct tree *t, struct draft *d,
+			const char *msgid, struct strbuf *notes)
+{
+	long long tree_id = record_tree_id(st, t->source, t->path);
+	sqlite3_stmt *stmt;
+	git_commit *c = NULL;
+	git_oid id;
+	int ret = 0;
+
+	stmt = store_prepare(st, "SELECT s.id, s.result_commit FROM series s "
+			     "WHERE s.tree_id = ? AND s.base_commit = ? AND "
+			     "s.result_commit IS NOT NULL AND (s.msgid = ? OR "
+			     "EXISTS (SELECT 1 FROM patches p WHERE "
+			     "p.series_id = s.id AND p.msgid = ?)) ORDER BY "
+			     "s.id DESC LIMIT 1", "Isss", tree_id,
+			     tree_oid_hex(&d->on), msgid, msgid);
+	if (stmt && sqlite3_step(stmt) == SQLITE_ROW &&
+	    !git_oid_fromstr(&id, store_col_text(stmt, 1)) &&
+	    !git_commit_lookup(&c, t->repo, &id)) {
+		strbuf_addf(notes, "applying on top of series %lld, which "
+			    "holds <%s> it depends on\n",
+			    (long long)sqlite3_column_int64(stmt, 0), msgid);
+		git_oid_cpy(&d->on, &id);
+		ret = 1;
+	}
+	git_commit_free(c);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* A patchwork series URL: fetched (and recorded) first, on d->on. */
+static int dep_fetch(struct store *st, const struct series_opts *o,
+		     struct draft *d, const char *url, struct strbuf *notes,
+		     struct strbuf *err)
+{
+	struct strbuf e = STRBUF_INIT;
+	struct series_opts so = *o;
+	struct series_result r;
+	char *src = patchwork_source_canonical(url, NULL, &e), on[41];
+	int rc;
+
+	if (!src) {
+		strbuf_addf(err, "it depends on %s; only patchwork series URLs "
+			    "(.../list/?series=N) and Message-IDs are followed",
+			    url);
+		strbuf_release(&e);
+		return -1;
+	}
+	if (dep_depth >= MAX_DEP_DEPTH) {
+		strbuf_addf(err, "it depends on %s, nested more than %d deep",
+			    url, MAX_DEP_DEPTH);
+		free(src);
+		strbuf_release(&e);
+		return -1;
+	}
+	snprintf(on, sizeof(on), "%s", tree_oid_hex(&d->on));
+	so.source = src;
+	so.ref = on;
+	so.allow_incomplete = 0;
+	dep_depth++;
+	rc = series_fetch(st, &so, &r, &e);
+	dep_depth--;
+	if (rc) {
+		strbuf_addf(err, "it depends on %s, which %s: %s", src,
+			    rc > 0 ? "cannot be applied" : "cannot be fetched",
+			    rc > 0 ? r.error : e.buf);
+	} else {
+		git_oid_fromstr(&d->on, r.result);
+		strbuf_addf(notes, "applying on top of series %lld (%s), which "
+			    "it depends on\n", r.id, src);
+	}
+	if (rc >= 0)
+		series_result_release(&r);
+	strbuf_release(&e);
+	free(src);
+	return rc ? -1 : 0;
+}
+
+/*
+ * What the series depends on goes under it, in the order given: a
+ * series of the same input (by Message-ID), one recorded before on this
+ * base, or a patchwork series fetched for it. d->on ends where the
+ * series itself then applies.
+ */
+static int resolve_deps(struct store *st, const struct series_opts *o,
+			struct tree *t, struct draft *d, struct strbuf *notes,
+			struct strbuf *err)
+{
+	char *deps[MAX_DEPS];
+	size_t n = depends_on(&d->ms, deps, MAX_DEPS), i;
+	int ret = 0;
+	long k;
+
+	for (i = 0; i < n && !ret; i++) {
+		const char *tok = deps[i];
+
+		if (*tok == '<') {
+			char *id = xstrndup(tok + 1, strlen(tok) - 2);
+
+			k = dep_in_input(d, id);
+			if (k >= 0)
+				ret = dep_apply(t, d, (size_t)k, tok, notes, err);
+			else if (!dep_recorded(st, t, d, id, notes)) {
+				strbuf_addf(err, "it depends on %s, which is "
+					    "neither in this input nor a series "
+					    "fetched before on %.12s; fetch "
+					    "that first", tok,
+					    tree_oid_hex(&d->on));
+				ret = -1;
+			}
+			free(id);
+		} else {
+			ret = dep_fetch(st, o, d, tok, notes, err);
+		}
+		if (!ret)
+			strbuf_addf(&d->deps, "depends %s on %s\n", tok,
+				    tree_oid_hex(&d->on));
+	}
+	for (i = 0; i < n; i++)
+		free(deps[i]);
+	if (ret) {
+		char *why = strbuf_detach(err);
+
+		strbuf_addf(err, "%s: %s", o->source, why);
+		free(why);
+	}
+	return ret;
+}
+
+static int from_mails(struct store *st, const struct series_opts *o,
+		      struct tree *t, struct draft *d, struct strbuf *notes,
+		      struct strbuf *err)
 {
 	struct mbox_series *s = &d->ms;
 	const struct mbox_mail *first;
@@ -250,6 +480,9 @@ static int from_mails(const struct series_opts *o, struct tree *t,
 	d->total = s->total;
 	d->ncommits = s->npatches;
 	d->commits = xcalloc(d->ncommits, sizeof(*d->commits));
+	git_oid_cpy(&d->on, &d->base);
+	if (resolve_deps(st, o, t, d, notes, err))
+		return -1;
 	identify_mails(d);
 	if (d->incomplete && !o->allow_incomplete) {
 		d->error = xasprintf("the series is incomplete (%s); "
@@ -261,9 +494,9 @@ static int from_mails(const struct series_opts *o, struct tree *t,
 	if (d->incomplete)
 		strbuf_addf(notes, "testing %zu of %d patches\n", s->npatches,
 			    s->total);
-	if (apply_series(t->repo, &d->base, s, d->commits, NULL, err)) {
+	if (apply_series(t->repo, &d->on, s, d->commits, NULL, err)) {
 		/* Refused because it is there already? Then say that. */
-		if (apply_already_in(t->repo, &d->base, s)) {
+		if (apply_already_in(t->repo, &d->on, s)) {
 			d->already = 1;
 			d->error = xasprintf("the series is already in the base "
 					     "%.12s (every patch applies in "
@@ -793,6 +1026,8 @@ static void draft_release(struct draft *d)
 	free(d->source);
 	free(d->gap);
 	free(d->msgid);
+	grouping_release(&d->g);
+	strbuf_release(&d->deps);
 	free(d->subject);
 	free(d->submitter);
 	free(d->commits);
@@ -841,7 +1076,7 @@ int series_fetch(struct store *st, const struct series_opts *o,
 			    o->ref ? o->ref : "HEAD");
 		goto out;
 	}
-	if (strcmp(d.kind, "branch") ? from_mails(o, &t, &d, &notes, err)
+	if (strcmp(d.kind, "branch") ? from_mails(st, o, &t, &d, &notes, err)
 				     : from_branch(o, &t, &d, err))
 		goto out;
 	if (record(st, &t, &d, notes.len ? notes.buf : NULL, r, err))

@@ -1408,3 +1408,127 @@ out:
 	private_cache_clean();
 	git_libgit2_shutdown();
 }
+
+/* ---- Depends-on ---- */
+
+/* r's three patches as mails with Message-IDs <a1@x>.., threaded. */
+static char *with_ids(const struct repo *r)
+{
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	const char *p, *q;
+	int k = 0;
+
+	util_read_file(r->mbox, &in, 1 << 20);
+	for (p = in.buf; (q = strstr(p, "\nSubject: ")); p = q + 1) {
+		strbuf_add(&out, p, (size_t)(q + 1 - p));
+		strbuf_addf(&out, "Message-ID: <a%d@x>\n", ++k);
+		/* Threaded: each author sent their own patch. */
+		if (k > 1)
+			strbuf_addstr(&out, "In-Reply-To: <a1@x>\n");
+	}
+	strbuf_addstr(&out, p);
+	strbuf_release(&in);
+	return strbuf_detach(&out);
+}
+
+/* Series B: one patch that needs patch 2 of r's series under it. */
+static void series_b(struct strbuf *sb, const char *depends)
+{
+	strbuf_addf(sb, "From x@y Thu Jan  1 00:00:00 1970\n"
+		    "From: Bee <bee@example.org>\n"
+		    "Subject: [PATCH] net: l9 too\n"
+		    "Date: Wed, 3 Jan 2024 03:04:05 +0000\n"
+		    "Message-ID: <b1@x>\n\nAnd l9.\n\nDepends-on: %s\n"
+		    "Signed-off-by: Bee <bee@example.org>\n---\n"
+		    "diff --git a/net.c b/net.c\n--- a/net.c\n+++ b/net.c\n"
+		    "@@ -7,4 +7,4 @@\n l7\n L8\n-l9\n+L9\n l10\n", depends);
+}
+
+TEST(series_depends_on)
+{
+	struct repo r;
+	struct pw_server s;
+	struct store st = { 0 };
+	struct series_opts o = { 0 };
+	struct series_result res;
+	struct strbuf err = STRBUF_INIT, sb = STRBUF_INIT;
+	char *db = NULL, *a = NULL, *path = NULL, *url = NULL;
+	char *db2 = NULL;
+
+	git_libgit2_init();
+	memset(&s, 0, sizeof(s));
+	if (private_cache() || make_repo(&r) || server_start(&s, r.mbox))
+		goto out;
+	db = xasprintf("%s/k.db", test_tmpdir());
+	CHECK(!store_open(&st, db, 0));
+	path = xasprintf("%s/dep.mbox", test_tmpdir());
+	o.tree = r.path;
+	o.ref = r.base;
+	o.source = path;
+
+	/* B alone, nothing known about <a2@x>: one clear line. */
+	series_b(&sb, "<a2@x>");
+	CHECK(!util_write_file(path, sb.buf, sb.len));
+	CHECK_INT(series_fetch(&st, &o, &res, &err), -1);
+	CHECK(strstr(strbuf_str(&err), "it depends on <a2@x>, which is neither "
+		     "in this input nor a series fetched before") != NULL);
+
+	/* A and B in one input: B (the newer send) on top of A. */
+	strbuf_reset(&err);
+	a = with_ids(&r);
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, a);
+	series_b(&sb, "<a2@x>");
+	CHECK(!util_write_file(path, sb.buf, sb.len));
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 0);
+	CHECK_STR(strbuf_str(&err), "");
+	if (res.error)
+		test_fail(__FILE__, __LINE__, "error: %s; notes: %s", res.error,
+			  res.notes ? res.notes : "");
+	CHECK_STR(res.subject, "net: l9 too");
+	CHECK_INT(res.npatches, 1);
+	CHECK_STR(res.base, r.base);
+	CHECK(res.notes && strstr(res.notes, "applying first what it depends "
+				  "on: <a2@x>, 3 patch(es)"));
+	series_result_release(&res);
+
+	/* A recorded first, then B alone: on top of A's row. */
+	CHECK(!util_write_file(path, a, strlen(a)));
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 0);
+	series_result_release(&res);
+	strbuf_reset(&sb);
+	series_b(&sb, "<a2@x>");
+	CHECK(!util_write_file(path, sb.buf, sb.len));
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 0);
+	CHECK(res.notes && strstr(res.notes, "which holds <a2@x> it depends on"));
+	series_result_release(&res);
+
+	/* A patchwork series URL: fetched and recorded first. */
+	db2 = xasprintf("%s/k2.db", test_tmpdir());
+	store_close(&st);
+	CHECK(!store_open(&st, db2, 0));
+	url = xasprintf("http://127.0.0.1:%d/project/netdevbpf/list/?series=1",
+			s.port);
+	strbuf_reset(&sb);
+	series_b(&sb, url);
+	CHECK(!util_write_file(path, sb.buf, sb.len));
+	CHECK_INT(series_fetch(&st, &o, &res, &err), 0);
+	CHECK_STR(strbuf_str(&err), "");
+	CHECK(res.notes && strstr(res.notes, "which it depends on"));
+	series_result_release(&res);
+	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM series WHERE "
+				  "pw_id = 1 AND state = 'applied'", ""), 1);
+out:
+	store_close(&st);
+	server_stop(&s);
+	strbuf_release(&err);
+	strbuf_release(&sb);
+	free(db);
+	free(db2);
+	free(a);
+	free(path);
+	free(url);
+	repo_release(&r);
+	private_cache_clean();
+	git_libgit2_shutdown();
+}
