@@ -62,6 +62,10 @@ $(BUILD)/bench/gendb: $(BUILD)/bench/gendb.o $(HARNESS_OBJ)
 $(BUILD)/bench/changepoint: $(BUILD)/bench/changepoint.o $(HARNESS_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
+# The stopping-rule tables use the harness's own statistics.
+$(BUILD)/bench/seqsim: $(BUILD)/bench/seqsim.o $(HARNESS_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<

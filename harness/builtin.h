@@ -21,6 +21,7 @@ int cmd_bisects(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_series(int argc, char **argv);
 int cmd_poll(int argc, char **argv);
+int cmd_ci(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -14,6 +14,13 @@
 #include "fetch.h"
 #include "util.h"
 
+/* A POST's body, when there is one. */
+struct upload {
+	const char *content_type;
+	const char *body;
+	size_t len;
+};
+
 struct sink {
 	struct fetch_response *r;
 	size_t max;
@@ -122,16 +129,18 @@ static long left_ms(double deadline)
 
 /* One request; 1: worth retrying, 0: done (ok or not), -1 set err. */
 static int attempt(CURL *c, const char *url, const struct fetch_opts *o,
-		   double deadline, struct fetch_response *r,
+		   const struct upload *up, double deadline,
+		   struct fetch_response *r,
 		   struct strbuf *err)
 {
 	long total = left_ms(deadline), connect = 15000;
 	struct sink s = { r, o->max_size ? o->max_size : FETCH_MAX_SIZE, 0 };
 	char cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
-	char *accept = NULL;
+	char *accept = NULL, *ctype = NULL;
 	CURLcode rc;
 	int ret = -1;
+	size_t i;
 
 	strbuf_reset(&r->body);
 	strbuf_reset(&r->headers);
@@ -141,7 +150,7 @@ static int attempt(CURL *c, const char *url, const struct fetch_opts *o,
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, o->headers || up ? 0L : 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS,
 			 o->max_redirects > 0 ? o->max_redirects : 5L);
 	if (o->timeout > 0 && o->timeout * 1000 < total)
@@ -162,8 +171,21 @@ static int attempt(CURL *c, const char *url, const struct fetch_opts *o,
 	if (o->accept) {
 		accept = xasprintf("Accept: %s", o->accept);
 		hdrs = curl_slist_append(hdrs, accept);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	}
+	for (i = 0; o->headers && o->headers[i]; i++)
+		hdrs = curl_slist_append(hdrs, o->headers[i]);
+	if (up) {
+		ctype = xasprintf("Content-Type: %s", up->content_type);
+		hdrs = curl_slist_append(hdrs, ctype);
+		/* No "Expect: 100-continue" round trip for a small body. */
+		hdrs = curl_slist_append(hdrs, "Expect:");
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, up->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)up->len);
+	}
+	if (hdrs)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -191,11 +213,13 @@ static int attempt(CURL *c, const char *url, const struct fetch_opts *o,
 	}
 	curl_slist_free_all(hdrs);
 	free(accept);
+	free(ctype);
 	return ret;
 }
 
-int fetch_get(const char *url, const struct fetch_opts *o,
-	      struct fetch_response *r, struct strbuf *err)
+static int request(const char *url, const struct fetch_opts *o,
+		   const struct upload *up, struct fetch_response *r,
+		   struct strbuf *err)
 {
 	static const struct fetch_opts defaults = FETCH_OPTS_INIT;
 	double delay, deadline;
@@ -220,7 +244,7 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 	for (i = 0; ; i++) {
 		struct strbuf e = STRBUF_INIT;
 
-		rc = attempt(c, url, o, deadline, r, &e);
+		rc = attempt(c, url, o, up, deadline, r, &e);
 		/* No retry that the deadline would cut short. */
 		if (rc <= 0 || i >= o->retries || util_interrupted ||
 		    util_now() + delay >= deadline) {
@@ -239,6 +263,21 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 	if (rc > 0 && r->attempts > 1)
 		strbuf_addf(err, " (after %d attempts)", r->attempts);
 	return rc ? -1 : 0;
+}
+
+int fetch_get(const char *url, const struct fetch_opts *o,
+	      struct fetch_response *r, struct strbuf *err)
+{
+	return request(url, o, NULL, r, err);
+}
+
+int fetch_post(const char *url, const struct fetch_opts *o,
+	       const char *content_type, const char *body, size_t len,
+	       struct fetch_response *r, struct strbuf *err)
+{
+	struct upload up = { content_type, body, len };
+
+	return request(url, o, &up, r, err);
 }
 
 void fetch_response_release(struct fetch_response *r)

@@ -35,9 +35,15 @@ struct fetch_opts {
 	const char *accept;	/* Accept: header, or NULL */
 	double deadline_at;	/* util_now() by which all attempts end;
 				   0: fetch_deadline() from the call */
+	/*
+	 * Extra request headers ("Name: value"), NULL-terminated, or NULL.
+	 * With these, redirects are not followed: a token in them must
+	 * never reach another host.
+	 */
+	const char *const *headers;
 };
 
-#define FETCH_OPTS_INIT { 0, 0, 0, 0, 3, 1.0, NULL, 0 }
+#define FETCH_OPTS_INIT { 0, 0, 0, 0, 3, 1.0, NULL, 0, NULL }
 
 struct fetch_response {
 	long status;
@@ -58,6 +64,17 @@ struct fetch_response {
 int fetch_get(const char *url, const struct fetch_opts *o,
 	      struct fetch_response *r, struct strbuf *err);
 void fetch_response_release(struct fetch_response *r);
+
+/*
+ * POST body (len bytes of content_type) to url, with the same bounds,
+ * headers and answer rules as fetch_get. Retried only when o->retries
+ * says so: a POST that reached the server and timed out may have taken
+ * effect, so callers that must not repeat one (patchwork checks) look
+ * before they retry.
+ */
+int fetch_post(const char *url, const struct fetch_opts *o,
+	       const char *content_type, const char *body, size_t len,
+	       struct fetch_response *r, struct strbuf *err);
 
 /* Value of the last header called name (case-insensitive), or NULL. */
 char *fetch_header(const struct fetch_response *r, const char *name);

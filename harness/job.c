@@ -16,6 +16,7 @@
 #include "artefact.h"
 #include "build.h"
 #include "cmdlog.h"
+#include "ctest.h"
 #include "job.h"
 #include "kconfig.h"
 #include "pool.h"
@@ -32,6 +33,45 @@
 static const char *const default_tests[] = {
 	"net:udpgro_frglist.sh", "net:udpgro_bench.sh",
 };
+
+size_t job_default_count(void)
+{
+	return ARRAY_SIZE(default_tests);
+}
+
+const char *job_default_test(size_t i)
+{
+	return i < ARRAY_SIZE(default_tests) ? default_tests[i] : NULL;
+}
+
+/*
+ * A kselftest by its script (net:udpgro.sh -> udpgro.sh), a path or C
+ * source by its file name, unless the plan gave a name.
+ */
+char *job_test_label(const char *arg, const struct job_test *x)
+{
+	const char *slash;
+
+	if (x && x->name)
+		return xstrdup(x->name);
+	slash = strrchr(arg, '/');
+	if (slash)
+		return xstrdup(slash + 1);
+	slash = strchr(arg, ':');
+	return xstrdup(slash ? slash + 1 : arg);
+}
+
+/* The suite selftest_parse() gives it: the target, or "path". */
+char *job_test_suite(const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (strchr(arg, '/') && !colon)
+		return xstrdup("path");
+	if (ctest_is_source(arg))
+		return xstrdup("path");
+	return colon ? xstrndup(arg, (size_t)(colon - arg)) : xstrdup("net");
+}
 
 void job_opts_init(struct job_opts *o)
 {
@@ -143,17 +183,9 @@ static char *argv_json(const struct job_opts *o)
 	return s;
 }
 
-static char *tests_json(const struct selftest *t, size_t n)
+static char *tests_json(char *const *labels, size_t n)
 {
-	const char **v = xcalloc(n ? n : 1, sizeof(*v));
-	size_t i;
-	char *s;
-
-	for (i = 0; i < n; i++)
-		v[i] = t[i].name;
-	s = record_json_strings(v, n);
-	free(v);
-	return s;
+	return record_json_strings((const char *const *)labels, n);
 }
 
 static long long kernel_row(struct store *st, long long tree_id,
@@ -196,6 +228,7 @@ struct job {
 	git_oid commit;
 	struct selftest *tests;
 	size_t ntests;
+	char **labels;		/* the names results are recorded under */
 	const char **frags;
 	size_t nfrag, frag_alloc;
 	struct build_result build;
@@ -255,6 +288,29 @@ static int check_fragments(struct job *j)
 	return ret;
 }
 
+/*
+ * One test: a C source is compiled first and runs as a path test,
+ * recorded under the source's name (tfo.c) unless the plan names it.
+ */
+static int parse_test(struct job *j, const char *arg, size_t i)
+{
+	const struct job_test *x = j->o->test_opts ? &j->o->test_opts[i] : NULL;
+	char *bin = NULL;
+	int ret;
+
+	if (ctest_is_source(arg)) {
+		progress_step("test", "compiling %s (static)", arg);
+		if (ctest_build(arg, &bin))
+			return -1;
+	}
+	ret = selftest_parse(bin ? bin : arg, j->tree.path, &j->tests[i]);
+	free(bin);
+	if (ret)
+		return -1;
+	j->labels[i] = job_test_label(arg, x);
+	return 0;
+}
+
 static int parse_tests(struct job *j)
 {
 	const struct job_opts *o = j->o;
@@ -262,8 +318,9 @@ static int parse_tests(struct job *j)
 	size_t n = o->ntests ? o->ntests : ARRAY_SIZE(default_tests), i;
 
 	j->tests = xcalloc(n, sizeof(*j->tests));
+	j->labels = xcalloc(n, sizeof(*j->labels));
 	for (i = 0; i < n; i++) {
-		if (selftest_parse(names[i], j->tree.path, &j->tests[i]))
+		if (parse_test(j, names[i], i))
 			return -1;
 		j->ntests++;
 	}
@@ -458,6 +515,46 @@ static void learn_limits(struct job *j, const struct selftest *t,
 		*idle = 0;
 }
 
+/*
+ * A test as the session runs it: its name becomes the label (after the
+ * command was made from the script's own name), and its sysctls go into
+ * a wrapper the guest runs instead.
+ */
+static int setup_test(struct job *j, struct session *s, size_t i)
+{
+	const struct job_test *x = j->o->test_opts ? &j->o->test_opts[i] : NULL;
+	struct session_test *st = &s->tests[i];
+	struct selftest *t = &j->tests[i];
+
+	st->t = t;
+	st->run_dir = selftest_run_dir(t, j->payload);
+	st->cmd = selftest_command(t);
+	free(t->name);
+	t->name = xstrdup(j->labels[i]);
+	learn_limits(j, t, &st->timeout, &st->idle);
+	st->until_decided = j->o->until_decided;
+	if (x) {
+		st->target = x->iterations;
+		st->until_decided |= x->until_decided;
+		st->prior_failures = x->prior_failures;
+		st->prior_runs = x->prior_runs;
+	}
+	if (x && x->nsysctls) {
+		char *dir = xasprintf("%s/wrap-%zu", s->workdir, i);
+
+		if (ctest_wrapper(dir, st->run_dir, st->cmd, x->sysctls,
+				  x->nsysctls)) {
+			free(dir);
+			return -1;
+		}
+		free(st->run_dir);
+		free(st->cmd);
+		st->run_dir = dir;
+		st->cmd = xstrdup("./run");
+	}
+	return 0;
+}
+
 static int do_session(struct job *j)
 {
 	struct session s = { 0 };
@@ -470,12 +567,14 @@ static int do_session(struct job *j)
 	s.kernel_id = j->kernel_id;
 	s.ntests = j->ntests;
 	s.tests = xcalloc(j->ntests, sizeof(*s.tests));
+	s.workdir = artefact_run_dir(&j->st, j->run_id);
 	for (i = 0; i < j->ntests; i++) {
-		s.tests[i].t = &j->tests[i];
-		s.tests[i].run_dir = selftest_run_dir(&j->tests[i], j->payload);
-		s.tests[i].cmd = selftest_command(&j->tests[i]);
-		learn_limits(j, &j->tests[i], &s.tests[i].timeout,
-			     &s.tests[i].idle);
+		if (setup_test(j, &s, i)) {
+			rc = fail_run(j, "run %lld: cannot prepare %s", j->run_id,
+				      j->labels[i]);
+			s.ntests = i + 1;
+			goto out;
+		}
 	}
 	s.iterations = j->o->iterations;
 	s.enough = j->o->enough;
@@ -489,7 +588,6 @@ static int do_session(struct job *j)
 	}
 	s.cpus = j->o->cpus;
 	s.mem_mb = j->o->mem_mb;
-	s.workdir = artefact_run_dir(&j->st, j->run_id);
 	record_run_progress(&j->st, j->run_id, "boot", NULL);
 	s.accel = vm_pick_accel(j->build.image, init);
 	record_run_set(&j->st, j->run_id, "accel", s.accel);
@@ -515,6 +613,7 @@ static int do_session(struct job *j)
 				j->res->counts[k] += s.tests[i].counts[k];
 		}
 	}
+out:
 	session_release(&s);
 	free(init);
 	return rc;
@@ -523,7 +622,7 @@ static int do_session(struct job *j)
 static int start_run(struct job *j)
 {
 	struct record_run r = { 0 };
-	char *aj = argv_json(j->o), *tj = tests_json(j->tests, j->ntests);
+	char *aj = argv_json(j->o), *tj = tests_json(j->labels, j->ntests);
 	char *kset = pool_kconfig_set(j->frags, j->nfrag, j->tree.path);
 
 	r.kind = j->o->kind;
@@ -546,8 +645,11 @@ static int start_run(struct job *j)
 		return -1;
 	if (j->res)
 		j->res->run_id = j->run_id;
-	progress_step("run", "run %lld: %s at %s, %zu test(s) x %d", j->run_id,
+	if (j->o->started)
+		j->o->started(j->o->started_data, j->run_id);
+	progress_step("run", "run %lld: %s at %s, %zu test(s) x %s%d", j->run_id,
 		      j->tree.source, tree_oid_short(&j->commit), j->ntests,
+		      j->o->until_decided ? "until decided, at most " : "",
 		      j->o->iterations);
 	return 0;
 }
@@ -646,9 +748,12 @@ int job_run(const struct job_opts *o, struct job_result *res)
 		return KFLAKE_EXIT_FAIL;
 	record_reap_stale(&j.st);
 	rc = job_steps(&j);
-	for (i = 0; i < j.ntests; i++)
+	for (i = 0; i < j.ntests; i++) {
 		selftest_release(&j.tests[i]);
+		free(j.labels[i]);
+	}
 	free(j.tests);
+	free(j.labels);
 	for (i = 0; i < j.nfrag; i++)
 		free((char *)j.frags[i]);
 	free(j.frags);

@@ -10,11 +10,24 @@
 
 #include "progress.h"
 
+/* What a plan (or --until) adds to one test of a run. */
+struct job_test {
+	const char *name;	/* recorded name; NULL: the test's own */
+	char *const *sysctls;	/* "key=value", set in the guest first */
+	size_t nsysctls;
+	int iterations;		/* 0: the run's */
+	int until_decided;	/* stop at its first verdict (seqtest.h) */
+	/* counted with this run's iterations for that verdict */
+	long prior_failures, prior_runs;
+};
+
 struct job_opts {
 	const char *tree;
 	const char *ref;
-	const char **tests;
+	const char **tests;	/* a kselftest, a path, or a C source (.c) */
 	size_t ntests, tests_alloc;
+	const struct job_test *test_opts;	/* parallel to tests, or NULL */
+	int until_decided;	/* every test; iterations is the cap */
 	const char **kconfigs;
 	size_t nkconfigs, kconfigs_alloc;
 	int iterations;
@@ -44,6 +57,9 @@ struct job_opts {
 	 */
 	int (*enough)(void *data, const long *counts);
 	void *enough_data;
+	/* Told the run's id as soon as its row exists (CI work items). */
+	void (*started)(void *data, long long run_id);
+	void *started_data;
 };
 
 struct job_result {
@@ -97,6 +113,14 @@ enum job_option {
  * 'q' counts as JOB_OPT_QUIET.
  */
 int job_opts_parse(struct job_opts *o, int opt, const char *arg);
+
+/* The tests a run without --test runs. */
+size_t job_default_count(void);
+const char *job_default_test(size_t i);
+/* The name a test's iterations are recorded under (x may be NULL). */
+char *job_test_label(const char *arg, const struct job_test *x);
+/* Its suite: the kselftest target, or "path" (paths and C sources). */
+char *job_test_suite(const char *arg);
 
 void job_opts_init(struct job_opts *o);
 void job_opts_release(struct job_opts *o);

@@ -21,6 +21,7 @@ static const struct builtin builtins[] = {
 	{ "check", cmd_check, "test one commit; exit 0/1/125 for git bisect run" },
 	{ "series", cmd_series, "fetch a patch series and apply it" },
 	{ "poll", cmd_poll, "queue new series from a patchwork project" },
+	{ "ci", cmd_ci, "run a CI plan: series and tracked refs, checks, summary" },
 	{ "doctor", cmd_doctor, "check what a run needs and say how to fix it" },
 	{ "alert", cmd_alert, "change-point alerts along tracked branches" },
 	{ "export", cmd_export, "write runs as JUnit XML or KCIDB JSON" },

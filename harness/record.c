@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "ktap.h"
+#include "artefact.h"
 #include "pool.h"
 #include "record.h"
 #include "stats.h"
@@ -486,4 +487,48 @@ long record_tally_check(struct store *st)
 		"SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT "
 		"SELECT * FROM kept)) + (SELECT count(*) FROM (SELECT * FROM "
 		"kept EXCEPT SELECT * FROM fresh))", "");
+}
+int record_prune_artefacts(struct store *st, double before)
+{
+	char ts[32];
+	sqlite3_stmt *stmt;
+	long long *ids = NULL;
+	size_t n = 0, alloc = 0, i;
+	int pruned = 0;
+
+	util_iso8601(before, ts);
+	stmt = store_prepare(st, "SELECT id FROM runs WHERE state <> 'running' "
+			     "AND finished_at < :before AND (EXISTS (SELECT 1 "
+			     "FROM iterations i WHERE i.run_id = runs.id AND "
+			     "(i.output IS NOT NULL OR i.console IS NOT NULL)) "
+			     "OR EXISTS (SELECT 1 FROM boots b WHERE b.run_id = "
+			     "runs.id AND b.console_path IS NOT NULL))",
+			     ":before s", ts);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(ids, n, alloc);
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < n; i++) {
+		char *dir = artefact_run_dir(st, ids[i]);
+
+		util_rm_rf(dir);
+		free(dir);
+		if (store_begin(st))
+			break;
+		if (store_exec(st, "UPDATE iterations SET output = NULL, "
+			       "console = NULL WHERE run_id = :id", ":id I",
+			       ids[i]) ||
+		    store_exec(st, "UPDATE boots SET console_path = NULL "
+			       "WHERE run_id = :id", ":id I", ids[i])) {
+			store_rollback(st);
+			break;
+		}
+		if (!store_commit(st))
+			pruned++;
+	}
+	free(ids);
+	return pruned;
 }

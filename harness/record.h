@@ -87,6 +87,15 @@ int record_run_finish(struct store *st, long long run_id, const char *state,
  */
 int record_reap_stale(struct store *st);
 
+/*
+ * Retention (`kflake ci`): for runs finished before `before` (wall-clock
+ * seconds), drop the bulky artefacts, the run's artefact directory
+ * (consoles, outputs) and the output and console text kept with each
+ * iteration, and keep every row and count. Returns how many runs lost
+ * something (-1 on error).
+ */
+int record_prune_artefacts(struct store *st, double before);
+
 long long record_boot_create(struct store *st, long long run_id, int seq,
 			     const char *accel, const char *cmdline,
 			     const char *console_path);

@@ -15,6 +15,7 @@
 
 #include "pool.h"
 #include "progress.h"
+#include "seqtest.h"
 #include "record.h"
 #include "report.h"
 #include "series.h"
@@ -26,7 +27,8 @@
 #define SERIESRUN_MAX_SUBCASES 200
 
 struct side {
-	long fails, runs;
+	long fails, runs;	/* runs: with a verdict (not error, skip) */
+	long iterations;	/* all of them: what a count asks for */
 };
 
 /*
@@ -40,11 +42,13 @@ struct side {
 
 static struct side side_read(sqlite3_stmt *stmt, const struct pool_key *k)
 {
-	struct side s = { 0, 0 };
+	struct side s = { 0, 0, 0 };
 
 	if (stmt && !pool_bind(stmt, k) && sqlite3_step(stmt) == SQLITE_ROW) {
 		s.fails = (long)sqlite3_column_int64(stmt, 0);
 		s.runs = (long)sqlite3_column_int64(stmt, 1);
+		if (sqlite3_column_count(stmt) > 2)
+			s.iterations = (long)sqlite3_column_int64(stmt, 2);
 	}
 	sqlite3_finalize(stmt);
 	return s;
@@ -53,10 +57,11 @@ static struct side side_read(sqlite3_stmt *stmt, const struct pool_key *k)
 static struct side test_side(struct store *st, const struct pool_key *k)
 {
 	if (k->kernel_id <= 0 || !k->suite)
-		return (struct side){ 0, 0 };
+		return (struct side){ 0, 0, 0 };
 	return side_read(store_prepare(st,
 		"SELECT coalesce(sum(i.outcome IN ('fail', 'stall', 'crash')), 0), "
-		"coalesce(sum(i.outcome NOT IN ('error', 'skip')), 0) " SIDE_FROM,
+		"coalesce(sum(i.outcome NOT IN ('error', 'skip')), 0), count(*) "
+		SIDE_FROM,
 		""), k);
 }
 
@@ -64,7 +69,7 @@ static struct side subcase_side(struct store *st, const struct pool_key *k,
 				const char *name)
 {
 	if (k->kernel_id <= 0 || !k->suite)
-		return (struct side){ 0, 0 };
+		return (struct side){ 0, 0, 0 };
 	return side_read(store_prepare(st,
 		"SELECT coalesce(sum(s.outcome IN ('fail', 'timeout', 'error')), 0), "
 		"coalesce(sum(s.outcome <> 'skip'), 0) FROM subresults s "
@@ -89,59 +94,111 @@ static json_t *side_json(struct side s)
 			 "rate", rate(s), "low", lo, "high", hi);
 }
 
+/* What the verdict rests on: a fixed count, or the sequential design. */
+struct rule {
+	const struct seqtest *seq;	/* NULL: fixed count */
+	enum seqtest_decision d;	/* with seq */
+	double delta;			/* the rise that matters */
+};
+
+/* "no change" with or without the power to see a rise of delta. */
+static int fixed_decided(struct side b, struct side s, enum stats_change c,
+			 double q, double delta)
+{
+	if (!b.runs || !s.runs)
+		return 0;
+	if (c != STATS_NO_CHANGE)
+		return 1;
+	return q > 0 && q <= rate(b) + delta + 1e-9;
+}
+
+static void power_statement(struct strbuf *v, struct side b, struct side s,
+			    double q)
+{
+	if (b.runs == s.runs)
+		strbuf_addf(v, "%ld runs", b.runs);
+	else
+		strbuf_addf(v, "%ld base and %ld series runs", b.runs, s.runs);
+	if (rate(b) >= 1.0)
+		strbuf_addstr(v, ", but the base always fails: no regression "
+			      "could show)");
+	else if (q < 0)
+		strbuf_addf(v, " not even a change from %.0f%% to 100%% would "
+			    "show)", 100 * rate(b));
+	else
+		strbuf_addf(v, " we would detect a change from %.0f%% to "
+			    "%.0f%%)", 100 * rate(b), 100 * q);
+}
+
 /*
  * Compare one test or sub-case: prints the figures and the verdict and
  * returns them as JSON. indent is the text output's left margin.
  */
 static json_t *compare(const char *what, struct side b, struct side s,
-		       int indent, int text)
+		       int indent, int text, const struct rule *r)
 {
 	double blo, bhi, slo, shi, p, q = -1, lo, hi;
 	enum stats_change c;
 	long needed = -1, more = 0;
 	struct strbuf v = STRBUF_INIT;
+	int decided;
 	json_t *j;
 
 	stats_wilson(b.fails, b.runs, STATS_Z95, &blo, &bhi);
 	stats_wilson(s.fails, s.runs, STATS_Z95, &slo, &shi);
 	p = stats_fisher_two_sided(b.fails, b.runs, s.fails, s.runs);
 	c = stats_compare(b.fails, b.runs, s.fails, s.runs, SERIESRUN_ALPHA);
+	if (r->seq) {
+		/* The sequential design's own verdict, at its own level. */
+		c = r->d == SEQTEST_REGRESSION ? STATS_REGRESSION :
+		    r->d == SEQTEST_IMPROVEMENT ? STATS_IMPROVEMENT :
+						  STATS_NO_CHANGE;
+	}
+	if (c == STATS_NO_CHANGE)
+		q = stats_detectable_rate(rate(b), b.runs, s.runs,
+					  SERIESRUN_ALPHA, SERIESRUN_POWER);
+	decided = r->seq ? r->d == SEQTEST_REGRESSION ||
+			   r->d == SEQTEST_IMPROVEMENT ||
+			   r->d == SEQTEST_NO_CHANGE
+			 : fixed_decided(b, s, c, q, r->delta);
 	if (!b.runs || !s.runs) {
 		strbuf_addstr(&v, "undecided (no counted runs on one side)");
 	} else if (c == STATS_REGRESSION) {
 		strbuf_addstr(&v, "regression");
 	} else if (c == STATS_IMPROVEMENT) {
 		strbuf_addstr(&v, "improvement");
-	} else {
-		q = stats_detectable_rate(rate(b), b.runs, s.runs,
-					  SERIESRUN_ALPHA, SERIESRUN_POWER);
-		strbuf_addstr(&v, "no change detected (with ");
+	} else if (r->seq && r->d == SEQTEST_NO_CHANGE) {
+		strbuf_addf(&v, "no change: a rise of %.0f points is ruled out "
+			    "(the difference is below %+.0f points at 99%%, "
+			    "after ", 100 * r->delta,
+			    100 * seqtest_diff_upper(b.fails, b.runs, s.fails,
+						     s.runs, SEQTEST_FUTILITY_Z));
 		if (b.runs == s.runs)
-			strbuf_addf(&v, "%ld runs", b.runs);
+			strbuf_addf(&v, "%ld runs per side)", b.runs);
 		else
-			strbuf_addf(&v, "%ld base and %ld series runs", b.runs,
+			strbuf_addf(&v, "%ld base and %ld series runs)", b.runs,
 				    s.runs);
-		if (rate(b) >= 1.0)
-			strbuf_addstr(&v, ", but the base always fails: no "
-				      "regression could show)");
-		else if (q < 0)
-			strbuf_addf(&v, " not even a change from %.0f%% to "
-				    "100%% would show)", 100 * rate(b));
-		else
-			strbuf_addf(&v, " we would detect a change from %.0f%% "
-				    "to %.0f%%)", 100 * rate(b), 100 * q);
+	} else {
+		strbuf_addstr(&v, decided ? "no change detected (with "
+					  : "undecided: no change detected "
+					    "(with ");
+		power_statement(&v, b, s, q);
 		/*
 		 * What would decide it: the difference seen, if any;
-		 * else a 10-point rise over the base's rate.
+		 * else a rise of delta (10 points without one).
 		 */
 		lo = fmin(rate(b), rate(s));
 		hi = fmax(rate(b), rate(s));
 		if (hi <= lo)
-			hi = fmin(1.0, lo + 0.10);
+			hi = fmin(1.0, lo + (r->delta > 0 ? r->delta : 0.10));
 		needed = hi > lo ? stats_runs_needed(lo, hi, SERIESRUN_ALPHA,
 						     SERIESRUN_POWER) : -1;
 		more = needed - (b.runs < s.runs ? b.runs : s.runs);
 	}
+	if (r->seq && b.runs && s.runs && c != STATS_NO_CHANGE)
+		strbuf_addf(&v, " (sequential test at %.4f per look, after %ld "
+			    "base and %ld series runs)", r->seq->level, b.runs,
+			    s.runs);
 	if (text) {
 		printf("%*s%s: base %ld/%ld failed (%.0f%%, 95%% CI %.0f-%.0f%%), "
 		       "series %ld/%ld (%.0f%%, %.0f-%.0f%%), difference %+.0f "
@@ -155,11 +212,13 @@ static json_t *compare(const char *what, struct side b, struct side s,
 			       "%.0f%% from %.0f%% (%ld per side in all)\n",
 			       indent, "", more, 100 * lo, 100 * hi, needed);
 	}
-	j = json_pack("{s:s,s:o,s:o,s:f,s:o,s:s,s:s}", "name", what,
+	j = json_pack("{s:s,s:o,s:o,s:f,s:o,s:s,s:s,s:b,s:s}", "name", what,
 		      "base", side_json(b), "series", side_json(s),
 		      "difference", rate(s) - rate(b),
 		      "p_value", isnan(p) ? json_null() : json_real(p),
-		      "change", stats_change_name(c), "verdict", v.buf);
+		      "change", stats_change_name(c), "verdict", v.buf,
+		      "decided", decided, "rule", r->seq ? "sequential"
+							 : "fixed");
 	if (q >= 0)
 		json_object_set_new(j, "detectable_rate", json_real(q));
 	if (needed > 0 && more > 0)
@@ -169,7 +228,8 @@ static json_t *compare(const char *what, struct side b, struct side s,
 }
 
 static json_t *compare_subcases(struct store *st, const struct pool_key *b,
-				const struct pool_key *s, int text)
+				const struct pool_key *s, int text,
+				const struct rule *r)
 {
 	json_t *a = json_array();
 	sqlite3_stmt *stmt;
@@ -190,41 +250,10 @@ static json_t *compare_subcases(struct store *st, const struct pool_key *b,
 
 		json_array_append_new(a, compare(name, subcase_side(st, b, name),
 						 subcase_side(st, s, name), 4,
-						 text));
+						 text, r));
 	}
 	sqlite3_finalize(stmt);
 	return a;
-}
-
-/* The tests the series run planned (names as iterations record them). */
-static json_t *run_tests(struct store *st, long long run_id)
-{
-	char *s = store_query_str(st, "SELECT tests FROM runs WHERE id = ?",
-				  "I", run_id);
-	json_t *j = s ? json_loads(s, 0, NULL) : NULL;
-
-	free(s);
-	if (!json_is_array(j)) {
-		json_decref(j);
-		j = json_array();
-	}
-	return j;
-}
-
-/*
- * The pool key of test in run: the run's key with the test and the
- * suite its iterations recorded (NULL suite when it has none).
- */
-static void test_key(struct store *st, const struct pool_key *run,
-		     long long run_id, const char *test, struct pool_key *k)
-{
-	pool_key_copy(k, run);
-	free(k->test);
-	k->test = xstrdup(test);
-	free(k->suite);
-	k->suite = store_query_str(st, "SELECT suite FROM iterations WHERE "
-				   "run_id = :run AND test = :test LIMIT 1",
-				   ":run I :test s", run_id, test);
 }
 
 /*
@@ -243,33 +272,364 @@ static long long base_kernel(struct store *st, const char *base,
 		":series I :base s", series_kernel, base);
 }
 
-/*
- * Whether every test has at least iterations counted runs in the base's
- * pool (base: the base key, with the series run's tests' suites).
- */
-static int base_enough(struct store *st, const struct pool_key *base,
-		       const struct pool_key *series, long long series_run,
-		       json_t *tests, int iterations, long *have)
+/* One test of the comparison and where it stands. */
+struct sr_test {
+	const char *arg;	/* as --test (or the plan) gave it */
+	char *label;		/* the name its iterations are recorded under */
+	struct job_test x;	/* what the jobs get; iterations set per round */
+	int until;		/* sequential; else a fixed count per side */
+	struct seqtest seq;
+	long target;		/* per side, at the next look */
+	char *suite;		/* its iterations' suite */
+	struct side b, s;
+	enum seqtest_decision d;
+	int done;
+	int stuck;		/* rounds that added no counted run */
+};
+
+struct sr {
+	struct store *st;
+	const struct job_opts *o;
+	const struct series_result *sr;
+	struct sr_test *t;
+	size_t n;
+	/* run parts of each side's pool key; kernel_id 0 until known */
+	struct pool_key skey, bkey;
+	int base_ran;		/* bkey is a base run's own key */
+	long long last_series_run, last_base_run;
+	int rounds;
+};
+
+/* A test's pool on one side: the side's run key with test and suite. */
+static void test_key(const struct pool_key *side, const struct sr_test *t,
+		     struct pool_key *k)
+{
+	pool_key_copy(k, side);
+	free(k->test);
+	free(k->suite);
+	k->test = xstrdup(t->label);
+	k->suite = xstrdup(t->suite);
+}
+
+static struct side count_side(struct store *st, const struct pool_key *side,
+			      const struct sr_test *t)
+{
+	struct pool_key k;
+	struct side s;
+
+	if (side->kernel_id <= 0)
+		return (struct side){ 0, 0, 0 };
+	test_key(side, t, &k);
+	s = test_side(st, &k);
+	pool_key_release(&k);
+	return s;
+}
+
+static void count_sides(struct sr *x)
 {
 	size_t i;
-	int enough = json_array_size(tests) > 0 && base->kernel_id > 0;
 
-	*have = -1;
-	for (i = 0; i < json_array_size(tests) && enough; i++) {
-		const char *t = json_string_value(json_array_get(tests, i));
-		struct pool_key k;
-		struct side b;
-
-		test_key(st, series, series_run, t ? t : "", &k);
-		k.kernel_id = base->kernel_id;
-		b = test_side(st, &k);
-		pool_key_release(&k);
-		if (*have < 0 || b.runs < *have)
-			*have = b.runs;
-		if (b.runs < iterations)
-			enough = 0;
+	/* Until the base runs, its pool is the series' on the base kernel. */
+	if (!x->base_ran && x->skey.kernel_id > 0) {
+		pool_key_release(&x->bkey);
+		pool_key_copy(&x->bkey, &x->skey);
+		x->bkey.kernel_id = base_kernel(x->st, x->sr->base,
+						x->skey.kernel_id);
 	}
-	return enough;
+	for (i = 0; i < x->n; i++) {
+		x->t[i].s = count_side(x->st, &x->skey, &x->t[i]);
+		x->t[i].b = count_side(x->st, &x->bkey, &x->t[i]);
+	}
+}
+
+/*
+ * Run one side for the tests that need more on it: a job of just those
+ * tests, each for what its next look still lacks.
+ */
+static int run_side(struct sr *x, int series, struct job_result *res,
+		    int *ran)
+{
+	const char **args = xcalloc(x->n, sizeof(*args));
+	struct job_test *xs = xcalloc(x->n, sizeof(*xs));
+	struct job_opts jo = *x->o;
+	size_t i, k = 0;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	*ran = 0;
+	for (i = 0; i < x->n; i++) {
+		struct sr_test *t = &x->t[i];
+		/* A count is of iterations: a skip or an error was run too. */
+		long have = series ? t->s.iterations : t->b.iterations;
+
+		if (t->done || have >= t->target)
+			continue;
+		args[k] = t->arg;
+		xs[k] = t->x;
+		xs[k].iterations = (int)(t->target - have);
+		xs[k].until_decided = 0;
+		k++;
+	}
+	if (!k)
+		goto out;
+	*ran = 1;
+	jo.tests = args;
+	jo.ntests = k;
+	jo.test_opts = xs;
+	jo.until_decided = 0;
+	jo.iterations = xs[0].iterations;
+	jo.ref = series ? x->sr->result : x->sr->base;
+	jo.series_id = series ? x->sr->id : 0;
+	jo.no_report = 1;
+	progress_step(series ? "series" : "base", "%.12s: %zu test(s), round "
+		      "%d", jo.ref, k, x->rounds);
+	rc = job_run(&jo, res);
+	if (rc && res->build_failed)
+		error(series ? "series %lld: verdict: the series does not "
+			       "build (run %lld)"
+			     : "series %lld: the base does not build (run %lld)",
+		      x->sr->id, res->run_id);
+	if (!rc || res->run_id > 0) {
+		if (series)
+			x->last_series_run = res->run_id;
+		else
+			x->last_base_run = res->run_id;
+	}
+	if (!rc) {
+		struct pool_key *key = series ? &x->skey : &x->bkey;
+
+		pool_key_release(key);
+		if (pool_key_of_run(x->st, res->run_id, key) || key->kernel_id <= 0)
+			rc = error("series %lld: no kernel on record for run "
+				   "%lld", x->sr->id, res->run_id);
+		if (!series)
+			x->base_ran = 1;
+	}
+out:
+	free(args);
+	free(xs);
+	return rc;
+}
+
+/* After a round: which tests are decided, and the next look of the rest. */
+static int next_round(struct sr *x, const struct side *before_b,
+		      const struct side *before_s)
+{
+	size_t i;
+	int more = 0;
+
+	for (i = 0; i < x->n; i++) {
+		struct sr_test *t = &x->t[i];
+
+		if (t->done)
+			continue;
+		if (!t->until) {
+			t->done = 1;
+			continue;
+		}
+		t->d = seqtest_decide(&t->seq, t->b.fails, t->b.runs,
+				      t->s.fails, t->s.runs);
+		/* Errors and skips only: more of the same will not decide. */
+		if (t->b.runs == before_b[i].runs &&
+		    t->s.runs == before_s[i].runs && ++t->stuck >= 2)
+			t->d = SEQTEST_UNDECIDED;
+		if (t->d == SEQTEST_CONTINUE && t->b.iterations >= t->seq.max &&
+		    t->s.iterations >= t->seq.max)
+			t->d = SEQTEST_UNDECIDED;
+		if (t->d != SEQTEST_CONTINUE) {
+			t->done = 1;
+			progress_step("series", "%s: %s after %ld base and %ld "
+				      "series run(s)", t->label,
+				      seqtest_decision_name(t->d), t->b.runs,
+				      t->s.runs);
+			continue;
+		}
+		t->target = seqtest_next_look(&t->seq,
+					      t->b.iterations < t->s.iterations
+						      ? t->b.iterations
+						      : t->s.iterations);
+		more = 1;
+	}
+	return more;
+}
+
+static int execute(struct sr *x)
+{
+	struct side *bb = xcalloc(x->n, sizeof(*bb));
+	struct side *bs = xcalloc(x->n, sizeof(*bs));
+	struct job_result res;
+	size_t i;
+	int rc = 0, more = 1, ran;
+
+	count_sides(x);
+	while (more) {
+		x->rounds++;
+		for (i = 0; i < x->n; i++) {
+			bb[i] = x->t[i].b;
+			bs[i] = x->t[i].s;
+		}
+		rc = run_side(x, 1, &res, &ran);
+		if (rc)
+			break;
+		count_sides(x);
+		/* The base's runs count only with the series' config. */
+		rc = run_side(x, 0, &res, &ran);
+		if (rc)
+			break;
+		if (!ran && !x->base_ran && x->rounds == 1)
+			progress_step("base", "%.12s: reusing earlier iterations "
+				      "on the same kernel, guest and kconfig set; "
+				      "not running the base again", x->sr->base);
+		count_sides(x);
+		more = next_round(x, bb, bs);
+	}
+	free(bb);
+	free(bs);
+	return rc;
+}
+
+static int fail_on_series(const struct job_opts *o, const struct sr *x)
+{
+	size_t i;
+	int hits = 0;
+
+	for (i = 0; i < x->n; i++) {
+		enum stats_verdict v = stats_verdict(x->t[i].s.fails,
+						     x->t[i].s.runs);
+
+		if (!(o->fail_on & (1u << v)))
+			continue;
+		fprintf(stderr, "kflake: series %lld: %s is %s on the series "
+			"(%ld of %ld failed; --fail-on)\n", x->sr->id,
+			x->t[i].label, stats_verdict_name(v), x->t[i].s.fails,
+			x->t[i].s.runs);
+		hits++;
+	}
+	return hits;
+}
+
+static void sr_init(struct sr *x, struct store *st, const struct job_opts *o,
+		    const struct series_result *r, double delta)
+{
+	size_t i, n = o->ntests ? o->ntests : job_default_count();
+
+	memset(x, 0, sizeof(*x));
+	x->st = st;
+	x->o = o;
+	x->sr = r;
+	x->n = n;
+	x->t = xcalloc(n, sizeof(*x->t));
+	for (i = 0; i < n; i++) {
+		struct sr_test *t = &x->t[i];
+		long cap;
+
+		t->arg = o->ntests ? o->tests[i] : job_default_test(i);
+		if (o->test_opts)
+			t->x = o->test_opts[i];
+		t->label = job_test_label(t->arg, o->test_opts ?
+					  &o->test_opts[i] : NULL);
+		t->suite = job_test_suite(t->arg);
+		t->until = o->until_decided || t->x.until_decided;
+		cap = t->x.iterations ? t->x.iterations : o->iterations;
+		if (t->until) {
+			seqtest_init(&t->seq, delta, cap);
+			t->target = t->seq.step;
+		} else {
+			t->target = cap;
+		}
+	}
+}
+
+static void sr_release(struct sr *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->n; i++) {
+		free(x->t[i].label);
+		free(x->t[i].suite);
+	}
+	free(x->t);
+	pool_key_release(&x->skey);
+	pool_key_release(&x->bkey);
+}
+
+int seriesrun_execute(struct store *st, const struct job_opts *o,
+		      const struct series_result *sr, double delta,
+		      long long series_run, json_t **out, int text)
+{
+	struct rule fixed = { NULL, SEQTEST_CONTINUE, delta };
+	struct sr x;
+	json_t *arr;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	sr_init(&x, st, o, sr, delta);
+	if (series_run > 0 && pool_key_of_run(st, series_run, &x.skey))
+		memset(&x.skey, 0, sizeof(x.skey));
+	rc = execute(&x);
+	if (rc)
+		goto out;
+	if (x.skey.kernel_id <= 0 || x.bkey.kernel_id <= 0) {
+		error("series %lld: no kernel on record for a run", sr->id);
+		rc = KFLAKE_EXIT_FAULT;
+		goto out;
+	}
+	if (text && store_query_int(st, 0, "SELECT count(DISTINCT "
+				    "config_hash) FROM kernels WHERE id IN "
+				    "(:s, :b)", ":s I :b I", x.skey.kernel_id,
+				    x.bkey.kernel_id) > 1)
+		warning("series %lld: its kernel and the base's have different "
+			".config files (the series changes Kconfig, or the "
+			"fragments changed between the builds)", sr->id);
+	*out = json_pack("{s:o,s:I,s:I,s:i,s:f}", "series",
+			 series_result_json(sr), "series_run",
+			 (json_int_t)x.last_series_run, "base_run",
+			 (json_int_t)x.last_base_run, "rounds", x.rounds,
+			 "delta", delta);
+	json_object_set_new(*out, "base_reused", json_boolean(!x.last_base_run));
+	arr = json_array();
+	json_object_set_new(*out, "tests", arr);
+	if (text)
+		printf("series %lld '%s': base %.12s against series %.12s "
+		       "(%zu patch(es))\n", sr->id, sr->subject, sr->base,
+		       sr->result, sr->npatches);
+	for (i = 0; i < x.n; i++) {
+		struct sr_test *t = &x.t[i];
+		struct rule r = { t->until ? &t->seq : NULL, t->d, delta };
+		json_t *j = compare(t->label, t->b, t->s, 2, text, &r);
+		struct pool_key sk, bk;
+
+		test_key(&x.skey, t, &sk);
+		test_key(&x.bkey, t, &bk);
+		json_object_set_new(j, "subcases",
+				    compare_subcases(st, &bk, &sk, text, &fixed));
+		json_array_append_new(arr, j);
+		pool_key_release(&sk);
+		pool_key_release(&bk);
+	}
+	store_exec(st, "UPDATE series SET state = 'tested' WHERE id = ?", "I",
+		   sr->id);
+	if (o->fail_on) {
+		int hits = fail_on_series(o, &x);
+
+		for (i = 0; i < json_array_size(arr); i++) {
+			json_t *j = json_array_get(arr, i);
+
+			if (!(o->fail_on & REPORT_FAIL_ON_REGRESSION) ||
+			    strcmp(json_string_value(json_object_get(j, "change")),
+				   "regression"))
+				continue;
+			fprintf(stderr, "kflake: series %lld: %s regressed "
+				"(--fail-on)\n", sr->id,
+				json_string_value(json_object_get(j, "name")));
+			hits++;
+		}
+		json_object_set_new(*out, "fail_on_hits", json_integer(hits));
+	}
+out:
+	sr_release(&x);
+	return rc;
 }
 
 int seriesrun_run(const struct job_opts *o)
@@ -277,14 +637,9 @@ int seriesrun_run(const struct job_opts *o)
 	struct series_opts so = { 0 };
 	struct series_result sr;
 	struct strbuf err = STRBUF_INIT;
-	struct job_opts jo;
-	struct job_result res_s, res_b;
 	struct store st;
-	struct pool_key skey = { 0 }, bkey = { 0 };
-	json_t *tests = NULL, *out = NULL, *arr;
-	int text = o->progress != PROGRESS_JSON, rc, reused = 0, hits = 0;
-	long have;
-	size_t i;
+	json_t *out = NULL;
+	int text = o->progress != PROGRESS_JSON, rc;
 
 	if (store_open(&st, o->db, 0))
 		return KFLAKE_EXIT_FAIL;
@@ -313,120 +668,20 @@ int seriesrun_run(const struct job_opts *o)
 	progress_step("series", "series %lld: '%s' v%d, %zu patch(es) on %.12s "
 		      "-> %.12s", sr.id, sr.subject, sr.version, sr.npatches,
 		      sr.base, sr.result);
-
-	/* The series side. */
-	jo = *o;
-	jo.ref = sr.result;
-	jo.series_id = sr.id;
-	jo.no_report = 1;
-	rc = job_run(&jo, &res_s);
-	if (rc) {
-		if (res_s.build_failed)
-			error("series %lld: verdict: the series does not build "
-			      "(run %lld)", sr.id, res_s.run_id);
+	rc = seriesrun_execute(&st, o, &sr, SEQTEST_DEFAULT_DELTA, 0, &out,
+			       text);
+	if (rc)
 		goto out;
-	}
-	tests = run_tests(&st, res_s.run_id);
-	if (pool_key_of_run(&st, res_s.run_id, &skey) || skey.kernel_id <= 0) {
-		error("series %lld: no kernel on record for run %lld", sr.id,
-		      res_s.run_id);
-		rc = KFLAKE_EXIT_FAULT;
-		goto out;
-	}
-
-	/* The base side, unless enough iterations are on record in its pool. */
-	pool_key_copy(&bkey, &skey);
-	bkey.kernel_id = base_kernel(&st, sr.base, skey.kernel_id);
-	if (base_enough(&st, &bkey, &skey, res_s.run_id, tests, o->iterations,
-			&have)) {
-		reused = 1;
-		progress_step("base", "%.12s: reusing %ld or more earlier "
-			      "iterations per test on the same kernel, guest "
-			      "and kconfig set; not running the base again",
-			      sr.base, have);
-	} else {
-		jo = *o;
-		jo.ref = sr.base;
-		jo.series_id = 0;
-		jo.no_report = 1;
-		rc = job_run(&jo, &res_b);
-		if (rc) {
-			if (res_b.build_failed)
-				error("series %lld: the base %.12s does not "
-				      "build (run %lld)", sr.id, sr.base,
-				      res_b.run_id);
-			goto out;
-		}
-		pool_key_release(&bkey);
-		if (pool_key_of_run(&st, res_b.run_id, &bkey) ||
-		    bkey.kernel_id <= 0) {
-			error("series %lld: no kernel on record for run %lld",
-			      sr.id, res_b.run_id);
-			rc = KFLAKE_EXIT_FAULT;
-			goto out;
-		}
-	}
-	if (text && store_query_int(&st, 0, "SELECT count(DISTINCT "
-				    "config_hash) FROM kernels WHERE id IN "
-				    "(:s, :b)", ":s I :b I", skey.kernel_id,
-				    bkey.kernel_id) > 1)
-		warning("series %lld: its kernel and the base's have different "
-			".config files (the series changes Kconfig, or the "
-			"fragments changed between the builds)", sr.id);
-
-	out = json_pack("{s:o,s:I,s:b}", "series", series_result_json(&sr),
-			"series_run", (json_int_t)res_s.run_id, "base_reused",
-			reused);
-	if (!reused)
-		json_object_set_new(out, "base_run", json_integer(res_b.run_id));
-	arr = json_array();
-	json_object_set_new(out, "tests", arr);
-	if (text)
-		printf("series %lld '%s': base %.12s against series %.12s "
-		       "(%zu patch(es))\n", sr.id, sr.subject, sr.base,
-		       sr.result, sr.npatches);
-	for (i = 0; i < json_array_size(tests); i++) {
-		const char *t = json_string_value(json_array_get(tests, i));
-		struct pool_key sk, bk;
-		struct side b, s;
-		json_t *j;
-
-		if (!t)
-			continue;
-		test_key(&st, &skey, res_s.run_id, t, &sk);
-		test_key(&st, &bkey, res_s.run_id, t, &bk);
-		b = test_side(&st, &bk);
-		s = test_side(&st, &sk);
-		j = compare(t, b, s, 2, text);
-		if ((o->fail_on & REPORT_FAIL_ON_REGRESSION) &&
-		    !strcmp(json_string_value(json_object_get(j, "change")),
-			    "regression")) {
-			fprintf(stderr, "kflake: series %lld: %s regressed "
-				"(--fail-on)\n", sr.id, t);
-			hits++;
-		}
-		json_object_set_new(j, "subcases",
-				    compare_subcases(&st, &bk, &sk, text));
-		json_array_append_new(arr, j);
-		pool_key_release(&sk);
-		pool_key_release(&bk);
-	}
 	if (!text) {
 		char *s = json_dumps(out, JSON_COMPACT);
 
 		puts(s);
 		free(s);
 	}
-	store_exec(&st, "UPDATE series SET state = 'tested' WHERE id = ?", "I",
-		   sr.id);
-	if (o->fail_on)
-		hits += report_fail_on(&st, res_s.run_id, o->fail_on);
-	rc = hits ? KFLAKE_EXIT_VERDICT : 0;
+	rc = json_integer_value(json_object_get(out, "fail_on_hits")) ?
+		     KFLAKE_EXIT_VERDICT : 0;
 out:
 	json_decref(out);
-	json_decref(tests);
-	pool_key_release(&skey);
-	pool_key_release(&bkey);
 	series_result_release(&sr);
 out_store:
 	strbuf_release(&err);

@@ -7,12 +7,33 @@
 #ifndef KFLAKE_SERIESRUN_H
 #define KFLAKE_SERIESRUN_H
 
+#include <jansson.h>
+
 #include "job.h"
+#include "store.h"
 
 #define SERIESRUN_ALPHA 0.05
 #define SERIESRUN_POWER 0.80
 
 /* Returns a process exit status like job_run(). */
 int seriesrun_run(const struct job_opts *o);
+
+struct series_result;
+/*
+ * Base against series for an applied series sr: runs each side until
+ * every test has its fixed count per side, or (o->until_decided, or a
+ * test's until_decided) until seqtest.h's design decides, looking every
+ * SEQTEST_STEP runs per side. Iterations already on record for a side's
+ * commit and config count (a rerun, or a CI item resumed after a kill,
+ * goes on from there). series_run: an earlier run of this series in the
+ * pool to compare in (a resumed item), else 0 (the series side runs
+ * first and its run gives the pool). delta:
+ * the rise in failure rate that matters. *out: the comparison as JSON
+ * (tests[]: name, base, series, change, verdict, decided, ...); text:
+ * print it too. Returns an exit status like job_run().
+ */
+int seriesrun_execute(struct store *st, const struct job_opts *o,
+		      const struct series_result *sr, double delta,
+		      long long series_run, json_t **out, int text);
 
 #endif

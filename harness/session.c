@@ -21,6 +21,7 @@
 #include "cmdlog.h"
 #include "crashwatch.h"
 #include "progress.h"
+#include "seqtest.h"
 #include "session.h"
 #include "util.h"
 #include "vm.h"
@@ -72,12 +73,65 @@ struct boot {
 
 static struct session_test *item_test(struct session *s, int item)
 {
-	return &s->tests[(size_t)item % s->ntests];
+	return &s->tests[s->sched[item]];
 }
 
+/* k of "k/N": the item is the test's next iteration. */
 static int item_seq(struct session *s, int item)
 {
-	return item / (int)s->ntests + 1;
+	return item_test(s, item)->done + 1;
+}
+
+/*
+ * The items from items_done on: round-robin over the tests that still
+ * have iterations to run, so a run stopped early has balanced data.
+ * Items already done keep their numbers.
+ */
+static void schedule(struct session *s)
+{
+	int *left = xcalloc(s->ntests, sizeof(*left));
+	int total = s->items_done, k, more = 1;
+	size_t i;
+
+	for (i = 0; i < s->ntests; i++) {
+		struct session_test *t = &s->tests[i];
+
+		if (!t->target)
+			t->target = s->iterations;
+		left[i] = t->stopped ? 0 : t->target - t->done;
+		if (left[i] > 0)
+			total += left[i];
+	}
+	s->sched = xrealloc(s->sched, ((size_t)total + 1) * sizeof(*s->sched));
+	for (k = s->items_done; more;) {
+		more = 0;
+		for (i = 0; i < s->ntests; i++)
+			if (left[i]-- > 0) {
+				s->sched[k++] = (int)i;
+				more = 1;
+			}
+	}
+	s->items_total = k;
+	free(left);
+}
+
+/* --until decided: has this test's verdict settled? */
+static void check_decided(struct session *s, struct session_test *t)
+{
+	long fails = t->prior_failures + t->counts[OUTCOME_FAIL] +
+		     t->counts[OUTCOME_STALL] + t->counts[OUTCOME_CRASH];
+	long runs = t->prior_runs + t->done - t->counts[OUTCOME_ERROR] -
+		    t->counts[OUTCOME_SKIP];
+
+	if (!t->until_decided || t->stopped || t->done >= t->target ||
+	    !seqtest_plain_decided(fails, runs))
+		return;
+	t->stopped = 1;
+	progress_step("run", "%s: %s after %ld run(s); no more iterations",
+		      t->t->name, stats_verdict_name(stats_verdict(fails, runs)),
+		      runs);
+	schedule(s);
+	s->replan = 1;
 }
 
 /*
@@ -239,15 +293,15 @@ static void finish_item(struct session *s, struct boot *b, int item,
 		t->counts[o]++;
 		t->seconds += it.duration;
 		s->items_done = item + 1;
-		save_progress(s, t->t->name, item_seq(s, item));
+		save_progress(s, t->t->name, t->done);
 		store_commit(s->st);
 	}
 	progress_step("run", "%s %d/%d: %s%s%s (%.1f s)", t->t->name,
-		      item_seq(s, item), s->iterations, record_outcome_name(o),
+		      t->done, t->target, record_outcome_name(o),
 		      reason ? " - " : "", reason ? reason : "", it.duration);
 	progress_json(json_pack("{s:s, s:s, s:i, s:s, s:s?, s:f, s:f}",
 				"event", "iteration", "test", t->t->name,
-				"k", item_seq(s, item), "outcome",
+				"k", t->done, "outcome",
 				record_outcome_name(o), "reason", reason,
 				"duration", it.duration, "guest_duration",
 				guest_secs));
@@ -263,6 +317,7 @@ static void finish_item(struct session *s, struct boot *b, int item,
 		if (s->enough(s->enough_data, counts))
 			s->decided = 1;
 	}
+	check_decided(s, t);
 	free(reason);
 	free(output);
 	b->cur = -1;
@@ -431,7 +486,7 @@ static void event_loop(struct session *s, struct boot *b)
 			break;
 		case VM_EV_RECORD:
 			on_record(s, b, ev.line);
-			if (s->decided && b->cur < 0)
+			if ((s->decided || s->replan) && b->cur < 0)
 				return;
 			deadline = deadline_for(s, b);
 			show_status(s);
@@ -540,10 +595,16 @@ static char *last_boot_log(const struct session *s)
 
 int session_execute(struct session *s)
 {
-	s->items_total = s->iterations * (int)s->ntests;
+	size_t i;
+
+	schedule(s);
+	for (i = 0; i < s->ntests; i++)
+		check_decided(s, &s->tests[i]);
+	s->replan = 0;
 	s->started = util_now();
 	while (s->items_done < s->items_total && !session_interrupted &&
 	       !s->decided) {
+		s->replan = 0;
 		if (run_boot(s))
 			return -1;
 		if (s->errors_in_a_row >= MAX_BOOT_FAILURES) {
@@ -571,6 +632,7 @@ void session_release(struct session *s)
 		free(s->tests[i].cmd);
 	}
 	free(s->tests);
+	free(s->sched);
 	free(s->workdir);
 	free(s->first_cmdline);
 	free(s->abort_reason);

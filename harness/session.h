@@ -18,6 +18,15 @@ struct session_test {
 	char *cmd;		/* ./script */
 	double timeout;		/* hard stall limit, seconds */
 	double idle;		/* stall when silent this long (0: off) */
+	int target;		/* iterations of this test; 0: s->iterations */
+	/*
+	 * --until decided: stop this test at its first verdict (seqtest.h),
+	 * counting prior_failures of prior_runs recorded before this run
+	 * (a resumed CI item) with its own.
+	 */
+	int until_decided;
+	long prior_failures, prior_runs;
+	int stopped;		/* decided: no more iterations */
 	long counts[OUTCOME_NR];
 	double seconds;		/* sum of durations, for the ETA */
 	int done;
@@ -45,6 +54,8 @@ struct session {
 	int (*enough)(void *data, const long *counts);	/* see job.h */
 	void *enough_data;
 	/* filled while running */
+	int *sched;		/* item -> test index (interleaved) */
+	int replan;		/* a test stopped: next boot gets a new plan */
 	int boots;
 	int errors_in_a_row;
 	int items_done;

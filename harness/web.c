@@ -22,6 +22,7 @@
 #include "web.h"
 #include "web_api.h"
 #include "web_history.h"
+#include "web_matrix.h"
 #include "web_page.h"
 #include "web_req.h"
 
@@ -96,6 +97,7 @@ static const struct route routes[] = {
 	{ "/alerts", ROUTE_EXACT, web_page_alerts, "state,test" },
 	{ "/alert/", ROUTE_ID, web_page_alert, "" },
 	{ "/stalls", ROUTE_EXACT, web_page_stalls, "test" },
+	{ "/matrix", ROUTE_EXACT, web_page_matrix, "plan" },
 	{ "/static/style.css", ROUTE_EXACT, serve_css, "" },
 	{ "/api/running", ROUTE_EXACT, web_api_running, "" },
 	{ "/api/runs", ROUTE_EXACT, web_api_runs, LIST_PARAMS },
@@ -112,6 +114,7 @@ static const struct route routes[] = {
 	{ "/api/alerts", ROUTE_EXACT, web_api_alerts, "state,test" },
 	{ "/api/alert/", ROUTE_ID, web_api_alert, "" },
 	{ "/api/stalls", ROUTE_EXACT, web_api_stalls, "test" },
+	{ "/api/matrix", ROUTE_EXACT, web_api_matrix, "plan" },
 	{ "/api/export/junit", ROUTE_EXACT, web_api_export_junit, "run,since" },
 	{ "/api/export/kcidb", ROUTE_EXACT, web_api_export_kcidb, "run,since" },
 };

@@ -423,3 +423,4 @@ int web_api_bisect(struct web_req *r)
 							  0));
 	return web_send_json(r, o);
 }
+

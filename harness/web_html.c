@@ -195,7 +195,7 @@ static const char *const nav[][2] = {
 	{ "/", "Overview" }, { "/runs", "Runs" }, { "/flakes", "Flakes" },
 	{ "/crashes", "Crashes" }, { "/stalls", "Stalls" },
 	{ "/alerts", "Alerts" }, { "/series", "Series" },
-	{ "/bisects", "Bisects" },
+	{ "/bisects", "Bisects" }, { "/matrix", "Matrix" },
 };
 
 void web_html_page_start(struct strbuf *sb, const char *title,

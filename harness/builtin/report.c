@@ -4,9 +4,11 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "alert.h"
 #include "builtin.h"
+#include "matrix.h"
 #include "record.h"
 #include "report.h"
 #include "store.h"
@@ -15,27 +17,54 @@
 static const char report_usage[] =
 "usage: kflake report [RUN] [--commit SHA] [--db PATH] [--json]\n"
 "       kflake report --alerts [--db PATH] [--json]\n"
+"       kflake report --matrix [--plan NAME] [--db PATH] [--json]\n"
 "\n"
 "Score tests: runs, outcome counts, failure rate (fail+stall+crash over\n"
 "runs with a verdict) with its 95% Wilson interval, median and max\n"
 "duration, and a verdict (stable, flaky, failing, undecided; see\n"
 "docs/STATISTICS.md). Without RUN, all runs (of --commit, if given).\n"
-"--alerts lists the open change-point alerts instead (see kflake alert).\n";
+"--alerts lists the open change-point alerts instead (see kflake alert).\n"
+"--matrix shows test x kernel for the kernels CI plans tested (their\n"
+"refs, series and the series' bases; --plan: one plan's, by its name):\n"
+"failure rate, 95% interval, verdict, and the values C reproducers\n"
+"printed (\"# value ...\"); without CI, the kernels of the latest runs.\n";
 
 static const struct option report_options[] = {
 	{ "db", required_argument, NULL, 'd' },
 	{ "commit", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "alerts", no_argument, NULL, 'a' },
+	{ "matrix", no_argument, NULL, 'm' },
+	{ "plan", required_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
+static int print_matrix(struct store *st, const char *plan, int json)
+{
+	struct matrix m;
+
+	if (matrix_load(st, plan, &m))
+		return KFLAKE_EXIT_FAIL;
+	if (json) {
+		json_t *j = matrix_json(&m);
+		char *s = json_dumps(j, JSON_COMPACT);
+
+		puts(s);
+		free(s);
+		json_decref(j);
+	} else {
+		matrix_print(&m);
+	}
+	matrix_release(&m);
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	const char *db = NULL, *commit = NULL;
+	const char *db = NULL, *commit = NULL, *plan = NULL;
 	long run = 0;
-	int json = 0, alerts = 0, c, ret;
+	int json = 0, alerts = 0, matrix = 0, c, ret;
 	struct store st;
 
 	optind = 1;
@@ -53,6 +82,12 @@ int cmd_report(int argc, char **argv)
 		case 'a':
 			alerts = 1;
 			break;
+		case 'm':
+			matrix = 1;
+			break;
+		case 'p':
+			plan = optarg;
+			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return 0;
@@ -68,8 +103,18 @@ int cmd_report(int argc, char **argv)
 		error("report: --alerts takes no RUN or --commit");
 		return KFLAKE_EXIT_USAGE;
 	}
+	if ((matrix || plan) && (optind < argc || commit || alerts || !matrix)) {
+		error("report: --matrix takes no RUN, --commit or --alerts "
+		      "(--plan goes with --matrix)");
+		return KFLAKE_EXIT_USAGE;
+	}
 	if (store_open(&st, db, STORE_READONLY))
 		return KFLAKE_EXIT_FAIL;
+	if (matrix) {
+		ret = print_matrix(&st, plan, json);
+		store_close(&st);
+		return ret;
+	}
 	if (alerts) {
 		ret = alert_report(&st, stdout, json);
 		store_close(&st);

@@ -13,8 +13,10 @@
 #include "builtin.h"
 #include "doctor.h"
 #include "job.h"
+#include "plan.h"
 #include "progress.h"
 #include "report.h"
+#include "seqtest.h"
 #include "seriesrun.h"
 #include "store.h"
 #include "util.h"
@@ -33,6 +35,14 @@ static const char run_usage[] =
 "                      an executable; repeatable (default: udpgro_frglist.sh\n"
 "                      and udpgro_bench.sh)\n"
 "  --iterations N      iterations of each test (default 5)\n"
+"  --until decided     stop each test at its first verdict instead: stable,\n"
+"                      flaky or failing (docs/STATISTICS.md); with --series,\n"
+"                      when a sequential test of base against series says\n"
+"                      regression, improvement or no change (a 20-point\n"
+"                      rise ruled out)\n"
+"  --max N             with --until decided, at most N iterations of each\n"
+"                      test (per side with --series; default 50, and 80\n"
+"                      per side with --series)\n"
 "  --kconfig FILE      extra kconfig fragment, merged last; repeatable\n"
 "  --timeout DUR       stall limit per iteration, e.g. 90, 90s, 5m (default:\n"
 "                      3x the p99 runtime of the test's last passes, at\n"
@@ -65,19 +75,22 @@ static const char run_usage[] =
 "(e.g. a missing program, or the kernel did not build), 2 on bad usage, 3 when --fail-on named a\n"
 "verdict the run reached, 130 when interrupted.\n";
 
-enum { OPT_SERIES = JOB_OPT_LAST, OPT_INCOMPLETE, OPT_FAIL_ON };
+enum { OPT_SERIES = JOB_OPT_LAST, OPT_INCOMPLETE, OPT_FAIL_ON, OPT_UNTIL,
+       OPT_MAX };
 
 static const struct option run_options[] = {
 	JOB_LONG_OPTIONS,
 	{ "series", required_argument, NULL, OPT_SERIES },
 	{ "allow-incomplete", no_argument, NULL, OPT_INCOMPLETE },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "max", required_argument, NULL, OPT_MAX },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* The job options, then run's own: 0 done, -1 bad (error printed). */
-static int parse_opt(struct job_opts *o, int c, const char *arg)
+static int parse_opt(struct job_opts *o, int c, const char *arg, long *max)
 {
 	int ret = job_opts_parse(o, c, arg);
 
@@ -92,6 +105,17 @@ static int parse_opt(struct job_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_FAIL_ON:
 		return report_fail_on_parse(arg, &o->fail_on);
+	case OPT_UNTIL:
+		if (strcmp(arg, "decided"))
+			return error("--until %s: the only value is 'decided'",
+				     arg);
+		o->until_decided = 1;
+		return 0;
+	case OPT_MAX:
+		if (util_parse_int(arg, 1, 100000, max))
+			return error("--max %s: expected a whole number from 1 "
+				     "to 100000", arg);
+		return 0;
 	}
 	return -1;
 }
@@ -113,6 +137,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct job_opts o;
 	struct job_result res;
+	long max = 0;
 	int c, ret;
 
 	job_opts_init(&o);
@@ -123,7 +148,7 @@ int cmd_run(int argc, char **argv)
 			job_opts_release(&o);
 			return 0;
 		}
-		if (c == '?' || parse_opt(&o, c, optarg)) {
+		if (c == '?' || parse_opt(&o, c, optarg, &max)) {
 			/* The error line says what is wrong; --help says the rest. */
 			job_opts_release(&o);
 			return util_usage_error("run");
@@ -144,6 +169,16 @@ int cmd_run(int argc, char **argv)
 		job_opts_release(&o);
 		return KFLAKE_EXIT_USAGE;
 	}
+	if ((max && !o.until_decided) || (o.until_decided && o.iterations_set)) {
+		error("run: %s", max ? "--max goes with --until decided"
+				     : "--until decided takes --max, not "
+				       "--iterations");
+		job_opts_release(&o);
+		return KFLAKE_EXIT_USAGE;
+	}
+	if (o.until_decided)
+		o.iterations = max ? (int)max : o.series ? SEQTEST_DEFAULT_MAX
+							 : PLAN_DEFAULT_PLAIN_MAX;
 	o.argc = argc;
 	o.argv = (const char *const *)argv;
 	progress_init(o.progress);
