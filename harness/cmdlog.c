@@ -75,6 +75,7 @@ static void prune(const char *dir, const char *keep)
 char *cmdlog_keep(const char *log, const char *logs, const char *name)
 {
 	char *dir = logs ? xstrdup(logs) : xasprintf("%s/logs", util_cache_dir());
+	static int seq;
 	char *kept;
 	char stamp[32];
 	time_t now = time(NULL);
@@ -82,7 +83,9 @@ char *cmdlog_keep(const char *log, const char *logs, const char *name)
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	kept = xasprintf("%s/%s-%s-%d.log", dir, name, stamp, (int)getpid());
+	/* pid and sequence: one process may fail twice in a second (bisect). */
+	kept = xasprintf("%s/%s-%s-%d-%d.log", dir, name, stamp, (int)getpid(),
+			 ++seq);
 	if (util_mkdir_p(dir) || rename(log, kept)) {
 		warning("cannot keep %s in %s: %s", log, dir, strerror(errno));
 		free(kept);

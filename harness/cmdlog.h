@@ -13,7 +13,7 @@
 #define CMDLOG_TAIL_LINES 20
 
 /*
- * Move log to <dir>/<name>-<UTC time>-<pid>.log, dir NULL meaning
+ * Move log to <dir>/<name>-<UTC time>-<pid>-<n>.log, dir NULL meaning
  * <cache>/logs. Returns the new path, or log itself when it cannot be
  * moved (malloc'ed either way). Only the newest 200 logs there are kept.
  */
