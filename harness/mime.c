@@ -525,6 +525,16 @@ static char *latin1_fallback(struct strbuf *sb)
 	return strbuf_detach(&out);
 }
 
+char *mime_utf8_clean(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, s ? s : "");
+	if (!sb.buf)
+		return xstrdup("");
+	return latin1_fallback(&sb);
+}
+
 char *mime_decode_header(const char *value)
 {
 	struct strbuf out = STRBUF_INIT, ws = STRBUF_INIT;

@@ -112,6 +112,12 @@ void mime_body_release(struct mime_body *b);
 int mime_parse_date(const char *s, long long *when, int *offset);
 
 /* Whether buf holds well-formed UTF-8. */
+/*
+ * s as valid UTF-8: bytes outside well-formed sequences read as latin-1,
+ * as git mailinfo reads 8-bit headers. Never NULL.
+ */
+char *mime_utf8_clean(const char *s);
+
 int mime_utf8_valid(const char *buf, size_t len);
 
 #endif

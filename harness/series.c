@@ -15,6 +15,7 @@
 #include "gitnet.h"
 #include "grouping.h"
 #include "mbox.h"
+#include "mime.h"
 #include "patchwork.h"
 #include "record.h"
 #include "series.h"
@@ -1120,14 +1121,23 @@ void series_result_release(struct series_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* A JSON string from text strangers wrote: never dropped as invalid. */
+static json_t *jstr(const char *s)
+{
+	char *clean = mime_utf8_clean(s);
+	json_t *j = json_string(clean);
+
+	free(clean);
+	return j;
+}
+
 json_t *series_result_json(const struct series_result *r)
 {
 	json_t *j = json_object();
 
 	json_object_set_new(j, "series_id", json_integer(r->id));
 	json_object_set_new(j, "kind", json_string(r->kind ? r->kind : ""));
-	json_object_set_new(j, "subject", json_string(r->subject ? r->subject
-								  : ""));
+	json_object_set_new(j, "subject", jstr(r->subject));
 	json_object_set_new(j, "version", json_integer(r->version));
 	json_object_set_new(j, "patches", json_integer((json_int_t)r->npatches));
 	json_object_set_new(j, "state", json_string(r->state ? r->state : ""));
@@ -1141,10 +1151,8 @@ json_t *series_result_json(const struct series_result *r)
 	json_object_set_new(j, "result", *r->result ? json_string(r->result)
 						    : json_null());
 	json_object_set_new(j, "ref", r->ref ? json_string(r->ref) : json_null());
-	json_object_set_new(j, "error", r->error ? json_string(r->error)
-						 : json_null());
-	json_object_set_new(j, "notes", r->notes ? json_string(r->notes)
-						 : json_null());
+	json_object_set_new(j, "error", r->error ? jstr(r->error) : json_null());
+	json_object_set_new(j, "notes", r->notes ? jstr(r->notes) : json_null());
 	return j;
 }
 

@@ -1,12 +1,14 @@
 /*
  * fuzz_mbox.c - libFuzzer entry for the patch-mail parsers: any bytes
  * (an mbox, one mail, gzip or not) must split into mails, decode and
- * yield a series or a one-line error, within the caps.
+ * group as patchwork would and yield a series or a one-line error,
+ * within the caps.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "grouping.h"
 #include "mbox.h"
 #include "mime.h"
 
@@ -17,20 +19,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
 	struct mbox_mail *mails = NULL;
 	struct mbox_series series;
+	struct grouping g;
 	char *hdr, *text;
 	size_t n = 0;
 
 	if (!mbox_parse((const char *)data, size, &mails, &n, &err)) {
 		if (n > MBOX_MAX_MAILS)
 			abort();
-		memset(&series, 0, sizeof(series));
-		if (!mbox_series_build(mails, n, size & 1, &series, &msg)) {
-			if (!series.npatches)
+		grouping_build(mails, n, &g);
+		if (g.covers + g.patches + g.comments + g.duplicates != n)
+			abort();	/* every mail is counted once */
+		if (!grouping_pick(&g, &series, &msg)) {
+			if (!series.npatches ||
+			    series.complete != !series.gap)
 				abort();
 			mbox_series_release(&series);
 		} else if (!msg.len || strchr(msg.buf, '\n')) {
 			abort();	/* an error is exactly one line */
 		}
+		grouping_release(&g);
 		mbox_mails_free(mails, n);
 	} else if (!err.len) {
 		abort();

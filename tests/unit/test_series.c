@@ -1532,3 +1532,22 @@ out:
 	private_cache_clean();
 	git_libgit2_shutdown();
 }
+
+/* Strangers' bytes never make --json drop a key. */
+TEST(series_json_keeps_invalid_utf8)
+{
+	struct series_result r;
+	json_t *j;
+
+	memset(&r, 0, sizeof(r));
+	r.subject = xstrdup("caf\xe9: fix");
+	r.error = xstrdup("patch 1/1 does not apply to \xff.c");
+	r.state = xstrdup("apply-failed");
+	j = series_result_json(&r);
+	CHECK_STR(json_string_value(json_object_get(j, "subject")),
+		  "caf\xc3\xa9: fix");
+	CHECK_STR(json_string_value(json_object_get(j, "error")),
+		  "patch 1/1 does not apply to \xc3\xbf.c");
+	json_decref(j);
+	series_result_release(&r);
+}
