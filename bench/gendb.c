@@ -4,7 +4,10 @@
  * and plays a run that keeps writing iterations while a benchmark reads.
  *
  *   gendb DB [ITERATIONS]     at least ITERATIONS (default 100000)
- *   gendb --writer DB SECS    insert an iteration every 5 ms for SECS
+ *   gendb --writer DB SECS [RATE]
+ *                             insert RATE iterations a second (default 10,
+ *                             ten times the fastest real run) for SECS,
+ *                             each in its own transaction as a run does
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,9 +145,9 @@ static int generate(struct store *st, long want)
 	return 0;
 }
 
-static int writer(struct store *st, double secs)
+static int writer(struct store *st, double secs, double rate)
 {
-	double end = util_now() + secs;
+	double start = util_now(), end = start + secs, next;
 	unsigned seed = (unsigned)getpid();
 	long long run, tree;
 	char progress[160];
@@ -168,7 +171,10 @@ static int writer(struct store *st, double secs)
 		if (store_commit(st))
 			return -1;
 		n++;
-		usleep(5000);
+		/* Paced from the start, so a slow commit does not lower it. */
+		next = start + n / rate;
+		if (next > util_now())
+			usleep((useconds_t)((next - util_now()) * 1e6));
 	}
 	record_run_finish(st, run, "done", NULL);
 	printf("writer: %ld iterations in %.0f s\n", n, secs);
@@ -182,10 +188,14 @@ int main(int argc, char **argv)
 	int ret;
 
 	util_set_argv0(argv[0]);
-	if (argc == 4 && !strcmp(argv[1], "--writer")) {
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--writer")) {
+		double rate = argc == 5 ? atof(argv[4]) : 10;
+
+		if (rate <= 0)
+			die("gendb: bad rate '%s'", argv[4]);
 		if (store_open(&st, argv[2], 0))
 			return 1;
-		ret = writer(&st, atof(argv[3]));
+		ret = writer(&st, atof(argv[3]), rate);
 	} else if (argc == 2 || argc == 3) {
 		if (argc == 3 && util_parse_int(argv[2], 1, 100000000, &n))
 			die("gendb: bad iteration count '%s'", argv[2]);
@@ -194,7 +204,7 @@ int main(int argc, char **argv)
 		ret = generate(&st, n);
 	} else {
 		fprintf(stderr, "usage: gendb DB [ITERATIONS] | "
-			"gendb --writer DB SECONDS\n");
+			"gendb --writer DB SECONDS [PER_SECOND]\n");
 		return 2;
 	}
 	store_close(&st);

@@ -136,6 +136,8 @@ size_t record_pass_history(struct store *st, const struct pool_key *key,
 int record_subresults(struct store *st, long long iteration_id,
 		      const char *output);
 
+struct record_tally;
+
 /* Reads ------------------------------------------------------------------
  * The typed loaders every reader uses: `kflake show`, `runs`, `report`,
  * the pages and the API. Strings are malloc'ed ("" rather than NULL
@@ -213,7 +215,7 @@ int record_run_alive(const struct record_run_info *r);
  */
 json_t *record_run_json(const struct record_run_info *r);
 
-/* What the database holds, counted (for the overview). */
+/* What the database holds (for the overview): iterations scored. */
 struct record_totals {
 	long long runs, iterations, tests;
 };
@@ -308,6 +310,9 @@ struct record_subtally {
 #define RECORD_MAX_SUBCASES 1000
 int record_subtally(struct store *st, const struct record_filter *f,
 		    struct record_subtally **out);
+/* The kept sub-case tallies of the pools of rows t[0..n) (one query). */
+int record_subtally_of(struct store *st, const struct record_tally *t, int n,
+		       struct record_subtally **out);
 void record_subtally_release(struct record_subtally *v, int n);
 json_t *record_subtally_json(const struct record_subtally *s);
 void record_metric_list_release(struct record_metric_info *v, int n);

@@ -193,26 +193,88 @@ static int verdict_rank(enum stats_verdict v)
 	}
 }
 
-/* The run's score over all its tests, and its worst test's verdict. */
-static int run_count(struct store *st, struct record_run_info *r)
+static struct record_run_info *find_run(struct record_run_info *v, size_t n,
+					long long id)
 {
-	struct record_tally *t;
-	int i, n = record_tally(st, r->id, NULL, &t);
+	size_t i;
 
-	if (n < 0)
-		return -1;
-	memset(&r->score, 0, sizeof(r->score));
-	r->worst_decided = 0;
+	for (i = 0; i < n; i++)
+		if (v[i].id == id)
+			return &v[i];
+	return NULL;
+}
+
+/* One test's counts into its run: the sum, and the worst verdict. */
+static void add_test(struct record_run_info *r, struct score *t)
+{
+	score_finish(t);
+	score_add(&r->score, t);
+	if (t->decided && (!r->worst_decided++ ||
+			   verdict_rank(t->verdict) > verdict_rank(r->worst)))
+		r->worst = t->verdict;
+}
+
+/*
+ * The runs' scores over all their tests, and each run's worst test
+ * verdict: one query for the lot, through the run_id index.
+ */
+static int run_counts(struct store *st, struct record_run_info *v, size_t n)
+{
+	char *cur_test = NULL, *cur_suite = NULL, *ids;
+	struct record_run_info *r;
+	long long cur_run = 0;
+	struct score t;
+	json_t *a = json_array();
+	sqlite3_stmt *stmt;
+	size_t i;
+	int have = 0;
+
 	for (i = 0; i < n; i++) {
-		score_add(&r->score, &t[i].score);
-		if (!t[i].score.decided)
-			continue;
-		if (!r->worst_decided++ ||
-		    verdict_rank(t[i].score.verdict) > verdict_rank(r->worst))
-			r->worst = t[i].score.verdict;
+		json_array_append_new(a, json_integer(v[i].id));
+		memset(&v[i].score, 0, sizeof(v[i].score));
+		v[i].worst_decided = 0;
 	}
-	score_finish(&r->score);
-	record_tally_release(t, n);
+	ids = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	stmt = store_prepare(st, "SELECT run_id, test, suite, outcome, count(*) "
+			     "FROM iterations WHERE run_id IN (SELECT value FROM "
+			     "json_each(:ids)) AND retry = 0 GROUP BY run_id, "
+			     "test, suite, outcome", ":ids s", ids);
+	free(ids);
+	if (!stmt)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		long long run = sqlite3_column_int64(stmt, 0);
+		const char *test = store_col_text(stmt, 1);
+		const char *suite = store_col_text(stmt, 2);
+		int o = record_outcome_parse(store_col_text(stmt, 3));
+
+		if (have && (run != cur_run || strcmp(test, cur_test) ||
+			     strcmp(suite, cur_suite))) {
+			if ((r = find_run(v, n, cur_run)))
+				add_test(r, &t);
+			memset(&t, 0, sizeof(t));
+			have = 0;
+		}
+		if (!have) {
+			free(cur_test);
+			free(cur_suite);
+			cur_run = run;
+			cur_test = xstrdup(test);
+			cur_suite = xstrdup(suite);
+			have = 1;
+		}
+		t.counts[o < 0 ? OUTCOME_ERROR : o] +=
+			(long)sqlite3_column_int64(stmt, 4);
+	}
+	if (have && (r = find_run(v, n, cur_run)))
+		add_test(r, &t);
+	sqlite3_finalize(stmt);
+	free(cur_test);
+	free(cur_suite);
+	for (i = 0; i < n; i++)
+		score_finish(&v[i].score);
 	return 0;
 }
 
@@ -230,7 +292,7 @@ int record_run_load(struct store *st, long long id, struct record_run_info *r)
 		ret = 0;
 	}
 	sqlite3_finalize(stmt);
-	if (!ret && run_count(st, r)) {
+	if (!ret && run_counts(st, r, 1)) {
 		record_run_info_release(r);
 		ret = -1;
 	}
@@ -248,7 +310,7 @@ static int run_rows(struct store *st, sqlite3_stmt *stmt,
 		    int *more)
 {
 	struct record_run_info *v = NULL;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, alloc = 0;
 
 	if (more)
 		*more = 0;
@@ -262,8 +324,7 @@ static int run_rows(struct store *st, sqlite3_stmt *stmt,
 		run_read(stmt, &v[n++]);
 	}
 	sqlite3_finalize(stmt);
-	for (i = 0; i < n; i++)
-		run_count(st, &v[i]);
+	run_counts(st, v, n);
 	*out = v;
 	return (int)n;
 }
@@ -418,9 +479,11 @@ int record_totals(struct store *st, struct record_totals *t)
 	sqlite3_stmt *stmt;
 
 	memset(t, 0, sizeof(*t));
+	/* From the kept tallies: counting a million iterations takes long. */
 	stmt = store_prepare(st, "SELECT (SELECT count(*) FROM runs), "
-			     "(SELECT count(*) FROM iterations), "
-			     "(SELECT count(DISTINCT test) FROM iterations)", "");
+			     "(SELECT total(pass + fail + skip + stall + crash + "
+			     "error) FROM tallies), (SELECT count(DISTINCT test) "
+			     "FROM tallies)", "");
 	if (!stmt)
 		return -1;
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -1369,13 +1432,53 @@ static sqlite3_stmt *subtally_kept_stmt(struct store *st,
 	return stmt;
 }
 
+static int subtally_rows(sqlite3_stmt *stmt, struct record_subtally **out);
+
+int record_subtally_of(struct store *st, const struct record_tally *t, int n,
+		       struct record_subtally **out)
+{
+	json_t *kernels = json_array(), *tests = json_array();
+	char *ks, *ts;
+	sqlite3_stmt *stmt;
+	int i;
+
+	*out = NULL;
+	if (n <= 0) {
+		json_decref(kernels);
+		json_decref(tests);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		json_array_append_new(kernels, json_integer(t[i].key.kernel_id));
+		json_array_append_new(tests, utf8_json_str(t[i].key.test));
+	}
+	ks = json_dumps(kernels, JSON_COMPACT);
+	ts = json_dumps(tests, JSON_COMPACT);
+	json_decref(kernels);
+	json_decref(tests);
+	/* The rows' kernels and tests; the caller matches the whole key. */
+	stmt = store_prepare(st, "SELECT t.test, t.suite, t.kernel_id, "
+		"t.kconfig_set, t.guest_cpus, t.guest_mem_mb, t.stress, "
+		"t.executor, coalesce(k.commit_id, r.commit_id, ''), t.name, "
+		"t.pass, t.fail, t.skip, t.stall, t.pass + t.fail + t.skip + "
+		"t.stall + t.other FROM subtallies t LEFT JOIN kernels k ON "
+		"k.id = t.kernel_id LEFT JOIN runs r ON r.id = -t.kernel_id "
+		"WHERE t.kernel_id IN (SELECT value FROM json_each(:kernels)) "
+		"AND t.test IN (SELECT value FROM json_each(:tests)) ORDER BY "
+		"t.test, t.suite, t.kernel_id, t.first_id LIMIT :max",
+		":kernels s :tests s :max i", ks, ts, RECORD_MAX_SUBCASES);
+	free(ks);
+	free(ts);
+	return subtally_rows(stmt, out);
+}
+
 int record_subtally(struct store *st, const struct record_filter *f,
 		    struct record_subtally **out)
 {
 	struct record_subtally *v = NULL;
-	size_t n = 0, alloc = 0;
 	struct store_sql q;
 	sqlite3_stmt *stmt;
+	int n;
 
 	*out = NULL;
 	if (!f->run_id) {
@@ -1395,6 +1498,20 @@ int record_subtally(struct store *st, const struct record_filter *f,
 	stmt = store_sql_prepare(st, &q);
 	store_sql_release(&q);
 read:
+	n = subtally_rows(stmt, &v);
+	if (n > 0 && f->with_metrics)
+		sub_metrics(st, f, v, (size_t)n);
+	*out = v;
+	return n;
+}
+
+/* Rows of a sub-case count (key, commit, name, counts), then finalized. */
+static int subtally_rows(sqlite3_stmt *stmt, struct record_subtally **out)
+{
+	struct record_subtally *v = NULL;
+	size_t n = 0, alloc = 0;
+
+	*out = NULL;
 	if (!stmt)
 		return -1;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -1424,8 +1541,6 @@ read:
 		score_finish(&t->score);
 	}
 	sqlite3_finalize(stmt);
-	if (f->with_metrics)
-		sub_metrics(st, f, v, n);
 	*out = v;
 	return (int)n;
 }

@@ -3,8 +3,9 @@
  * layers): libmicrohttpd setup, a pool of read-only database
  * connections, the checks every request passes first (Host allow-list,
  * method, body, URL length, parameter count and names), routing to the
- * page and API handlers, and the limits (rows, query time) that keep one
- * request from hurting the runs writing to the same database.
+ * page and API handlers, the reply cache (web_cache.c), and the limits
+ * (rows, query time) that keep one request from hurting the runs writing
+ * to the same database.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,6 +22,7 @@
 #include "util.h"
 #include "web.h"
 #include "web_api.h"
+#include "web_cache.h"
 #include "web_history.h"
 #include "web_matrix.h"
 #include "web_page.h"
@@ -44,10 +46,12 @@ struct web_server {
 	char *css;
 	size_t css_len;
 	int port;
+	struct web_cache *cache;	/* NULL: KFLAKE_WEB_CACHE=0 */
 };
 
 /* What the raw request line told us, before libmicrohttpd parsed it. */
 struct req_ctx {
+	char *uri;		/* as the client sent it: the cache key */
 	int called;		/* the handler saw this request once */
 	int too_long;
 	int too_many;
@@ -265,9 +269,11 @@ static const struct route *route_find(struct web_req *r)
 	return NULL;
 }
 
-static void dispatch(struct web_server *srv, struct web_req *r)
+static void dispatch(struct web_server *srv, struct web_req *r,
+		     const char *uri)
 {
 	const struct route *rt = route_find(r);
+	long long version = -1;
 	struct web_conn *c;
 
 	if (!rt) {
@@ -281,6 +287,13 @@ static void dispatch(struct web_server *srv, struct web_req *r)
 		strbuf_add(&r->body, srv->css, srv->css_len);
 		return;
 	}
+	/* Nothing committed since this reply was made: send it again. */
+	if (srv->cache) {
+		version = web_cache_version(srv->cache);
+		if (web_cache_get(srv->cache, uri, version, &r->body, &r->ctype,
+				  &r->status))
+			return;
+	}
 	c = conn_get(srv);
 	if (!c) {
 		web_error(r, 503, "database unavailable");
@@ -290,6 +303,9 @@ static void dispatch(struct web_server *srv, struct web_req *r)
 	rt->fn(r);
 	if (c->expired)
 		web_error(r, 503, "query took too long; narrow the filters");
+	else if (srv->cache && r->status == 200)
+		web_cache_put(srv->cache, uri, version, &r->body, r->ctype,
+			      r->status);
 	conn_put(srv, c);
 }
 
@@ -383,6 +399,8 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *mc)
 	(void)cls;
 	(void)mc;
 	ctx->too_long = strlen(uri) > WEB_MAX_URL;
+	if (!ctx->too_long)
+		ctx->uri = xstrdup(uri);
 	for (; q && *q; q++)
 		args += *q == '?' || *q == '&';
 	ctx->too_many = args > WEB_MAX_ARGS;
@@ -395,6 +413,8 @@ static void request_done(void *cls, struct MHD_Connection *mc,
 	(void)cls;
 	(void)mc;
 	(void)code;
+	if (*con_cls)
+		free(((struct req_ctx *)*con_cls)->uri);
 	free(*con_cls);
 	*con_cls = NULL;
 }
@@ -420,7 +440,7 @@ static void check_request(struct web_server *srv, struct MHD_Connection *mc,
 		web_error(r, 414, "URL too long (at most %d bytes)",
 			  WEB_MAX_URL);
 	else
-		dispatch(srv, r);
+		dispatch(srv, r, ctx->uri);
 }
 
 /*
@@ -558,6 +578,13 @@ struct web_server *web_start(const struct web_config *cfg)
 	if (resolve_addr(srv->cfg.host, cfg->port, &ss, &flags) ||
 	    open_check(srv))
 		goto fail;
+	/* KFLAKE_WEB_CACHE=0: every reply made afresh (benchmarks, tests). */
+	if (!getenv("KFLAKE_WEB_CACHE") || strcmp(getenv("KFLAKE_WEB_CACHE"),
+						  "0")) {
+		srv->cache = web_cache_new(srv->db_path);
+		if (!srv->cache)
+			goto fail;
+	}
 	load_css(srv);
 	srv->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,
 		handle, srv,
@@ -595,6 +622,7 @@ void web_stop(struct web_server *srv)
 		return;
 	if (srv->mhd)
 		MHD_stop_daemon(srv->mhd);
+	web_cache_free(srv->cache);
 	for (i = 0; i < WEB_POOL; i++)
 		if (srv->pool[i].st.db)
 			store_close(&srv->pool[i].st);

@@ -209,26 +209,22 @@ int web_api_iteration(struct web_req *r)
 	return web_send_json(r, o);
 }
 
-/* Tally rows with their sub-cases nested, one sub-case read per test. */
+/* Tally rows with their sub-cases nested (one read for all of them). */
 static json_t *tallies_with_subcases(struct web_req *r,
-				     const struct record_tally *t, int n)
+				     const struct record_tally *t, int n,
+				     int with_subcases)
 {
-	struct record_filter f = RECORD_FILTER_INIT;
 	struct record_subtally *sub = NULL;
-	const char *loaded = NULL;
 	json_t *a = json_array();
 	int i, j, nsub = 0;
 
+	if (with_subcases)
+		nsub = record_subtally_of(r->st, t, n, &sub);
+	if (nsub < 0)
+		nsub = 0;
 	for (i = 0; i < n; i++) {
 		json_t *o = record_tally_json(&t[i]), *subs = json_array();
 
-		if (!loaded || strcmp(loaded, t[i].test)) {
-			record_subtally_release(sub, nsub);
-			f.test_exact = loaded = t[i].test;
-			nsub = record_subtally(r->st, &f, &sub);
-			if (nsub < 0)
-				nsub = 0;
-		}
 		for (j = 0; j < nsub; j++)
 			if (pool_key_same(&sub[j].key, &t[i].key, POOL_KERNEL))
 				json_array_append_new(subs,
@@ -252,7 +248,8 @@ int web_api_tests(struct web_req *r)
 			      RECORD_TALLY_RECENT, &t, &more);
 	if (n < 0)
 		return web_error(r, 500, "query failed");
-	web_send_json(r, web_list_json(tallies_with_subcases(r, t, n),
+	web_send_json(r, web_list_json(tallies_with_subcases(r, t, n,
+					!wf.f.since && !wf.f.until),
 				       wf.f.page, wf.f.limit, more));
 	record_tally_release(t, n);
 	return 0;
@@ -278,7 +275,7 @@ int web_api_test(struct web_req *r)
 		return web_error(r, 404, "no iterations of test '%.*s'", 200,
 				 r->name);
 	o = json_pack("{s:o, s:o}", "test", utf8_json_str(r->name),
-		      "kernels", tallies_with_subcases(r, t, n));
+		      "kernels", tallies_with_subcases(r, t, n, 1));
 	record_tally_release(t, n);
 	wf.f.test_exact = r->name;
 	json_object_set_new(o, "iterations", iterations_json(r, &wf.f));

@@ -94,6 +94,22 @@ static size_t clip(const char *s, int max)
 	return n;
 }
 
+/* Integers without printf: a page has thousands of them. */
+static void add_int(struct strbuf *sb, long long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+				     : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	strbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 static void add_number(struct strbuf *sb, char conv, int lng, int prec,
 		       va_list *ap)
 {
@@ -101,11 +117,11 @@ static void add_number(struct strbuf *sb, char conv, int lng, int prec,
 	case 'd':
 	case 'i':
 		if (lng == 2)
-			strbuf_addf(sb, "%lld", va_arg(*ap, long long));
+			add_int(sb, va_arg(*ap, long long));
 		else if (lng == 1)
-			strbuf_addf(sb, "%ld", va_arg(*ap, long));
+			add_int(sb, va_arg(*ap, long));
 		else
-			strbuf_addf(sb, "%d", va_arg(*ap, int));
+			add_int(sb, va_arg(*ap, int));
 		return;
 	case 'f':
 		/* A negative precision reads as none, as printf has it. */
@@ -161,7 +177,7 @@ void web_vhtmlf(struct strbuf *sb, const char *fmt, va_list ap)
 			break;
 		case 'u':
 			if (lng == 3) {
-				strbuf_addf(sb, "%zu", va_arg(aq, size_t));
+				add_int(sb, (long long)va_arg(aq, size_t));
 				break;
 			}
 			web_url_escape(sb, va_arg(aq, const char *));

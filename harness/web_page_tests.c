@@ -108,23 +108,23 @@ static void subcase_rows(struct strbuf *sb, const struct record_subtally *v,
 	}
 }
 
-/* Rows of t with their sub-cases, read once per test shown. */
-static void tally_rows(struct web_req *r, const struct record_tally *t, int n)
+/*
+ * Rows of t with their sub-cases (one read for all rows shown); with a
+ * date filter the rows are recounted and the kept sub-case counts would
+ * not match them, so they are left out.
+ */
+static void tally_rows(struct web_req *r, const struct record_tally *t, int n,
+		       int with_subcases)
 {
-	struct record_filter f = RECORD_FILTER_INIT;
 	struct record_subtally *sub = NULL;
-	const char *loaded = NULL;
 	int i, nsub = 0;
 
+	if (with_subcases)
+		nsub = record_subtally_of(r->st, t, n, &sub);
+	if (nsub < 0)
+		nsub = 0;
 	for (i = 0; i < n; i++) {
 		tally_row(&r->body, &t[i]);
-		if (!loaded || strcmp(loaded, t[i].test)) {
-			record_subtally_release(sub, nsub);
-			f.test_exact = loaded = t[i].test;
-			nsub = record_subtally(r->st, &f, &sub);
-			if (nsub < 0)
-				nsub = 0;
-		}
 		subcase_rows(&r->body, sub, nsub, &t[i]);
 	}
 	record_subtally_release(sub, nsub);
@@ -148,7 +148,7 @@ int web_page_flakes(struct web_req *r)
 	pooling_note(sb);
 	web_page_filter_form(sb, "/flakes", &wf, 1);
 	tally_head(sb, &wf, "/flakes");
-	tally_rows(r, t, n);
+	tally_rows(r, t, n, !wf.f.since && !wf.f.until);
 	strbuf_addstr(sb, "</table></div>");
 	if (!n)
 		strbuf_addstr(sb, "<p class=\"muted\">No iterations match.</p>");
@@ -294,7 +294,7 @@ int web_page_test(struct web_req *r)
 	strbuf_addstr(sb, "</h1><h2>By kernel</h2>");
 	pooling_note(sb);
 	tally_head(sb, NULL, NULL);
-	tally_rows(r, t, n);
+	tally_rows(r, t, n, 1);
 	strbuf_addstr(sb, "</table></div>");
 	record_tally_release(t, n);
 	strbuf_reset(&base);

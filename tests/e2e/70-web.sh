@@ -137,7 +137,7 @@ shoot flakes-phone /flakes 390 844
 # Overview: the newest run, and the totals the database holds.
 dom /
 has "<a href=\"/run/$last\">$last</a>" overview
-has "$(q "SELECT count(*) FROM runs") runs, $(q "SELECT count(*) FROM iterations") iterations" overview
+has "$(q "SELECT count(*) FROM runs") runs, $(q "SELECT count(*) FROM iterations WHERE retry = 0") iterations" overview
 
 # Run page: iteration and failure counts, and each test's k/n.
 dom "/run/$run"

@@ -12,6 +12,7 @@
 #include "../../harness/snapshot.h"
 #include "../../harness/store.h"
 #include "../../harness/utf8.h"
+#include "../../harness/web_cache.h"
 #include "../../harness/util.h"
 #include "test.h"
 
@@ -418,5 +419,49 @@ TEST(read_kept_tallies_match_a_recount)
 	CHECK_STR(keep_str(store_query_str(&d.st, "SELECT recent FROM tallies "
 					   "WHERE test = 'a.sh' AND kernel_id = "
 					   ":k", ":k I", -d.run1)), "0030");
+	store_close(&d.st);
+}
+
+/* A kept reply is served until something commits to the database. */
+TEST(web_cache_follows_data_version)
+{
+	struct strbuf body = STRBUF_INIT;
+	const char *ctype = NULL;
+	struct web_cache *c;
+	long long v1, v2;
+	int status = 0;
+	struct db d;
+	char *path;
+
+	db_setup(&d);
+	path = xstrdup(d.st.path);
+	c = web_cache_new(path);
+	CHECK(c != NULL);
+	if (!c)
+		goto out;
+	v1 = web_cache_version(c);
+	CHECK(v1 >= 0);
+	strbuf_addstr(&body, "reply one");
+	web_cache_put(c, "/flakes", v1, &body, "text/html", 200);
+	strbuf_reset(&body);
+	CHECK_INT(web_cache_get(c, "/flakes", v1, &body, &ctype, &status), 1);
+	CHECK_STR(body.buf, "reply one");
+	CHECK_STR(ctype, "text/html");
+	CHECK_INT(status, 200);
+	CHECK_INT(web_cache_get(c, "/flakes?page=2", v1, &body, &ctype,
+				&status), 0);
+	/* Nothing committed: the same version. */
+	CHECK_INT(web_cache_version(c), v1);
+	/* A commit by another connection changes it, and misses. */
+	CHECK_INT(store_exec(&d.st, "UPDATE runs SET step = 'x' WHERE id = 1",
+			     ""), 0);
+	v2 = web_cache_version(c);
+	CHECK(v2 != v1);
+	strbuf_reset(&body);
+	CHECK_INT(web_cache_get(c, "/flakes", v2, &body, &ctype, &status), 0);
+	web_cache_free(c);
+out:
+	free(path);
+	strbuf_release(&body);
 	store_close(&d.st);
 }
