@@ -387,4 +387,44 @@ void record_tally_release(struct record_tally *t, int n);
  */
 json_t *record_tally_json(const struct record_tally *t);
 
+/*
+ * A test along one line of kernels (pool.h: its key without the kernel),
+ * kernels oldest first (by their first iteration). The onset is the
+ * first kernel it failed on; before and after pool the kernels on each
+ * side of it (said so wherever shown). The trend compares the newest
+ * kernel with the kernels since the onset before it; the change, the
+ * newest kernel with the one before.
+ */
+enum record_trend {
+	RECORD_TREND_NONE,	/* not enough kernels since the onset */
+	RECORD_TREND_STEADY,
+	RECORD_TREND_WORSE,
+	RECORD_TREND_BETTER,
+};
+enum record_change {
+	RECORD_CHANGE_NONE,
+	RECORD_CHANGE_WORSE,		/* Fisher: fails more than before */
+	RECORD_CHANGE_NEW_FAILURES,	/* fails, where the last kernel did not */
+	RECORD_CHANGE_NEW_TEST,		/* its first kernel on this line */
+	RECORD_CHANGE_BETTER,		/* Fisher: fails less than before */
+};
+struct record_line {
+	struct pool_key key;		/* kernel_id 0 */
+	struct record_tally *kernels;	/* oldest first */
+	int n;
+	int onset;			/* index into kernels; -1: never failed */
+	struct score before, after;	/* pooled over the kernels */
+	enum record_trend trend;
+	double trend_p;			/* one-sided Fisher, or -1 */
+	enum record_change change;
+	double change_p;
+};
+/* f: test, test_exact, commit..., as record_tally_list (kept tallies). */
+int record_lines(struct store *st, const struct record_filter *f,
+		 struct record_line **out);
+void record_lines_release(struct record_line *v, int n);
+const char *record_trend_name(enum record_trend t);
+const char *record_change_name(enum record_change c);
+json_t *record_line_json(const struct record_line *l);
+
 #endif

@@ -5,6 +5,7 @@
  * "Reads" part of record.h). record.c writes the same tables.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1654,4 +1655,190 @@ void record_metric_series_release(struct record_metric_series *v, int n)
 		free(v[i].values);
 	}
 	free(v);
+}
+
+/* Lines: a test across kernels ---------------------------------------------- */
+
+static int line_cmp(const void *pa, const void *pb)
+{
+	const struct record_tally *x = pa, *y = pb;
+	struct pool_key a = x->key, b = y->key;
+	int c;
+
+	a.kernel_id = b.kernel_id = 0;
+	if ((c = key_cmp(&a, &b)))
+		return c;
+	if ((c = strcmp(x->first_at, y->first_at)))
+		return c;
+	return x->key.kernel_id < y->key.kernel_id ? -1 :
+	       x->key.kernel_id > y->key.kernel_id;
+}
+
+static void pool_into(struct score *dst, const struct record_tally *t, int from,
+		      int to)
+{
+	int i, o;
+
+	memset(dst, 0, sizeof(*dst));
+	for (i = from; i < to; i++)
+		for (o = 0; o < OUTCOME_NR; o++)
+			dst->counts[o] += t[i].score.counts[o];
+	score_finish(dst);
+}
+
+/* One-sided: did b fail more (worse) or less (better) than a? */
+static enum stats_change judge(const struct score *a, const struct score *b,
+			       double *p)
+{
+	enum stats_change c = stats_compare(a->failures, a->verdict_runs,
+					    b->failures, b->verdict_runs, 0.05);
+
+	*p = stats_fisher_two_sided(a->failures, a->verdict_runs, b->failures,
+				    b->verdict_runs);
+	if (isnan(*p))
+		*p = -1;
+	return c;
+}
+
+static void line_finish(struct record_line *l)
+{
+	struct score prev, *newest;
+	int i;
+
+	l->onset = -1;
+	for (i = 0; i < l->n && l->onset < 0; i++)
+		if (l->kernels[i].score.failures > 0)
+			l->onset = i;
+	pool_into(&l->before, l->kernels, 0, l->onset < 0 ? l->n : l->onset);
+	pool_into(&l->after, l->kernels, l->onset < 0 ? l->n : l->onset, l->n);
+	l->trend = RECORD_TREND_NONE;
+	l->trend_p = l->change_p = -1;
+	newest = &l->kernels[l->n - 1].score;
+	if (l->onset >= 0 && l->n - 1 > l->onset) {
+		pool_into(&prev, l->kernels, l->onset, l->n - 1);
+		switch (judge(&prev, newest, &l->trend_p)) {
+		case STATS_REGRESSION:
+			l->trend = RECORD_TREND_WORSE;
+			break;
+		case STATS_IMPROVEMENT:
+			l->trend = RECORD_TREND_BETTER;
+			break;
+		default:
+			l->trend = RECORD_TREND_STEADY;
+		}
+	}
+	l->change = RECORD_CHANGE_NONE;
+	if (l->n == 1) {
+		l->change = RECORD_CHANGE_NEW_TEST;
+		return;
+	}
+	prev = l->kernels[l->n - 2].score;
+	switch (judge(&prev, newest, &l->change_p)) {
+	case STATS_REGRESSION:
+		l->change = RECORD_CHANGE_WORSE;
+		break;
+	case STATS_IMPROVEMENT:
+		l->change = RECORD_CHANGE_BETTER;
+		break;
+	default:
+		if (!prev.failures && newest->failures)
+			l->change = RECORD_CHANGE_NEW_FAILURES;
+	}
+}
+
+int record_lines(struct store *st, const struct record_filter *f,
+		 struct record_line **out)
+{
+	struct record_filter g = *f;
+	struct record_tally *t;
+	struct record_line *v = NULL;
+	size_t nl = 0, alloc = 0;
+	int i, n;
+
+	*out = NULL;
+	g.page = 1;
+	g.limit = 0;
+	n = record_tally_list(st, &g, RECORD_SORT_NAME, RECORD_TALLY_RECENT,
+			      &t, NULL);
+	if (n < 0)
+		return -1;
+	if (n > 1)
+		qsort(t, (size_t)n, sizeof(*t), line_cmp);
+	for (i = 0; i < n; ) {
+		struct pool_key a = t[i].key;
+		struct record_line *l;
+		int j = i + 1;
+
+		a.kernel_id = 0;
+		while (j < n && pool_key_same(&t[j].key, &t[i].key, POOL_LINE))
+			j++;
+		ALLOC_GROW(v, nl, alloc);
+		l = &v[nl++];
+		memset(l, 0, sizeof(*l));
+		pool_key_copy(&l->key, &a);
+		l->key.kernel_id = 0;
+		l->n = j - i;
+		l->kernels = xcalloc((size_t)l->n, sizeof(*l->kernels));
+		memcpy(l->kernels, t + i, (size_t)l->n * sizeof(*t));
+		line_finish(l);
+		i = j;
+	}
+	free(t);	/* the rows moved into the lines */
+	*out = v;
+	return (int)nl;
+}
+
+void record_lines_release(struct record_line *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pool_key_release(&v[i].key);
+		record_tally_release(v[i].kernels, v[i].n);
+	}
+	free(v);
+}
+
+const char *record_trend_name(enum record_trend t)
+{
+	static const char *const names[] = { "none", "steady", "worse",
+					     "better" };
+
+	return (unsigned)t < ARRAY_SIZE(names) ? names[t] : "none";
+}
+
+const char *record_change_name(enum record_change c)
+{
+	static const char *const names[] = { "none", "worse", "new failures",
+					     "new test", "better" };
+
+	return (unsigned)c < ARRAY_SIZE(names) ? names[c] : "none";
+}
+
+json_t *record_line_json(const struct record_line *l)
+{
+	json_t *o = json_object(), *k = json_array();
+	int i;
+
+	json_object_set_new(o, "test", jstr(l->key.test));
+	json_object_set_new(o, "suite", jstr(l->key.suite));
+	json_object_set_new(o, "line", pool_key_json(&l->key));
+	for (i = 0; i < l->n; i++)
+		json_array_append_new(k, record_tally_json(&l->kernels[i]));
+	json_object_set_new(o, "kernels", k);
+	json_object_set_new(o, "onset", l->onset < 0 ? json_null() :
+		json_pack("{s:I, s:s, s:s}", "kernel_id",
+			  (json_int_t)l->kernels[l->onset].key.kernel_id,
+			  "commit", l->kernels[l->onset].commit_id,
+			  "first_at", l->kernels[l->onset].first_at));
+	json_object_set_new(o, "before", score_json(&l->before));
+	json_object_set_new(o, "after", score_json(&l->after));
+	json_object_set_new(o, "trend", json_string(record_trend_name(l->trend)));
+	json_object_set_new(o, "trend_p", l->trend_p < 0 ? json_null()
+							  : json_real(l->trend_p));
+	json_object_set_new(o, "change",
+			    json_string(record_change_name(l->change)));
+	json_object_set_new(o, "change_p", l->change_p < 0 ? json_null()
+							    : json_real(l->change_p));
+	return o;
 }

@@ -1156,6 +1156,12 @@ json_t *series_result_json(const struct series_result *r)
 	return j;
 }
 
+int series_set_state(struct store *st, long long id, const char *state)
+{
+	return store_exec(st, "UPDATE series SET state = :state WHERE id = :id",
+			  ":state s :id I", state, id);
+}
+
 /* Reads ----------------------------------------------------------------------- */
 
 static char *dup_col(sqlite3_stmt *stmt, int col)

@@ -68,6 +68,9 @@ int series_fetch(struct store *st, const struct series_opts *o,
 void series_result_release(struct series_result *r);
 json_t *series_result_json(const struct series_result *r);
 
+/* A series' state once it has been tested ("tested"), by seriesrun. */
+int series_set_state(struct store *st, long long id, const char *state);
+
 /* Reads of the series and patches tables --------------------------------- */
 
 struct series_info {

@@ -22,6 +22,7 @@
 #include "seriesrun.h"
 #include "stats.h"
 #include "store.h"
+#include "utf8.h"
 #include "util.h"
 
 #define SERIESRUN_MAX_SUBCASES 200
@@ -553,6 +554,175 @@ static void sr_release(struct sr *x)
 	pool_key_release(&x->bkey);
 }
 
+/* One compare() object as a series_verdicts row. */
+static int store_verdict(struct store *st, long long series_id,
+			 long long series_run, long long base_run,
+			 const char *test, const char *subcase, json_t *j)
+{
+	json_t *b = json_object_get(j, "base"), *s = json_object_get(j, "series");
+	json_t *p = json_object_get(j, "p_value");
+	json_t *q = json_object_get(j, "detectable_rate");
+	json_t *more = json_object_get(j, "more_iterations");
+	char ts[32];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	stmt = store_prepare(st,
+		"INSERT INTO series_verdicts(series_id, series_run, base_run, "
+		"test, subcase, base_failures, base_runs, series_failures, "
+		"series_runs, p_value, change, verdict, detectable_rate, "
+		"more_iterations, created_at) VALUES (:series, :srun, "
+		"nullif(:brun, 0), :test, :subcase, :bf, :bn, :sf, :sn, :p, "
+		":change, :verdict, :q, :more, :now)",
+		":series I :srun I :brun I :test s :subcase s :bf I :bn I "
+		":sf I :sn I :change s :verdict s :now s", series_id,
+		series_run, base_run, test, subcase,
+		(long long)json_integer_value(json_object_get(b, "failures")),
+		(long long)json_integer_value(json_object_get(b, "runs")),
+		(long long)json_integer_value(json_object_get(s, "failures")),
+		(long long)json_integer_value(json_object_get(s, "runs")),
+		json_string_value(json_object_get(j, "change")),
+		json_string_value(json_object_get(j, "verdict")),
+		util_iso8601(util_wallclock(), ts));
+	if (!stmt)
+		return -1;
+	if (json_is_number(p))
+		sqlite3_bind_double(stmt, sqlite3_bind_parameter_index(stmt,
+				    ":p"), json_number_value(p));
+	if (json_is_number(q))
+		sqlite3_bind_double(stmt, sqlite3_bind_parameter_index(stmt,
+				    ":q"), json_number_value(q));
+	if (json_is_integer(more))
+		sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt,
+				   ":more"), json_integer_value(more));
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : error("%s: %s", st->path,
+					     sqlite3_errmsg(st->db));
+}
+
+/* The verdicts just printed, kept for the series page, in one go. */
+static int store_verdicts(struct store *st, long long series_id,
+			  long long series_run, long long base_run,
+			  json_t *tests)
+{
+	json_t *t, *sub;
+	size_t i, k;
+	int rc = 0;
+
+	if (store_begin(st))
+		return -1;
+	json_array_foreach(tests, i, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+
+		rc = store_verdict(st, series_id, series_run, base_run, name,
+				   NULL, t);
+		json_array_foreach(json_object_get(t, "subcases"), k, sub)
+			if (!rc)
+				rc = store_verdict(st, series_id, series_run,
+						   base_run, name,
+						   json_string_value(json_object_get(
+							sub, "name")), sub);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
+}
+
+static char *dup_col(sqlite3_stmt *stmt, int col)
+{
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return NULL;
+	return xstrdup(store_col_text(stmt, col));
+}
+
+int seriesrun_verdicts(struct store *st, long long series_id,
+		       struct seriesrun_verdict **out)
+{
+	struct seriesrun_verdict *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	stmt = store_prepare(st,
+		"SELECT series_run, coalesce(base_run, 0), test, subcase, "
+		"base_failures, base_runs, series_failures, series_runs, "
+		"p_value, change, verdict, created_at FROM series_verdicts "
+		"WHERE series_id = :s AND series_run = (SELECT max(series_run) "
+		"FROM series_verdicts WHERE series_id = :s) ORDER BY id LIMIT "
+		"5000", ":s I", series_id);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		struct seriesrun_verdict *r;
+
+		ALLOC_GROW(v, n, alloc);
+		r = &v[n++];
+		memset(r, 0, sizeof(*r));
+		r->series_run = sqlite3_column_int64(stmt, 0);
+		r->base_run = sqlite3_column_int64(stmt, 1);
+		r->test = dup_col(stmt, 2);
+		r->subcase = dup_col(stmt, 3);
+		r->base_failures = (long)sqlite3_column_int64(stmt, 4);
+		r->base_runs = (long)sqlite3_column_int64(stmt, 5);
+		r->series_failures = (long)sqlite3_column_int64(stmt, 6);
+		r->series_runs = (long)sqlite3_column_int64(stmt, 7);
+		r->has_p = sqlite3_column_type(stmt, 8) != SQLITE_NULL;
+		r->p_value = sqlite3_column_double(stmt, 8);
+		r->change = dup_col(stmt, 9);
+		r->verdict = dup_col(stmt, 10);
+		r->created_at = dup_col(stmt, 11);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+void seriesrun_verdicts_release(struct seriesrun_verdict *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].test);
+		free(v[i].subcase);
+		free(v[i].change);
+		free(v[i].verdict);
+		free(v[i].created_at);
+	}
+	free(v);
+}
+
+static json_t *side(long k, long n)
+{
+	double lo, hi;
+
+	stats_wilson(k, n, STATS_Z95, &lo, &hi);
+	return json_pack("{s:I, s:I, s:o, s:[f, f]}", "failures", (json_int_t)k,
+			 "runs", (json_int_t)n, "rate", n ?
+			 json_real((double)k / n) : json_null(), "interval",
+			 lo, hi);
+}
+
+json_t *seriesrun_verdict_json(const struct seriesrun_verdict *v)
+{
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "series_run", (json_int_t)v->series_run,
+			 "base_run", v->base_run ? json_integer(v->base_run)
+						 : json_null(),
+			 "test", utf8_json_str(v->test),
+			 "subcase", utf8_json_str(v->subcase),
+			 "base", side(v->base_failures, v->base_runs),
+			 "series", side(v->series_failures, v->series_runs),
+			 "p_value", v->has_p ? json_real(v->p_value) : json_null(),
+			 "change", utf8_json_str(v->change),
+			 "verdict", utf8_json_str(v->verdict),
+			 "created_at", utf8_json_str(v->created_at));
+}
+
 int seriesrun_execute(struct store *st, const struct job_opts *o,
 		      const struct series_result *sr, double delta,
 		      long long series_run, json_t **out, int text)
@@ -608,8 +778,9 @@ int seriesrun_execute(struct store *st, const struct job_opts *o,
 		pool_key_release(&sk);
 		pool_key_release(&bk);
 	}
-	store_exec(st, "UPDATE series SET state = 'tested' WHERE id = ?", "I",
-		   sr->id);
+	if (store_verdicts(st, sr->id, x.last_series_run, x.last_base_run,
+			   arr) || series_set_state(st, sr->id, "tested"))
+		warning("series %lld: the verdict could not be stored", sr->id);
 	if (o->fail_on) {
 		int hits = fail_on_series(o, &x);
 

@@ -36,4 +36,25 @@ int seriesrun_execute(struct store *st, const struct job_opts *o,
 		      const struct series_result *sr, double delta,
 		      long long series_run, json_t **out, int text);
 
+/*
+ * A stored verdict of a series (db/012-series-verdicts.sql): one test,
+ * or one of its sub-cases, base against series.
+ */
+struct seriesrun_verdict {
+	long long series_run, base_run;	/* base_run 0: base reused */
+	char *test;
+	char *subcase;			/* NULL: the test itself */
+	long base_failures, base_runs, series_failures, series_runs;
+	int has_p;
+	double p_value;
+	char *change;			/* regression, improvement, no change */
+	char *verdict;
+	char *created_at;
+};
+/* The newest set of verdicts of a series, tests before their sub-cases. */
+int seriesrun_verdicts(struct store *st, long long series_id,
+		       struct seriesrun_verdict **out);
+void seriesrun_verdicts_release(struct seriesrun_verdict *v, int n);
+json_t *seriesrun_verdict_json(const struct seriesrun_verdict *v);
+
 #endif

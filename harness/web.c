@@ -108,6 +108,7 @@ static const struct route routes[] = {
 	{ "/api/run/", ROUTE_ID, web_api_run, "page,limit,test,outcome" },
 	{ "/api/iteration/", ROUTE_ID, web_api_iteration, "" },
 	{ "/api/tests", ROUTE_EXACT, web_api_tests, LIST_PARAMS ",sort" },
+	{ "/api/changes", ROUTE_EXACT, web_api_changes, "" },
 	{ "/api/test/", ROUTE_NAME, web_api_test, LIST_PARAMS },
 	{ "/api/crashes", ROUTE_EXACT, web_api_crashes, "page,limit" },
 	{ "/api/crash/", ROUTE_ID, web_api_crash, "page,limit" },

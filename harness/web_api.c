@@ -9,6 +9,7 @@
 #include "bisectlog.h"
 #include "crashwatch.h"
 #include "series.h"
+#include "seriesrun.h"
 #include "snapshot.h"
 #include "utf8.h"
 #include "util.h"
@@ -255,6 +256,34 @@ int web_api_tests(struct web_req *r)
 	return 0;
 }
 
+/* Lines (a test across kernels) of test, or those that changed. */
+static json_t *lines_json(struct web_req *r, const char *test,
+			  int changed_only)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_line *v;
+	json_t *a = json_array();
+	int i, n;
+
+	f.test_exact = test;
+	n = record_lines(r->st, &f, &v);
+	for (i = 0; i < n; i++)
+		if (!changed_only || v[i].change != RECORD_CHANGE_NONE)
+			json_array_append_new(a, record_line_json(&v[i]));
+	if (n > 0)
+		record_lines_release(v, n);
+	return a;
+}
+
+/* What the overview's "since the previous kernel" shows. */
+int web_api_changes(struct web_req *r)
+{
+	json_t *a = lines_json(r, NULL, 1);
+
+	return web_send_json(r, web_list_json(a, 1, (long)json_array_size(a),
+					      0));
+}
+
 int web_api_test(struct web_req *r)
 {
 	struct record_filter all = RECORD_FILTER_INIT;
@@ -274,8 +303,9 @@ int web_api_test(struct web_req *r)
 	if (!n)
 		return web_error(r, 404, "no iterations of test '%.*s'", 200,
 				 r->name);
-	o = json_pack("{s:o, s:o}", "test", utf8_json_str(r->name),
-		      "kernels", tallies_with_subcases(r, t, n, 1));
+	o = json_pack("{s:o, s:o, s:o}", "test", utf8_json_str(r->name),
+		      "kernels", tallies_with_subcases(r, t, n, 1),
+		      "lines", lines_json(r, r->name, 0));
 	record_tally_release(t, n);
 	wf.f.test_exact = r->name;
 	json_object_set_new(o, "iterations", iterations_json(r, &wf.f));
@@ -347,6 +377,19 @@ int web_api_series_list(struct web_req *r)
 	return web_send_json(r, web_list_json(a, wf.f.page, wf.f.limit, more));
 }
 
+static json_t *verdicts_json(struct web_req *r)
+{
+	struct seriesrun_verdict *v;
+	json_t *a = json_array();
+	int i, n = seriesrun_verdicts(r->st, r->id, &v);
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, seriesrun_verdict_json(&v[i]));
+	if (n > 0)
+		seriesrun_verdicts_release(v, n);
+	return web_list_json(a, 1, n > 0 ? n : 0, 0);
+}
+
 int web_api_series(struct web_req *r)
 {
 	struct record_filter f = RECORD_FILTER_INIT;
@@ -376,6 +419,7 @@ int web_api_series(struct web_req *r)
 						     more));
 	if (n > 0)
 		record_run_list_release(v, n);
+	json_object_set_new(o, "verdicts", verdicts_json(r));
 	return web_send_json(r, o);
 }
 

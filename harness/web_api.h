@@ -13,6 +13,7 @@ int web_api_runs(struct web_req *r);
 int web_api_run(struct web_req *r);
 int web_api_iteration(struct web_req *r);
 int web_api_tests(struct web_req *r);
+int web_api_changes(struct web_req *r);
 int web_api_test(struct web_req *r);
 int web_api_crashes(struct web_req *r);
 int web_api_crash(struct web_req *r);

@@ -11,6 +11,7 @@
 #include "bisectlog.h"
 #include "crashwatch.h"
 #include "series.h"
+#include "seriesrun.h"
 #include "stats.h"
 #include "util.h"
 #include "web_html.h"
@@ -147,6 +148,24 @@ int web_page_series_list(struct web_req *r)
 	return web_page_end(r);
 }
 
+/* "https://lore.kernel.org/all/MSGID/" (the id without its <>). */
+static void lore_link(struct strbuf *sb, const char *msgid, const char *text)
+{
+	struct strbuf id = STRBUF_INIT;
+	size_t n;
+
+	if (!msgid || !*msgid)
+		return;
+	n = strlen(msgid);
+	if (msgid[0] == '<' && msgid[n - 1] == '>' && n > 2)
+		strbuf_add(&id, msgid + 1, n - 2);
+	else
+		strbuf_addstr(&id, msgid);
+	web_htmlf(sb, "<a class=\"lore\" href=\"https://lore.kernel.org/all/"
+		  "%u/\">%h</a>", id.buf, text);
+	strbuf_release(&id);
+}
+
 static void series_patch_table(struct web_req *r)
 {
 	struct strbuf *sb = &r->body;
@@ -155,11 +174,13 @@ static void series_patch_table(struct web_req *r)
 
 	strbuf_addstr(sb, "<h2>Patches</h2><div class=\"scroll\"><table><tr>"
 		      "<th>#</th><th>Subject</th><th>Author</th><th>Commit</th>"
-		      "</tr>");
+		      "<th>Mail</th></tr>");
 	for (i = 0; i < n; i++) {
 		web_htmlf(sb, "<tr><td>%d</td><td>%h</td><td>%h</td><td>",
 			  v[i].seq, v[i].subject, v[i].author);
 		web_html_commit(sb, v[i].commit_id);
+		strbuf_addstr(sb, "</td><td>");
+		lore_link(sb, v[i].msgid, "lore");
 		strbuf_addstr(sb, "</td></tr>");
 	}
 	strbuf_addstr(sb, "</table></div>");
@@ -200,6 +221,81 @@ static void series_runs(struct web_req *r)
 		record_run_list_release(v, n);
 }
 
+/* "pw:BASE/ID" (patchwork_source_canonical) -> the series in BASE's API. */
+static void patchwork_link(struct strbuf *sb, const struct series_info *s)
+{
+	const char *src = s->source, *slash;
+
+	if (!src || strncmp(src, "pw:", 3) || !s->pw_id)
+		return;
+	src += 3;
+	slash = strrchr(src, '/');
+	if (!slash || (strncmp(src, "http://", 7) && strncmp(src, "https://", 8)))
+		return;
+	web_htmlf(sb, "<a class=\"patchwork\" href=\"%.*h/api/series/%lld/\">"
+		  "patchwork series %lld</a>", (int)(slash - src), src,
+		  s->pw_id, s->pw_id);
+}
+
+static void verdict_side(struct strbuf *sb, long k, long n)
+{
+	struct score sc = { .counts = { [OUTCOME_FAIL] = k,
+					[OUTCOME_PASS] = n - k } };
+
+	score_finish(&sc);
+	web_page_rate_cell(sb, &sc);
+}
+
+/* The base-against-series verdicts kflake printed, as it stored them. */
+static void series_verdicts(struct web_req *r)
+{
+	struct strbuf *sb = &r->body;
+	struct seriesrun_verdict *v;
+	int i, n = seriesrun_verdicts(r->st, r->id, &v);
+
+	strbuf_addstr(sb, "<h2>Verdict</h2>");
+	if (n <= 0) {
+		strbuf_addstr(sb, "<p class=\"muted\">Not tested yet: "
+			      "<code>kflake run --series</code> stores its "
+			      "verdict here.</p>");
+		return;
+	}
+	web_htmlf(sb, "<p>Series run <a href=\"/run/%lld\">%lld</a> against ",
+		  v[0].series_run, v[0].series_run);
+	if (v[0].base_run)
+		web_htmlf(sb, "base run <a href=\"/run/%lld\">%lld</a>",
+			  v[0].base_run, v[0].base_run);
+	else
+		strbuf_addstr(sb, "earlier base iterations (reused)");
+	web_htmlf(sb, ", %h.</p><div class=\"scroll\"><table class=\"verdicts\">"
+		  "<tr><th>Test</th><th>Base</th><th>95%% interval</th>"
+		  "<th>Series</th><th>95%% interval</th><th>p</th><th>Change</th>"
+		  "<th>Verdict</th></tr>", v[0].created_at);
+	for (i = 0; i < n; i++) {
+		if (v[i].subcase)
+			web_htmlf(sb, "<tr class=\"sub\"><td class=\"name\">"
+				  "&#8627; %.*h</td>", WEB_NAME_SHOWN,
+				  v[i].subcase);
+		else {
+			strbuf_addstr(sb, "<tr><td class=\"name\">");
+			web_html_test_link(sb, v[i].test);
+			strbuf_addstr(sb, "</td>");
+		}
+		verdict_side(sb, v[i].base_failures, v[i].base_runs);
+		verdict_side(sb, v[i].series_failures, v[i].series_runs);
+		strbuf_addstr(sb, "<td class=\"num\">");
+		if (v[i].has_p)
+			web_htmlf(sb, "%.3f", v[i].p_value);
+		web_htmlf(sb, "</td><td><span class=\"badge change-%R\">%h"
+			  "</span></td><td>%h</td></tr>",
+			  !strcmp(v[i].change, "regression") ? "regression" :
+			  !strcmp(v[i].change, "improvement") ? "improvement" :
+			  "none", v[i].change, v[i].verdict);
+	}
+	strbuf_addstr(sb, "</table></div>");
+	seriesrun_verdicts_release(v, n);
+}
+
 int web_page_series(struct web_req *r)
 {
 	struct strbuf *sb = &r->body;
@@ -223,8 +319,16 @@ int web_page_series(struct web_req *r)
 	web_html_dl(sb, "Base", s.base_commit);
 	web_html_dl(sb, "Result", s.result_commit);
 	web_html_dl(sb, "Received", s.created_at);
+	if ((s.msgid && *s.msgid) || s.pw_id) {
+		strbuf_addstr(sb, "<dt>Links</dt><dd>");
+		lore_link(sb, s.msgid, "lore");
+		strbuf_addstr(sb, " ");
+		patchwork_link(sb, &s);
+		strbuf_addstr(sb, "</dd>");
+	}
 	strbuf_addstr(sb, "</dl>");
 	series_info_release(&s);
+	series_verdicts(r);
 	series_patch_table(r);
 	series_runs(r);
 	return web_page_end(r);

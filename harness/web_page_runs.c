@@ -82,6 +82,104 @@ static void runs_table(struct strbuf *sb, const struct record_run_info *v,
 		strbuf_addstr(sb, "<p class=\"muted\">No runs yet.</p>");
 }
 
+/* How a change ranks on the overview: what needs a look first. */
+static int change_rank(enum record_change c)
+{
+	switch (c) {
+	case RECORD_CHANGE_WORSE:
+		return 0;
+	case RECORD_CHANGE_NEW_FAILURES:
+		return 1;
+	case RECORD_CHANGE_NEW_TEST:
+		return 2;
+	case RECORD_CHANGE_BETTER:
+		return 3;
+	default:
+		return 4;
+	}
+}
+
+static int by_change(const void *pa, const void *pb)
+{
+	const struct record_line *x = *(const struct record_line *const *)pa;
+	const struct record_line *y = *(const struct record_line *const *)pb;
+
+	if (change_rank(x->change) != change_rank(y->change))
+		return change_rank(x->change) - change_rank(y->change);
+	return strcmp(x->key.test, y->key.test);
+}
+
+static void kernel_rate(struct strbuf *sb, const struct record_tally *t)
+{
+	strbuf_addstr(sb, "<td>");
+	web_html_commit(sb, t->commit_id);
+	web_htmlf(sb, "</td><td class=\"num\">%.1f%% <small>(%ld/%ld)</small>"
+		  "</td>", 100 * t->score.rate, t->score.failures,
+		  t->score.verdict_runs);
+}
+
+/*
+ * What changed since the previous kernel, test by test along each line:
+ * worse (Fisher), new failures, new tests, better. Not a badge per run.
+ */
+static void changes_section(struct web_req *r)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct strbuf *sb = &r->body;
+	struct record_line *v, **shown;
+	int i, n = record_lines(r->st, &f, &v), k = 0;
+
+	strbuf_addstr(sb, "<section class=\"changes\"><h2>Since the previous "
+		      "kernel</h2>");
+	if (n < 0)
+		n = 0;
+	shown = xcalloc((size_t)n + 1, sizeof(*shown));
+	for (i = 0; i < n; i++)
+		if (v[i].change != RECORD_CHANGE_NONE)
+			shown[k++] = &v[i];
+	if (k > 1)
+		qsort(shown, (size_t)k, sizeof(*shown), by_change);
+	if (!k)
+		strbuf_addstr(sb, "<p class=\"muted\">No test is new, worse or "
+			      "better on its newest kernel.</p>");
+	else
+		strbuf_addstr(sb, "<div class=\"scroll\"><table class=\""
+			      "changes\"><tr><th>Test</th><th>Change</th>"
+			      "<th>Previous kernel</th><th>Failure rate</th>"
+			      "<th>Newest kernel</th><th>Failure rate</th>"
+			      "<th>p</th></tr>");
+	for (i = 0; i < k && i < 50; i++) {
+		const struct record_line *l = shown[i];
+		const char *c = record_change_name(l->change);
+
+		strbuf_addstr(sb, "<tr><td class=\"name\">");
+		web_html_test_link(sb, l->key.test);
+		web_htmlf(sb, "</td><td><span class=\"badge change-%R\">%R"
+			  "</span></td>", l->change == RECORD_CHANGE_WORSE ?
+			  "worse" : l->change == RECORD_CHANGE_BETTER ? "better"
+			  : l->change == RECORD_CHANGE_NEW_TEST ? "new-test" :
+			  "new-failures", c);
+		if (l->n > 1)
+			kernel_rate(sb, &l->kernels[l->n - 2]);
+		else
+			strbuf_addstr(sb, "<td>-</td><td></td>");
+		kernel_rate(sb, &l->kernels[l->n - 1]);
+		strbuf_addstr(sb, "<td class=\"num\">");
+		if (l->change_p >= 0)
+			web_htmlf(sb, "%.3f", l->change_p);
+		strbuf_addstr(sb, "</td></tr>");
+	}
+	if (k)
+		strbuf_addstr(sb, "</table></div>");
+	if (k > 50)
+		web_htmlf(sb, "<p class=\"more\">The first 50 of %d changes "
+			  "are shown; <a href=\"/flakes\">Flakes</a> has every "
+			  "test on every kernel.</p>", k);
+	strbuf_addstr(sb, "</section>");
+	free(shown);
+	record_lines_release(v, n);
+}
+
 int web_page_overview(struct web_req *r)
 {
 	struct record_filter f = RECORD_FILTER_INIT;
@@ -96,6 +194,7 @@ int web_page_overview(struct web_req *r)
 		return web_error(r, 500, "query failed");
 	web_page_start(r, "Overview", "/");
 	strbuf_addstr(sb, "<h1>Overview</h1>");
+	changes_section(r);
 	running_section(r);
 	strbuf_addstr(sb, "<section><h2>Latest runs</h2>");
 	runs_table(sb, v, n, 0);

@@ -267,6 +267,65 @@ static void test_history(struct web_req *r, struct web_filter *wf,
 		record_iteration_list_release(v, n);
 }
 
+static void history_score(struct strbuf *sb, const char *label,
+			  const struct score *s, int kernels)
+{
+	web_htmlf(sb, "<dt>%R</dt><dd>", label);
+	if (!s->verdict_runs) {
+		strbuf_addstr(sb, "no iterations</dd>");
+		return;
+	}
+	web_htmlf(sb, "%.1f%% (%ld/%ld), 95%% interval %.1f-%.1f%%, %d kernel%R "
+		  "pooled</dd>", 100 * s->rate, s->failures, s->verdict_runs,
+		  100 * s->lo, 100 * s->hi, kernels, kernels == 1 ? "" : "s");
+}
+
+/* Per line: where it started failing, before and after, and the trend. */
+static void test_lines(struct web_req *r)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct strbuf *sb = &r->body;
+	struct record_line *v;
+	int i, n;
+
+	f.test_exact = r->name;
+	n = record_lines(r->st, &f, &v);
+	for (i = 0; i < n; i++) {
+		const struct record_line *l = &v[i];
+		char *d = pool_describe(&l->key);
+
+		web_htmlf(sb, "<section class=\"line\"><h2>History <small>%h"
+			  "</small></h2><dl class=\"meta history\"><dt>Onset"
+			  "</dt><dd class=\"onset\">", d);
+		free(d);
+		if (l->onset < 0) {
+			web_htmlf(sb, "never failed on %d kernel%R", l->n,
+				  l->n == 1 ? "" : "s");
+		} else {
+			strbuf_addstr(sb, "first failed on ");
+			web_html_commit(sb, l->kernels[l->onset].commit_id);
+			web_htmlf(sb, " (%h)%R", l->kernels[l->onset].first_at,
+				  l->onset ? "" : ", the first kernel on record");
+		}
+		strbuf_addstr(sb, "</dd>");
+		history_score(sb, "Before", &l->before,
+			      l->onset < 0 ? l->n : l->onset);
+		history_score(sb, "Since", &l->after,
+			      l->onset < 0 ? 0 : l->n - l->onset);
+		web_htmlf(sb, "<dt>Trend</dt><dd class=\"trend\"><span class=\""
+			  "badge trend-%R\">%R</span>",
+			  record_trend_name(l->trend), record_trend_name(l->trend));
+		if (l->trend == RECORD_TREND_NONE)
+			strbuf_addstr(sb, " (one kernel since the onset)");
+		else
+			web_htmlf(sb, " newest kernel against the ones before it "
+				  "since the onset (p %.3f)", l->trend_p);
+		strbuf_addstr(sb, "</dd></dl></section>");
+	}
+	if (n > 0)
+		record_lines_release(v, n);
+}
+
 int web_page_test(struct web_req *r)
 {
 	struct strbuf *sb = &r->body, base = STRBUF_INIT;
@@ -291,7 +350,9 @@ int web_page_test(struct web_req *r)
 	web_htmlf(sb, "<h1>%h ", r->name);
 	/* The newest kernel's verdict is the test's verdict today. */
 	web_html_verdict(sb, score_verdict_name(&t[n - 1].score));
-	strbuf_addstr(sb, "</h1><h2>By kernel</h2>");
+	strbuf_addstr(sb, "</h1>");
+	test_lines(r);
+	strbuf_addstr(sb, "<h2>By kernel</h2>");
 	pooling_note(sb);
 	tally_head(sb, NULL, NULL);
 	tally_rows(r, t, n, 1);

@@ -255,3 +255,54 @@ TEST(record_pass_history_follows_the_pool)
 	pool_key_release(&k);
 	store_close(&p.st);
 }
+
+/* Three kernels of one line: clean, clean, then half failing. */
+TEST(record_lines_onset_before_after_change)
+{
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_line *v;
+	struct store st;
+	char *path = xasprintf("%s/lines.db", test_tmpdir());
+	long long k[3], run;
+	int i, j, n;
+
+	CHECK_INT(store_open(&st, path, 0), 0);
+	free(path);
+	CHECK_INT(store_exec(&st, "INSERT INTO trees(source, path, created_at) "
+			     "VALUES ('t', '/t', 'now')", ""), 0);
+	for (i = 0; i < 3; i++) {
+		struct pools p = { .st = st };
+		char commit[41];
+
+		snprintf(commit, sizeof(commit), "%040d", i + 1);
+		k[i] = kernel(&st, commit);
+		run = run_on(&p, k[i], commit, 2);
+		for (j = 0; j < 10; j++) {
+			struct record_iteration it = {
+				.run_id = run, .test = "a.sh", .suite = "net",
+				.seq = j + 1, .outcome = i == 2 && j < 5 ?
+				OUTCOME_FAIL : OUTCOME_PASS, .duration = 1,
+				.guest_duration = 1, .max_silence = -1,
+				.started_at = 1.7e9 + 1000 * i + j,
+				.finished_at = 1.7e9 + 1000 * i + j + 1,
+			};
+
+			CHECK(record_iteration_add(&st, &it) > 0);
+		}
+	}
+	n = record_lines(&st, &f, &v);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_INT(v[0].n, 3);
+		CHECK_INT(v[0].kernels[0].key.kernel_id, k[0]);
+		CHECK_INT(v[0].onset, 2);
+		CHECK_INT(v[0].before.verdict_runs, 20);
+		CHECK_INT(v[0].before.failures, 0);
+		CHECK_INT(v[0].after.failures, 5);
+		CHECK_INT(v[0].change, RECORD_CHANGE_WORSE);
+		CHECK(v[0].change_p > 0 && v[0].change_p < 0.05);
+		CHECK_INT(v[0].trend, RECORD_TREND_NONE);
+	}
+	record_lines_release(v, n);
+	store_close(&st);
+}

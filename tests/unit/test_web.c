@@ -132,13 +132,23 @@ static void fill_runs(struct fixture *fx)
 static void fill_others(struct fixture *fx)
 {
 	CHECK(!store_exec(&fx->st, "INSERT INTO series(source, kind, subject, "
-			  "submitter, patch_count, state, created_at) VALUES "
-			  "(?, 'mbox', ?, ?, 1, 'tested', ?)", "ssss",
-			  "/tmp/s.mbox", SCRIPT, "Mallory <m@example.org>",
-			  "2024-01-02T00:00:00Z"));
+			  "submitter, patch_count, state, created_at, msgid, "
+			  "pw_id) VALUES (?, 'patchwork', ?, ?, 1, 'tested', ?, "
+			  "?, 42)", "sssss",
+			  "pw:https://patchwork.example.org/42", SCRIPT,
+			  "Mallory <m@example.org>", "2024-01-02T00:00:00Z",
+			  "<1.git.m@example.org>"));
 	CHECK(!store_exec(&fx->st, "INSERT INTO patches(series_id, seq, "
-			  "subject) VALUES (1, 1, ?)", "s",
-			  "[PATCH 1/1] net: <img src=x onerror=alert(2)>"));
+			  "subject, msgid) VALUES (1, 1, ?, ?)", "ss",
+			  "[PATCH 1/1] net: <img src=x onerror=alert(2)>",
+			  "<2.git.m@example.org>"));
+	/* The verdict `run --series` stores (seriesrun.c's columns). */
+	CHECK(!store_exec(&fx->st, "INSERT INTO series_verdicts(series_id, "
+			  "series_run, base_run, test, subcase, base_failures, "
+			  "base_runs, series_failures, series_runs, p_value, "
+			  "change, verdict, created_at) VALUES (1, 1, NULL, "
+			  "'udpgro_bench.sh', NULL, 0, 20, 6, 20, 0.02, "
+			  "'regression', 'regression', 'now')", ""));
 	CHECK(!store_exec(&fx->st, "INSERT INTO crashes(fingerprint, kind, "
 			  "title, frames, report, first_seen, last_seen, count) "
 			  "VALUES ('fp1', 'bug', ?, 'udp_gro', ?, ?, ?, 1)",
@@ -329,6 +339,27 @@ TEST(web_pages_show_the_figures)
 	CHECK_INT(get(&fx, "/crash/1", &sb), 200);
 	HAS(&sb, "<a class=\"name\" href=\"/test/crashy.sh\">crashy.sh</a>");
 	CHECK_INT(get(&fx, "/bisects", &sb), 200);
+	/* The series page: the stored verdict, lore and patchwork links. */
+	CHECK_INT(get(&fx, "/series/1", &sb), 200);
+	HAS(&sb, "<h2>Verdict</h2>");
+	HAS(&sb, "earlier base iterations (reused)");
+	HAS(&sb, "<span class=\"badge change-regression\">regression</span>");
+	HAS(&sb, "30.0% <small>(6/20)</small>");
+	HAS(&sb, "href=\"https://lore.kernel.org/all/1.git.m%40example.org/\"");
+	HAS(&sb, "href=\"https://lore.kernel.org/all/2.git.m%40example.org/\"");
+	HAS(&sb, "href=\"https://patchwork.example.org/api/series/42/\"");
+	/* The overview says what is new or worse, not a badge per run. */
+	CHECK_INT(get(&fx, "/", &sb), 200);
+	HAS(&sb, "<h2>Since the previous kernel</h2>");
+	HAS(&sb, "<span class=\"badge change-new-test\">new test</span>");
+	LACKS(&sb, "badge v-flaky");
+	/* The test page: onset, before and since, trend. */
+	CHECK_INT(get(&fx, "/test/udpgro_bench.sh", &sb), 200);
+	HAS(&sb, "<dt>Onset</dt><dd class=\"onset\">first failed on <code "
+		 "title=\"" COMMIT "\">");
+	HAS(&sb, "<dt>Since</dt><dd>27.3% (3/11)");
+	HAS(&sb, "2 kernels pooled");
+	HAS(&sb, "<dt>Trend</dt>");
 	CHECK_INT(get(&fx, "/static/style.css", &sb), 200);
 	HAS(&sb, "body");
 	teardown(&fx);
