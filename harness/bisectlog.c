@@ -1,6 +1,6 @@
 /*
- * bisectlog.c - typed reads of the bisects and bisect_steps tables (see
- * bisectlog.h).
+ * bisectlog.c - the bisects and bisect_steps tables: their one writer
+ * and their typed reads (see bisectlog.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -160,17 +160,22 @@ void bisectlog_list_release(struct bisectlog_info *v, int n)
 	free(v);
 }
 
+void bisectlog_step_release(struct bisectlog_step *s)
+{
+	free(s->commit_id);
+	free(s->role);
+	free(s->decision);
+	free(s->image_sha1);
+	free(s->created_at);
+	memset(s, 0, sizeof(*s));
+}
+
 void bisectlog_steps_release(struct bisectlog_step *v, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].commit_id);
-		free(v[i].role);
-		free(v[i].decision);
-		free(v[i].image_sha1);
-		free(v[i].created_at);
-	}
+	for (i = 0; i < n; i++)
+		bisectlog_step_release(&v[i]);
 	free(v);
 }
 
@@ -218,4 +223,152 @@ json_t *bisectlog_step_json(const struct bisectlog_step *s)
 	json_object_set_new(o, "run_id", json_integer(s->run_id));
 	json_object_set_new(o, "image_sha1", utf8_json_str(s->image_sha1));
 	return o;
+}
+
+/* Writes ---------------------------------------------------------------------- */
+
+static const char *now(char ts[32])
+{
+	return util_iso8601(util_wallclock(), ts);
+}
+
+long long bisectlog_create(struct store *st, const struct bisectlog_new *b)
+{
+	char ts[32];
+
+	if (store_exec(st,
+		"INSERT INTO bisects(tree_id, good, bad, test, state, params, "
+		"started_at, alert_id) VALUES (:tree, :good, :bad, :test, "
+		"'running', :params, :now, nullif(:alert, 0))",
+		":tree I :good s :bad s :test s :params s :now s :alert I",
+		b->tree_id, b->good, b->bad, b->test, b->params_json, now(ts),
+		b->alert_id))
+		return -1;
+	return store_last_id(st);
+}
+
+int bisectlog_set_state(struct store *st, long long id, const char *state,
+			const char *culprit, double confidence,
+			const char *note)
+{
+	char ts[32];
+
+	return store_exec(st,
+		"UPDATE bisects SET state = :state, culprit = :culprit, "
+		"confidence = :conf, note = :note, finished_at = :at "
+		"WHERE id = :id",
+		":state s :culprit s :conf d :note s :at s :id I", state,
+		culprit, confidence, note,
+		strcmp(state, "running") ? now(ts) : NULL, id);
+}
+
+int bisectlog_set_rates(struct store *st, long long id, double p0, double p1)
+{
+	return store_exec(st, "UPDATE bisects SET p0 = :p0, p1 = :p1 WHERE "
+			  "id = :id", ":p0 d :p1 d :id I", p0, p1, id);
+}
+
+long long bisectlog_step_open(struct store *st, long long bisect_id,
+			      const char *commit, const char *role)
+{
+	char ts[32];
+	long long id;
+
+	id = store_query_int(st, 0,
+		"SELECT id FROM bisect_steps WHERE bisect_id = :b AND "
+		"commit_id = :c AND role = :role AND decision IS NULL "
+		"ORDER BY id DESC LIMIT 1", ":b I :c s :role s", bisect_id,
+		commit, role);
+	if (id > 0)
+		return id;
+	if (store_exec(st, "INSERT INTO bisect_steps(bisect_id, commit_id, "
+		       "role, created_at) VALUES (:b, :c, :role, :now)",
+		       ":b I :c s :role s :now s", bisect_id, commit, role,
+		       now(ts)))
+		return -1;
+	return store_last_id(st);
+}
+
+int bisectlog_step_run(struct store *st, long long step_id, long long run_id)
+{
+	return store_exec(st, "UPDATE bisect_steps SET run_id = :run WHERE "
+			  "id = :id", ":run I :id I", run_id, step_id);
+}
+
+int bisectlog_step_finish(struct store *st, long long step_id, long runs,
+			  long failures, long errors, const char *decision,
+			  int has_confidence, double confidence)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	stmt = store_prepare(st,
+		"UPDATE bisect_steps SET runs = :runs, failures = :fails, "
+		"errors = :errs, decision = :decision, confidence = :conf "
+		"WHERE id = :id", ":runs I :fails I :errs I :decision s :id I",
+		(long long)runs, (long long)failures, (long long)errors,
+		decision, step_id);
+	if (!stmt)
+		return -1;
+	if (has_confidence)
+		sqlite3_bind_double(stmt, sqlite3_bind_parameter_index(stmt,
+				    ":conf"), confidence);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : error("%s: %s", st->path,
+					     sqlite3_errmsg(st->db));
+}
+
+/* Reads for a running bisect ----------------------------------------------------- */
+
+int bisectlog_step_decided(struct store *st, long long bisect_id,
+			   const char *commit, const char *role,
+			   struct bisectlog_step *s)
+{
+	sqlite3_stmt *stmt;
+	int found = 0;
+
+	memset(s, 0, sizeof(*s));
+	stmt = store_prepare(st,
+		"SELECT id, runs, failures, errors, decision, confidence "
+		"FROM bisect_steps WHERE bisect_id = :b AND commit_id = :c AND "
+		"(:role IS NULL OR role = :role) AND decision IS NOT NULL "
+		"ORDER BY id DESC LIMIT 1", ":b I :c s :role s", bisect_id,
+		commit, role);
+	if (!stmt)
+		return 0;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		s->id = sqlite3_column_int64(stmt, 0);
+		s->runs = sqlite3_column_int(stmt, 1);
+		s->failures = sqlite3_column_int(stmt, 2);
+		s->errors = sqlite3_column_int(stmt, 3);
+		s->decision = dup_col(stmt, 4);
+		s->has_confidence = sqlite3_column_type(stmt, 5) != SQLITE_NULL;
+		s->confidence = sqlite3_column_double(stmt, 5);
+		found = 1;
+	}
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+size_t bisectlog_confidences(struct store *st, long long bisect_id,
+			     double **out)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+		"SELECT confidence FROM bisect_steps WHERE bisect_id = :b AND "
+		"role IN ('step', 'confirm') AND decision IN ('good', 'bad') "
+		"ORDER BY id", ":b I", bisect_id);
+
+	*out = NULL;
+	return stmt ? store_collect_doubles(stmt, out) : 0;
+}
+
+char *bisectlog_image_sha1(struct store *st, long long bisect_id,
+			   const char *commit)
+{
+	return store_query_str(st,
+		"SELECT k.image_sha1 FROM runs r JOIN kernels k ON "
+		"k.id = r.kernel_id WHERE r.bisect_id = :b AND r.commit_id = :c "
+		"AND k.image_sha1 IS NOT NULL ORDER BY r.id DESC LIMIT 1",
+		":b I :c s", bisect_id, commit);
 }

@@ -194,6 +194,13 @@ struct record_run_info {
 /* 0, 1 when there is no such run, -1 on error. */
 int record_run_load(struct store *st, long long id,
 		    struct record_run_info *r);
+/*
+ * Outcome counts of the iterations of one bisect's runs on one commit
+ * (every attempt: a step killed half-way keeps its evidence).
+ */
+int record_bisect_counts(struct store *st, long long bisect_id,
+			 const char *commit, long counts[OUTCOME_NR]);
+
 /* 1 when the run exists, 0 when not, -1 on error. */
 int record_run_exists(struct store *st, long long id);
 /* Newest first; f: tree, commit, series, since/until, test/outcome. */

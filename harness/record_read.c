@@ -300,6 +300,29 @@ int record_run_load(struct store *st, long long id, struct record_run_info *r)
 	return ret;
 }
 
+int record_bisect_counts(struct store *st, long long bisect_id,
+			 const char *commit, long counts[OUTCOME_NR])
+{
+	sqlite3_stmt *stmt;
+
+	memset(counts, 0, OUTCOME_NR * sizeof(*counts));
+	stmt = store_prepare(st,
+		"SELECT i.outcome, count(*) FROM iterations i JOIN runs r ON "
+		"r.id = i.run_id WHERE r.bisect_id = :b AND r.commit_id = :c "
+		"AND i.retry = 0 GROUP BY i.outcome", ":b I :c s", bisect_id,
+		commit);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		int o = record_outcome_parse(store_col_text(stmt, 0));
+
+		if (o >= 0)
+			counts[o] = (long)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
 int record_run_exists(struct store *st, long long id)
 {
 	return (int)store_query_int(st, -1, "SELECT count(*) FROM runs "

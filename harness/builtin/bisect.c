@@ -18,6 +18,7 @@
 
 #include "alert.h"
 #include "bisect.h"
+#include "bisectlog.h"
 #include "builtin.h"
 #include "doctor.h"
 #include "job.h"
@@ -162,23 +163,11 @@ static int step_enough(void *data, const long *counts)
 static int prior_evidence(struct bisect_ctx *c, const char *commit,
 			  struct bisect_evidence *ev)
 {
-	long counts[OUTCOME_NR] = { 0 };
-	sqlite3_stmt *stmt;
+	long counts[OUTCOME_NR];
 
 	memset(ev, 0, sizeof(*ev));
-	stmt = store_prepare(&c->st,
-		"SELECT i.outcome, count(*) FROM iterations i JOIN runs r ON "
-		"r.id = i.run_id WHERE r.bisect_id = ? AND r.commit_id = ? "
-		"GROUP BY i.outcome", "Is", c->id, commit);
-	if (!stmt)
+	if (record_bisect_counts(&c->st, c->id, commit, counts))
 		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		int o = record_outcome_parse(store_col_text(stmt, 0));
-
-		if (o >= 0 && o < OUTCOME_NR)
-			counts[o] = sqlite3_column_int(stmt, 1);
-	}
-	sqlite3_finalize(stmt);
 	bisect_evidence_add(ev, counts);
 	return 0;
 }
@@ -198,50 +187,20 @@ static enum bisect_verdict verdict_parse(const char *s)
 static int finished_row(struct bisect_ctx *c, const char *commit,
 			const char *role, struct measure *m)
 {
-	sqlite3_stmt *stmt;
-	int found = 0;
+	struct bisectlog_step s;
 
-	stmt = store_prepare(&c->st,
-		"SELECT id, runs, failures, errors, decision, "
-		"coalesce(confidence, 0) FROM bisect_steps WHERE bisect_id = ? "
-		"AND commit_id = ? AND (? IS NULL OR role = ?) AND decision IS "
-		"NOT NULL ORDER BY id DESC LIMIT 1", "Isss", c->id, commit,
-		role, role);
-	if (!stmt)
+	if (!bisectlog_step_decided(&c->st, c->id, commit, role, &s))
 		return 0;
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		memset(m, 0, sizeof(*m));
-		m->row = sqlite3_column_int64(stmt, 0);
-		m->ev.runs = sqlite3_column_int(stmt, 1);
-		m->ev.failures = sqlite3_column_int(stmt, 2);
-		m->ev.errors = sqlite3_column_int(stmt, 3);
-		m->verdict = verdict_parse(store_col_text(stmt, 4));
-		m->confidence = sqlite3_column_double(stmt, 5);
-		m->reused = 1;
-		found = 1;
-	}
-	sqlite3_finalize(stmt);
-	return found;
-}
-
-static long long open_row(struct bisect_ctx *c, const char *commit,
-			  const char *role)
-{
-	char ts[32];
-	long long id;
-
-	id = store_query_int(&c->st, 0,
-		"SELECT id FROM bisect_steps WHERE bisect_id = ? AND "
-		"commit_id = ? AND role = ? AND decision IS NULL "
-		"ORDER BY id DESC LIMIT 1", "Iss", c->id, commit, role);
-	if (id > 0)
-		return id;
-	if (store_exec(&c->st,
-		       "INSERT INTO bisect_steps(bisect_id, commit_id, role, "
-		       "created_at) VALUES (?, ?, ?, ?)", "Isss", c->id, commit,
-		       role, util_iso8601(util_wallclock(), ts)))
-		return -1;
-	return store_last_id(&c->st);
+	memset(m, 0, sizeof(*m));
+	m->row = s.id;
+	m->ev.runs = s.runs;
+	m->ev.failures = s.failures;
+	m->ev.errors = s.errors;
+	m->verdict = verdict_parse(s.decision ? s.decision : "");
+	m->confidence = s.has_confidence ? s.confidence : 0;
+	m->reused = 1;
+	bisectlog_step_release(&s);
+	return 1;
 }
 
 static void describe(const char *role, const char *commit,
@@ -280,7 +239,7 @@ static int measure(struct bisect_ctx *c, const char *commit,
 		return 0;
 	}
 	memset(m, 0, sizeof(*m));
-	m->row = open_row(c, commit, role);
+	m->row = bisectlog_step_open(&c->st, c->id, commit, role);
 	if (m->row < 0 || prior_evidence(c, commit, &prior))
 		return -1;
 	want = sprt ? c->p.cap : c->p.end_iterations;
@@ -305,8 +264,7 @@ static int measure(struct bisect_ctx *c, const char *commit,
 	o.enough_data = &ec;
 	rc = job_run(&o, &res);
 	if (res.run_id > 0)
-		store_exec(&c->st, "UPDATE bisect_steps SET run_id = ? WHERE "
-			   "id = ?", "II", res.run_id, m->row);
+		bisectlog_step_run(&c->st, m->row, res.run_id);
 	if (rc == 130 || session_interrupted) {
 		c->stop_rc = 130;
 		return -1;
@@ -336,16 +294,10 @@ decide:
 						      : BISECT_VERDICT_GOOD;
 	}
 store:
-	if (store_exec(&c->st,
-		       "UPDATE bisect_steps SET runs = ?, failures = ?, errors = ?, "
-		       "decision = ?, confidence = ? WHERE id = ?", "iiisdI",
-		       (int)m->ev.runs, (int)m->ev.failures, (int)m->ev.errors,
-		       bisect_verdict_name(m->verdict),
-		       sprt ? m->confidence : 0.0, m->row))
+	if (bisectlog_step_finish(&c->st, m->row, m->ev.runs, m->ev.failures,
+				  m->ev.errors, bisect_verdict_name(m->verdict),
+				  sprt, m->confidence))
 		return -1;
-	if (!sprt)
-		store_exec(&c->st, "UPDATE bisect_steps SET confidence = NULL "
-			   "WHERE id = ?", "I", m->row);
 	describe(role, commit, m, left);
 	return 0;
 }
@@ -457,39 +409,22 @@ static char *commit_subject(struct bisect_ctx *c, const char *id)
 
 static char *image_sha1(struct bisect_ctx *c, const char *commit)
 {
-	return store_query_str(&c->st,
-		"SELECT k.image_sha1 FROM runs r JOIN kernels k ON "
-		"k.id = r.kernel_id WHERE r.bisect_id = ? AND r.commit_id = ? "
-		"AND k.image_sha1 IS NOT NULL ORDER BY r.id DESC LIMIT 1", "Is",
-		c->id, commit);
+	return bisectlog_image_sha1(&c->st, c->id, commit);
 }
 
 static int set_state(struct bisect_ctx *c, const char *state,
 		     const char *culprit, double confidence, const char *note)
 {
-	char ts[32];
-	int done = strcmp(state, "running") != 0;
-
-	return store_exec(&c->st,
-		"UPDATE bisects SET state = ?, culprit = ?, confidence = ?, "
-		"note = ?, finished_at = ? WHERE id = ?", "ssdssI", state,
-		culprit, confidence, note,
-		done ? util_iso8601(util_wallclock(), ts) : NULL, c->id);
+	return bisectlog_set_state(&c->st, c->id, state, culprit, confidence,
+				   note);
 }
 
 /* The product of the decided steps' confidences (confirmations included). */
 static double overall_confidence(struct bisect_ctx *c, int *nsteps)
 {
 	double *v = NULL, prod;
-	size_t n = 0;
-	sqlite3_stmt *stmt;
+	size_t n = bisectlog_confidences(&c->st, c->id, &v);
 
-	stmt = store_prepare(&c->st,
-		"SELECT confidence FROM bisect_steps WHERE bisect_id = ? AND "
-		"role IN ('step', 'confirm') AND decision IN ('good', 'bad') "
-		"ORDER BY id", "I", c->id);
-	if (stmt)
-		n = store_collect_doubles(stmt, &v);
 	prod = stats_confidence_product(v, n);
 	*nsteps = (int)n;
 	free(v);
@@ -698,9 +633,9 @@ static int load_params(struct bisect_ctx *c, const char *text)
 static int create_bisect(struct bisect_ctx *c, const char *good_ref,
 			 const char *bad_ref)
 {
+	struct bisectlog_new b = { 0 };
 	git_oid good, bad;
-	char ts[32], *params;
-	int rc;
+	char *params;
 
 	if (tree_resolve(&c->tree, good_ref, &good) ||
 	    tree_resolve(&c->tree, bad_ref, &bad))
@@ -710,46 +645,45 @@ static int create_bisect(struct bisect_ctx *c, const char *good_ref,
 	if (git_oid_equal(&good, &bad))
 		return error("--good and --bad are the same commit");
 	params = params_json(c);
-	rc = store_exec(&c->st,
-		"INSERT INTO bisects(tree_id, good, bad, test, state, params, "
-		"started_at, alert_id) VALUES (?, ?, ?, ?, 'running', ?, ?, "
-		"nullif(?, 0))", "IssssssI",
-		record_tree_id(&c->st, c->tree.source, c->tree.path), c->good,
-		c->bad, c->o.tests[0], params, util_iso8601(util_wallclock(), ts),
-		c->alert_id);
+	b.tree_id = record_tree_id(&c->st, c->tree.source, c->tree.path);
+	b.good = c->good;
+	b.bad = c->bad;
+	b.test = c->o.tests[0];
+	b.params_json = params;
+	b.alert_id = c->alert_id;
+	c->id = bisectlog_create(&c->st, &b);
 	free(params);
-	if (rc)
-		return -1;
-	c->id = store_last_id(&c->st);
-	return 0;
+	return c->id > 0 ? 0 : -1;
 }
 
 static int load_bisect(struct bisect_ctx *c, long long id)
 {
-	sqlite3_stmt *stmt;
-	int ret = -1;
+	struct bisectlog_info b;
+	char *params;
+	int found = bisectlog_load(&c->st, id, &b), ret = -1;
 
-	stmt = store_prepare(&c->st, "SELECT good, bad, test, params, state "
-			     "FROM bisects WHERE id = ?", "I", id);
-	if (!stmt)
+	if (found) {
+		if (found > 0)
+			error("no bisect %lld", id);
 		return -1;
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		error("no bisect %lld", id);
-	} else if (load_params(c, (const char *)sqlite3_column_text(stmt, 3))) {
+	}
+	params = json_dumps(b.params, JSON_COMPACT);
+	if (load_params(c, params)) {
 		error("bisect %lld: unreadable parameters", id);
 	} else {
 		c->id = id;
-		c->good = xstrdup(store_col_text(stmt, 0));
-		c->bad = xstrdup(store_col_text(stmt, 1));
-		c->test = xstrdup(store_col_text(stmt, 2));
+		c->good = xstrdup(b.good);
+		c->bad = xstrdup(b.bad);
+		c->test = xstrdup(b.test);
 		ALLOC_GROW(c->o.tests, c->o.ntests, c->o.tests_alloc);
 		c->o.tests[c->o.ntests++] = c->test;
-		if (!strcmp(store_col_text(stmt, 4), "running"))
+		if (!strcmp(b.state, "running"))
 			warning("bisect %lld is marked running: resuming it "
 				"(a second kflake on it would repeat work)", id);
 		ret = 0;
 	}
-	sqlite3_finalize(stmt);
+	free(params);
+	bisectlog_info_release(&b);
 	return ret;
 }
 
@@ -798,8 +732,7 @@ static int measure_ends(struct bisect_ctx *c)
 		c->stop_rc = KFLAKE_EXIT_FAIL;
 		return -1;
 	}
-	store_exec(&c->st, "UPDATE bisects SET p0 = ?, p1 = ? WHERE id = ?",
-		   "ddI", c->sprt.p0, c->sprt.p1, c->id);
+	bisectlog_set_rates(&c->st, c->id, c->sprt.p0, c->sprt.p1);
 	progress_step("bisect", "good end %ld/%ld, bad end %ld/%ld: SPRT "
 		      "p0 %.3f against p1 %.3f (alpha %.3g, beta %.3g, "
 		      "cap %d)", good.ev.failures, good.ev.runs,
@@ -854,107 +787,55 @@ out:
 	return ret;
 }
 
-static void print_bisect_text(struct store *st, long long id, sqlite3_stmt *b)
+static void print_bisect_text(const struct bisectlog_info *b,
+			      const struct bisectlog_step *s, int n)
 {
-	sqlite3_stmt *s;
-	int n = 0;
+	char *params = json_dumps(b->params, JSON_COMPACT);
+	int i;
 
-	printf("bisect %lld (%s): %s\n", id, store_col_text(b, 4),
-	       store_col_text(b, 3));
-	printf("  good %s\n  bad  %s\n", store_col_text(b, 1),
-	       store_col_text(b, 2));
-	if (sqlite3_column_type(b, 6) != SQLITE_NULL)
-		printf("  p0 %.3f, p1 %.3f, %s\n", sqlite3_column_double(b, 6),
-		       sqlite3_column_double(b, 7), store_col_text(b, 5));
-	s = store_prepare(st,
-		"SELECT s.role, s.commit_id, s.runs, s.failures, s.errors, "
-		"coalesce(s.decision, 'running'), s.confidence, "
-		"coalesce(s.run_id, 0), coalesce(substr(k.image_sha1, 1, 12), '') "
-		"FROM bisect_steps s LEFT JOIN runs r ON r.id = s.run_id "
-		"LEFT JOIN kernels k ON k.id = r.kernel_id "
-		"WHERE s.bisect_id = ? ORDER BY s.id", "I", id);
+	printf("bisect %lld (%s): %s\n", b->id, b->state, b->test);
+	printf("  good %s\n  bad  %s\n", b->good, b->bad);
+	if (b->has_p)
+		printf("  p0 %.3f, p1 %.3f, %s\n", b->p0, b->p1,
+		       params ? params : "");
+	free(params);
 	printf("\n  %-3s %-9s %-12s %5s %5s %4s %-8s %5s %5s  %s\n", "#", "role",
 	       "commit", "iters", "fails", "errs", "decision", "conf", "run",
 	       "image");
-	while (s && sqlite3_step(s) == SQLITE_ROW) {
+	for (i = 0; i < n; i++) {
 		char conf[16] = "-";
 
-		if (sqlite3_column_type(s, 6) != SQLITE_NULL)
-			snprintf(conf, sizeof(conf), "%.3f",
-				 sqlite3_column_double(s, 6));
-		printf("  %-3d %-9s %-12.12s %5d %5d %4d %-8s %5s %5lld  %s\n",
-		       ++n, store_col_text(s, 0), store_col_text(s, 1),
-		       sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
-		       sqlite3_column_int(s, 4), store_col_text(s, 5), conf,
-		       (long long)sqlite3_column_int64(s, 7),
-		       store_col_text(s, 8));
+		if (s[i].has_confidence)
+			snprintf(conf, sizeof(conf), "%.3f", s[i].confidence);
+		printf("  %-3d %-9s %-12.12s %5ld %5ld %4ld %-8s %5s %5lld  %.12s\n",
+		       i + 1, s[i].role, s[i].commit_id, s[i].runs,
+		       s[i].failures, s[i].errors,
+		       s[i].decision ? s[i].decision : "running", conf,
+		       s[i].run_id, s[i].image_sha1 ? s[i].image_sha1 : "");
 	}
-	sqlite3_finalize(s);
 	printf("\n");
-	if (sqlite3_column_type(b, 8) != SQLITE_NULL)
-		printf("first bad commit: %s\n", store_col_text(b, 8));
+	if (b->culprit)
+		printf("first bad commit: %s\n", b->culprit);
 	else
 		printf("first bad commit: none reported\n");
-	if (sqlite3_column_type(b, 9) != SQLITE_NULL)
+	if (b->has_confidence)
 		printf("confidence: %.3f (reporting needs %.2f)\n",
-		       sqlite3_column_double(b, 9),
-		       STATS_MIN_REPORT_CONFIDENCE);
-	if (*store_col_text(b, 10))
-		printf("note: %s\n", store_col_text(b, 10));
+		       b->confidence, STATS_MIN_REPORT_CONFIDENCE);
+	if (b->note && *b->note)
+		printf("note: %s\n", b->note);
 }
 
-static void print_bisect_json(struct store *st, long long id, sqlite3_stmt *b)
+/* bisectlog_json() with its steps in full (not only their count). */
+static void print_bisect_json(const struct bisectlog_info *b,
+			      const struct bisectlog_step *s, int n)
 {
-	json_t *o, *steps = json_array(), *params;
-	sqlite3_stmt *s;
+	json_t *o = bisectlog_json(b), *steps = json_array();
 	char *text;
+	int i;
 
-	s = store_prepare(st,
-		"SELECT s.role, s.commit_id, s.runs, s.failures, s.errors, "
-		"s.decision, s.confidence, s.run_id, k.image_sha1 "
-		"FROM bisect_steps s LEFT JOIN runs r ON r.id = s.run_id "
-		"LEFT JOIN kernels k ON k.id = r.kernel_id "
-		"WHERE s.bisect_id = ? ORDER BY s.id", "I", id);
-	while (s && sqlite3_step(s) == SQLITE_ROW) {
-		json_t *step = json_pack("{s:s, s:s, s:i, s:i, s:i}",
-			"role", store_col_text(s, 0),
-			"commit", store_col_text(s, 1),
-			"iterations", sqlite3_column_int(s, 2),
-			"failures", sqlite3_column_int(s, 3),
-			"errors", sqlite3_column_int(s, 4));
-
-		json_object_set_new(step, "decision",
-			sqlite3_column_type(s, 5) == SQLITE_NULL ? json_null() :
-			json_string(store_col_text(s, 5)));
-		json_object_set_new(step, "confidence",
-			sqlite3_column_type(s, 6) == SQLITE_NULL ? json_null() :
-			json_real(sqlite3_column_double(s, 6)));
-		json_object_set_new(step, "run_id",
-			json_integer(sqlite3_column_int64(s, 7)));
-		json_object_set_new(step, "image_sha1",
-			sqlite3_column_type(s, 8) == SQLITE_NULL ? json_null() :
-			json_string(store_col_text(s, 8)));
-		json_array_append_new(steps, step);
-	}
-	sqlite3_finalize(s);
-	params = json_loads(store_col_text(b, 5), 0, NULL);
-	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o}",
-		      "id", (json_int_t)id, "state", store_col_text(b, 4),
-		      "test", store_col_text(b, 3),
-		      "good", store_col_text(b, 1), "bad", store_col_text(b, 2),
-		      "params", params ? params : json_object(),
-		      "steps", steps);
-	json_object_set_new(o, "p0", sqlite3_column_type(b, 6) == SQLITE_NULL ?
-			    json_null() : json_real(sqlite3_column_double(b, 6)));
-	json_object_set_new(o, "p1", sqlite3_column_type(b, 7) == SQLITE_NULL ?
-			    json_null() : json_real(sqlite3_column_double(b, 7)));
-	json_object_set_new(o, "culprit", sqlite3_column_type(b, 8) ==
-			    SQLITE_NULL ? json_null() :
-			    json_string(store_col_text(b, 8)));
-	json_object_set_new(o, "confidence", sqlite3_column_type(b, 9) ==
-			    SQLITE_NULL ? json_null() :
-			    json_real(sqlite3_column_double(b, 9)));
-	json_object_set_new(o, "note", json_string(store_col_text(b, 10)));
+	for (i = 0; i < n; i++)
+		json_array_append_new(steps, bisectlog_step_json(&s[i]));
+	json_object_set_new(o, "steps", steps);
 	text = json_dumps(o, JSON_INDENT(2));
 	printf("%s\n", text);
 	free(text);
@@ -963,22 +844,25 @@ static void print_bisect_json(struct store *st, long long id, sqlite3_stmt *b)
 
 static int print_bisect(struct store *st, long long id, int json)
 {
-	sqlite3_stmt *b;
-	int ret = 0;
+	struct bisectlog_info b;
+	struct bisectlog_step *s;
+	int n, found = bisectlog_load(st, id, &b);
 
-	b = store_prepare(st, "SELECT id, good, bad, test, state, "
-			  "coalesce(params, ''), p0, p1, culprit, confidence, "
-			  "coalesce(note, '') FROM bisects WHERE id = ?", "I", id);
-	if (!b)
+	if (found) {
+		if (found > 0)
+			error("no bisect %lld", id);
 		return KFLAKE_EXIT_FAIL;
-	if (sqlite3_step(b) != SQLITE_ROW)
-		ret = error("no bisect %lld", id) ? KFLAKE_EXIT_FAIL : 0;
-	else if (json)
-		print_bisect_json(st, id, b);
+	}
+	n = bisectlog_steps(st, id, &s);
+	if (n < 0)
+		n = 0;
+	if (json)
+		print_bisect_json(&b, s, n);
 	else
-		print_bisect_text(st, id, b);
-	sqlite3_finalize(b);
-	return ret;
+		print_bisect_text(&b, s, n);
+	bisectlog_steps_release(s, n);
+	bisectlog_info_release(&b);
+	return 0;
 }
 
 static int parse_prob(const char *opt, const char *arg, double *out)
@@ -1213,11 +1097,12 @@ out:
 
 int cmd_bisects(int argc, char **argv)
 {
+	struct bisectlog_info *v;
 	const char *db = NULL;
-	int json = 0, ch;
+	int json = 0, ch, i, n;
 	struct store st;
-	sqlite3_stmt *s;
-	json_t *arr = NULL;
+	json_t *arr;
+	char *text;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", bisect_options, NULL)) != -1) {
@@ -1234,52 +1119,35 @@ int cmd_bisects(int argc, char **argv)
 	}
 	if (store_open(&st, db, STORE_READONLY))
 		return KFLAKE_EXIT_FAIL;
-	s = store_prepare(&st,
-		"SELECT b.id, b.state, b.test, b.good, b.bad, "
-		"coalesce(b.culprit, ''), b.confidence, "
-		"(SELECT count(*) FROM bisect_steps t WHERE t.bisect_id = b.id "
-		"AND t.role = 'step'), b.started_at FROM bisects b "
-		"ORDER BY b.id DESC", "");
-	if (json)
-		arr = json_array();
-	else
-		printf("%5s  %-11s %-12s %-12s %-12s %5s %5s  %s\n", "id",
-		       "state", "good", "bad", "culprit", "conf", "steps",
-		       "test");
-	while (s && sqlite3_step(s) == SQLITE_ROW) {
-		char conf[16] = "-";
-
-		if (sqlite3_column_type(s, 6) != SQLITE_NULL)
-			snprintf(conf, sizeof(conf), "%.3f",
-				 sqlite3_column_double(s, 6));
-		if (json) {
-			json_array_append_new(arr, json_pack(
-				"{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
-				"id", (json_int_t)sqlite3_column_int64(s, 0),
-				"state", store_col_text(s, 1),
-				"test", store_col_text(s, 2),
-				"good", store_col_text(s, 3),
-				"bad", store_col_text(s, 4),
-				"culprit", store_col_text(s, 5),
-				"steps", sqlite3_column_int(s, 7),
-				"started_at", store_col_text(s, 8)));
-			continue;
-		}
-		printf("%5lld  %-11s %-12.12s %-12.12s %-12.12s %5s %5d  %s\n",
-		       (long long)sqlite3_column_int64(s, 0),
-		       store_col_text(s, 1), store_col_text(s, 3),
-		       store_col_text(s, 4), *store_col_text(s, 5) ?
-		       store_col_text(s, 5) : "-", conf,
-		       sqlite3_column_int(s, 7), store_col_text(s, 2));
+	n = bisectlog_list(&st, 1, 0, &v, NULL);
+	if (n < 0) {
+		store_close(&st);
+		return KFLAKE_EXIT_FAIL;
 	}
-	sqlite3_finalize(s);
 	if (json) {
-		char *text = json_dumps(arr, JSON_INDENT(2));
-
+		arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, bisectlog_json(&v[i]));
+		text = json_dumps(arr, JSON_INDENT(2));
 		printf("%s\n", text);
 		free(text);
 		json_decref(arr);
+	} else {
+		printf("%5s  %-11s %-12s %-12s %-12s %5s %5s  %s\n", "id",
+		       "state", "good", "bad", "culprit", "conf", "steps",
+		       "test");
 	}
+	for (i = 0; !json && i < n; i++) {
+		char conf[16] = "-";
+
+		if (v[i].has_confidence)
+			snprintf(conf, sizeof(conf), "%.3f", v[i].confidence);
+		printf("%5lld  %-11s %-12.12s %-12.12s %-12.12s %5s %5ld  %s\n",
+		       v[i].id, v[i].state, v[i].good, v[i].bad,
+		       v[i].culprit ? v[i].culprit : "-", conf, v[i].steps,
+		       v[i].test);
+	}
+	bisectlog_list_release(v, n);
 	store_close(&st);
 	return 0;
 }
