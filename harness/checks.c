@@ -286,3 +286,50 @@ out:
 	strbuf_release(&desc);
 	return ret;
 }
+
+int checks_pending_list(struct store *st, const char *patchwork,
+			struct checks_pending **out)
+{
+	struct checks_pending *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	stmt = store_prepare(st, "SELECT item_id, patch_id, context, kernel, "
+			     "state, description, target_url FROM ci_checks "
+			     "WHERE patchwork = :pw AND status IN ('intent', "
+			     "'failed') ORDER BY id", ":pw s", patchwork);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		struct checks_pending *p;
+
+		ALLOC_GROW(v, n, alloc);
+		p = &v[n++];
+		p->item_id = sqlite3_column_int64(stmt, 0);
+		p->ck.patch_id = (long)sqlite3_column_int64(stmt, 1);
+		p->ck.context = xstrdup(store_col_text(stmt, 2));
+		p->ck.kernel = xstrdup(store_col_text(stmt, 3));
+		p->ck.state = xstrdup(store_col_text(stmt, 4));
+		p->ck.description = xstrdup(store_col_text(stmt, 5));
+		p->ck.target_url = sqlite3_column_type(stmt, 6) == SQLITE_NULL ?
+				   NULL : xstrdup(store_col_text(stmt, 6));
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+void checks_pending_release(struct checks_pending *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)v[i].ck.context);
+		free((char *)v[i].ck.kernel);
+		free((char *)v[i].ck.state);
+		free((char *)v[i].ck.description);
+		free((char *)v[i].ck.target_url);
+	}
+	free(v);
+}

@@ -56,6 +56,18 @@ char *checks_context(const char *prefix, const char *test, const char *kset);
  */
 const char *checks_state(const char *change, int decided);
 
+/*
+ * The checks for patchwork that failed or were cut short (intent, failed),
+ * oldest first, to post again; *_release frees them.
+ */
+struct checks_pending {
+	long long item_id;
+	struct check ck;	/* its strings are owned */
+};
+int checks_pending_list(struct store *st, const char *patchwork,
+			struct checks_pending **out);
+void checks_pending_release(struct checks_pending *v, int n);
+
 /* How many checks of an item (0: all) are in status. */
 long long checks_count(struct store *st, long long item_id,
 		       const char *status);

@@ -280,3 +280,11 @@ int workq_print(struct store *st, const char *plan, int json, int limit)
 	json_decref(arr);
 	return 0;
 }
+
+char *workq_failed_build(struct store *st, long long id)
+{
+	return store_query_str(st, "SELECT k.commit_id FROM runs r JOIN "
+		"ci_item_runs l ON l.run_id = r.id JOIN kernels k ON "
+		"k.id = r.kernel_id WHERE l.item_id = :id AND k.state = "
+		"'failed' ORDER BY r.id DESC LIMIT 1", ":id I", id);
+}

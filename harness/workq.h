@@ -72,6 +72,8 @@ int workq_counts(struct store *st, long long id, struct workq_count **out);
 void workq_counts_release(struct workq_count *c, int n);
 /* The item's latest run on commit (0: none). */
 long long workq_last_run(struct store *st, long long id, const char *commit);
+/* The commit of the newest kernel of item id's runs that did not build. */
+char *workq_failed_build(struct store *st, long long id);
 /* How many items of plan (NULL: all) are in state. */
 long long workq_count_state(struct store *st, const char *plan,
 			    const char *state);

@@ -614,11 +614,7 @@ static enum outcome run_series(struct item_run *ir, json_t *res_json)
 			       &out, c->progress == PROGRESS_AUTO);
 	o = job_outcome(rc, NULL);
 	if (o != ITEM_DONE) {
-		char *bad = store_query_str(&c->st, "SELECT k.commit_id FROM "
-			"runs r JOIN ci_item_runs l ON l.run_id = r.id JOIN "
-			"kernels k ON k.id = r.kernel_id WHERE l.item_id = :id "
-			"AND k.state = 'failed' ORDER BY r.id DESC LIMIT 1",
-			":id I", ir->it->id);
+		char *bad = workq_failed_build(&c->st, ir->it->id);
 		int series_side = bad && !strcmp(bad, sr.result), failed = !!bad;
 
 		free(bad);
@@ -752,41 +748,18 @@ static void run_queue(struct ci *c)
 static void retry_checks(struct ci *c)
 {
 	struct checks_ctx cc = { &c->st, c->plan.pw_url, c->plan.pw_token, 0, 0 };
-	sqlite3_stmt *stmt;
+	struct checks_pending *v;
+	int i, n;
 
 	if (!c->plan.checks)
 		return;
-	stmt = store_prepare(&c->st, "SELECT item_id, patch_id, context, "
-			     "kernel, state, description, target_url FROM "
-			     "ci_checks WHERE patchwork = :pw AND status IN "
-			     "('intent', 'failed') ORDER BY id", ":pw s",
-			     c->plan.pw_url);
-	while (stmt && sqlite3_step(stmt) == SQLITE_ROW &&
-	       !session_interrupted) {
-		struct check ck = {
-			(long)sqlite3_column_int64(stmt, 1),
-			store_col_text(stmt, 2), store_col_text(stmt, 3),
-			store_col_text(stmt, 4), store_col_text(stmt, 5),
-			sqlite3_column_type(stmt, 6) == SQLITE_NULL ? NULL :
-			store_col_text(stmt, 6),
-		};
-		char *copy[5] = {
-			xstrdup(ck.context), xstrdup(ck.kernel),
-			xstrdup(ck.state), xstrdup(ck.description),
-			ck.target_url ? xstrdup(ck.target_url) : NULL,
-		};
-
-		ck.context = copy[0];
-		ck.kernel = copy[1];
-		ck.state = copy[2];
-		ck.description = copy[3];
-		ck.target_url = copy[4];
-		cc.item_id = sqlite3_column_int64(stmt, 0);
-		post(c, &cc, &ck);
-		for (size_t i = 0; i < ARRAY_SIZE(copy); i++)
-			free(copy[i]);
+	n = checks_pending_list(&c->st, c->plan.pw_url, &v);
+	for (i = 0; i < n && !session_interrupted; i++) {
+		cc.item_id = v[i].item_id;
+		post(c, &cc, &v[i].ck);
 	}
-	sqlite3_finalize(stmt);
+	if (n > 0)
+		checks_pending_release(v, n);
 }
 
 static void send_webhook(struct ci *c, const char *body)
