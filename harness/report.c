@@ -94,46 +94,73 @@ static json_t *subcases_json(const struct record_subtally *v, int n)
  * guest size, kconfig set, stress, executor) and say what each is, so
  * nobody reads two kernels' rows as one. Returns each row's pool number.
  */
+/* The run parts of two rows' keys, kernel first: the pools' order. */
+static int pool_cmp(const struct record_tally *x, const struct record_tally *y)
+{
+	const struct pool_key *a = &x->key, *b = &y->key;
+	int c;
+
+	if (a->kernel_id != b->kernel_id)
+		return a->kernel_id < b->kernel_id ? -1 : 1;
+	if ((c = strcmp(a->kconfig_set, b->kconfig_set)))
+		return c;
+	if (a->guest_cpus != b->guest_cpus)
+		return a->guest_cpus - b->guest_cpus;
+	if (a->guest_mem_mb != b->guest_mem_mb)
+		return a->guest_mem_mb - b->guest_mem_mb;
+	if ((c = strcmp(a->stress, b->stress)))
+		return c;
+	return strcmp(a->executor, b->executor);
+}
+
+static int pool_ptr_cmp(const void *pa, const void *pb)
+{
+	return pool_cmp(*(const struct record_tally *const *)pa,
+			*(const struct record_tally *const *)pb);
+}
+
+/*
+ * Without a run, rows come per test and pool: number the pools (kernel,
+ * guest size, kconfig set, stress, executor) in kernel order and say
+ * what each is, so nobody reads two kernels' rows as one. Returns each
+ * row's pool number.
+ */
 static int *print_pools(const struct record_tally *t, int n)
 {
+	const struct record_tally **first = xcalloc((size_t)n + 1,
+						    sizeof(*first));
 	int *num = xcalloc((size_t)n + 1, sizeof(*num));
 	int i, j, npool = 0;
 
+	/* One row per pool (its first), in pool order. */
 	for (i = 0; i < n; i++) {
-		/* Rows of different tests share a pool: match the run parts. */
-		for (j = 0; j < i; j++) {
-			struct pool_key a = t[j].key, b = t[i].key;
-
-			a.test = b.test = NULL;
-			if (pool_key_same(&a, &b, POOL_KERNEL))
-				break;
-		}
-		if (j < i) {
-			num[i] = num[j];
-			continue;
-		}
-		num[i] = ++npool;
+		for (j = 0; j < npool && pool_cmp(first[j], &t[i]); j++)
+			;
+		if (j == npool)
+			first[npool++] = &t[i];
 	}
+	if (npool > 1)
+		qsort(first, (size_t)npool, sizeof(*first), pool_ptr_cmp);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < npool; j++)
+			if (!pool_cmp(first[j], &t[i]))
+				num[i] = j + 1;
 	printf("pooled per kernel and run setup (iterations count together "
 	       "only within one pool):\n");
-	for (i = 0; i < n; i++) {
-		char *d;
+	for (j = 0; j < npool; j++) {
+		char *d = pool_describe(&first[j]->key);
 
-		for (j = 0; j < i; j++)
-			if (num[j] == num[i])
-				break;
-		if (j < i)
-			continue;
-		d = pool_describe(&t[i].key);
-		if (t[i].key.kernel_id > 0)
+		if (first[j]->key.kernel_id > 0)
 			printf("  pool %d: kernel %lld (commit %.12s), %s\n",
-			       num[i], t[i].key.kernel_id, t[i].commit_id, d);
+			       j + 1, first[j]->key.kernel_id,
+			       first[j]->commit_id, d);
 		else
 			printf("  pool %d: run %lld alone (no kernel on record), "
-			       "%s\n", num[i], -t[i].key.kernel_id, d);
+			       "%s\n", j + 1, -first[j]->key.kernel_id, d);
 		free(d);
 	}
 	putchar('\n');
+	free(first);
 	return num;
 }
 

@@ -8,7 +8,7 @@
 # DevTools protocol, standard-library Python) shoots every page to a PNG
 # under $E2E_OUT/status/ and checks the DOM and the layout for each item
 # of issue 14's status page and each bug it lists; the JSON API's bugs
-# are checked with curl and jq. No QEMU. Cost: ~15 s.
+# are checked with curl and jq. No QEMU. Cost: ~25 s.
 . "$(dirname "$0")/lib.sh"
 for tool in curl jq sqlite3 chromium python3; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed"
