@@ -10,6 +10,7 @@
 
 #include "crash.h"
 #include "crashwatch.h"
+#include "record.h"
 #include "runcmd.h"
 #include "snapshot.h"
 #include "utf8.h"
@@ -177,8 +178,7 @@ int crashwatch_store(struct store *st, struct crashwatch *w,
 		if (rc)
 			return -1;
 		if (r == first && iteration_id)
-			store_exec(st, "UPDATE iterations SET crash_id = ? "
-				   "WHERE id = ?", "II", id, iteration_id);
+			record_iteration_set_crash(st, iteration_id, id);
 	}
 	return iteration_id ? snapshot_store(st, iteration_id, outdir, item)
 			    : 0;

@@ -13,6 +13,7 @@
 
 #include "fetch.h"
 #include "patchwork.h"
+#include "series.h"
 #include "util.h"
 
 #define PW_API "api/1.3"
@@ -460,35 +461,27 @@ static int queue_one(struct store *st, const char *base, json_t *series,
 		     struct patchwork_poll *out)
 {
 	long id = int_field(series, "id", -1);
-	char *name, *source, ts[32];
+	char *name, *source;
 	struct patchwork_queued *q;
 	long long row;
+	int fresh;
 
 	source = xasprintf("pw:%s/%ld", base, id);
 	name = str_field(series, "name");
-	row = store_query_int(st, 0, "SELECT id FROM series WHERE source = ? "
-			      "AND pw_id = ? ORDER BY id LIMIT 1", "sI",
-			      source, (long long)id);
+	/* The series table is series.c's: it finds or queues the row. */
+	row = series_queue(st, source, id, (int)int_field(series, "version", 1),
+			   name, &fresh);
+	if (row < 0) {
+		free(source);
+		free(name);
+		return -1;
+	}
 	ALLOC_GROW(out->v, out->n, out->alloc);
 	q = &out->v[out->n];
 	memset(q, 0, sizeof(*q));
 	q->pw_id = id;
 	q->name = name;
-	if (!row) {
-		if (store_exec(st, "INSERT INTO series(source, kind, version, "
-			       "subject, patch_count, state, pw_id, created_at) "
-			       "VALUES (?, 'patchwork', ?, ?, 0, 'queued', ?, ?)",
-			       "sisIs", source,
-			       (int)int_field(series, "version", 1), name,
-			       (long long)id,
-			       util_iso8601(util_wallclock(), ts))) {
-			free(source);
-			free(name);
-			return -1;
-		}
-		row = store_last_id(st);
-		q->fresh = 1;
-	}
+	q->fresh = fresh;
 	q->series_id = row;
 	out->n++;
 	free(source);

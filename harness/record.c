@@ -319,6 +319,13 @@ long long record_iteration_add(struct store *st,
 	return id;
 }
 
+int record_iteration_set_crash(struct store *st, long long iteration_id,
+			       long long crash_id)
+{
+	return store_exec(st, "UPDATE iterations SET crash_id = :crash WHERE "
+			  "id = :id", ":crash I :id I", crash_id, iteration_id);
+}
+
 size_t record_pass_history(struct store *st, const struct pool_key *key,
 			   enum pool_scope scope,
 			   enum record_pass_column column, int limit,

@@ -104,6 +104,9 @@ int record_boot_finish(struct store *st, long long boot_id,
 
 long long record_iteration_add(struct store *st,
 			       const struct record_iteration *it);
+/* The crash (crashes row) an iteration's first report was. */
+int record_iteration_set_crash(struct store *st, long long iteration_id,
+			       long long crash_id);
 
 /*
  * Recount the tallies and subtallies tables from the iterations (in one

@@ -1156,6 +1156,28 @@ json_t *series_result_json(const struct series_result *r)
 	return j;
 }
 
+long long series_queue(struct store *st, const char *source, long pw_id,
+		       int version, const char *name, int *fresh)
+{
+	char ts[32];
+	long long row;
+
+	*fresh = 0;
+	row = store_query_int(st, 0, "SELECT id FROM series WHERE source = :src "
+			      "AND pw_id = :pw ORDER BY id LIMIT 1",
+			      ":src s :pw I", source, (long long)pw_id);
+	if (row)
+		return row;
+	if (store_exec(st, "INSERT INTO series(source, kind, version, subject, "
+		       "patch_count, state, pw_id, created_at) VALUES (:src, "
+		       "'patchwork', :v, :name, 0, 'queued', :pw, :now)",
+		       ":src s :v i :name s :pw I :now s", source, version, name,
+		       (long long)pw_id, util_iso8601(util_wallclock(), ts)))
+		return -1;
+	*fresh = 1;
+	return store_last_id(st);
+}
+
 int series_set_state(struct store *st, long long id, const char *state)
 {
 	return store_exec(st, "UPDATE series SET state = :state WHERE id = :id",

@@ -68,6 +68,13 @@ int series_fetch(struct store *st, const struct series_opts *o,
 void series_result_release(struct series_result *r);
 json_t *series_result_json(const struct series_result *r);
 
+/*
+ * The row of patchwork series pw_id from source ("pw:BASE/ID"): found,
+ * or made 'queued' (`kflake poll`) with *fresh set. Its id, or -1.
+ */
+long long series_queue(struct store *st, const char *source, long pw_id,
+		       int version, const char *name, int *fresh);
+
 /* A series' state once it has been tested ("tested"), by seriesrun. */
 int series_set_state(struct store *st, long long id, const char *state);
 
