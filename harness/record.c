@@ -288,25 +288,31 @@ long long record_iteration_add(struct store *st,
 		"INSERT INTO iterations(run_id, test, suite, seq, outcome, "
 		"reason, duration, timeout, output, console, started_at, "
 		"finished_at, boot_id, rc, guest_duration, crash_id, max_silence, "
-		"retry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		"?, ?)",
-		"Issis" "sddss" "ss", it->run_id, it->test,
+		"retry) VALUES (:run, :test, :suite, :seq, :outcome, :reason, "
+		":duration, :timeout, :output, :console, :started, :finished, "
+		"nullif(:boot, 0), :rc, :guest, nullif(:crash, 0), :silence, "
+		":retry)",
+		":run I :test s :suite s :seq i :outcome s :reason s "
+		":duration d :timeout d :output s :console s :started s "
+		":finished s :boot I :crash I :retry i", it->run_id, it->test,
 		it->suite ? it->suite : "net", it->seq,
 		record_outcome_name(it->outcome), it->reason, it->duration,
 		it->timeout, it->output, it->console,
 		util_iso8601(it->started_at, t1),
-		util_iso8601(it->finished_at, t2));
+		util_iso8601(it->finished_at, t2), it->boot_id, it->crash_id,
+		it->retry ? 1 : 0);
 	if (!stmt)
 		return -1;
-	bind_id(stmt, 13, it->boot_id);
+	/* Unknown values stay NULL: rc < 0 (no exit), durations < 0. */
 	if (it->rc >= 0)
-		sqlite3_bind_int(stmt, 14, it->rc);
+		sqlite3_bind_int(stmt, sqlite3_bind_parameter_index(stmt, ":rc"),
+				 it->rc);
 	if (it->guest_duration >= 0)
-		sqlite3_bind_double(stmt, 15, it->guest_duration);
-	bind_id(stmt, 16, it->crash_id);
+		sqlite3_bind_double(stmt, sqlite3_bind_parameter_index(stmt,
+				    ":guest"), it->guest_duration);
 	if (it->max_silence >= 0)
-		sqlite3_bind_double(stmt, 17, it->max_silence);
-	sqlite3_bind_int(stmt, 18, it->retry ? 1 : 0);
+		sqlite3_bind_double(stmt, sqlite3_bind_parameter_index(stmt,
+				    ":silence"), it->max_silence);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		id = store_last_id(st);
 	else
