@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "pool.h"
+#include "utf8.h"
 #include "util.h"
 
 static int bind_text(sqlite3_stmt *stmt, const char *name, const char *v)
@@ -256,12 +257,18 @@ json_t *pool_key_json(const struct pool_key *k)
 	json_t *set = json_loads(k->kconfig_set ? k->kconfig_set : "", 0,
 				 NULL);
 
-	return json_pack("{s:I, s:o, s:i, s:i, s:s, s:s}", "kernel_id",
-			 (json_int_t)k->kernel_id, "kconfig_set",
-			 json_is_array(set) ? set : json_array(), "guest_cpus",
-			 k->guest_cpus, "guest_mem_mb", k->guest_mem_mb,
-			 "stress", k->stress ? k->stress : "", "executor",
-			 k->executor ? k->executor : POOL_EXECUTOR_LOCAL);
+	if (!json_is_array(set)) {
+		json_decref(set);
+		set = json_array();
+	}
+	/* An executor can be an import's (nipa:REMOTE/...): any bytes. */
+	return json_pack("{s:I, s:o, s:i, s:i, s:o, s:o}", "kernel_id",
+			 (json_int_t)k->kernel_id, "kconfig_set", set,
+			 "guest_cpus", k->guest_cpus, "guest_mem_mb",
+			 k->guest_mem_mb, "stress",
+			 utf8_json_str(k->stress ? k->stress : ""), "executor",
+			 utf8_json_str(k->executor ? k->executor
+						   : POOL_EXECUTOR_LOCAL));
 }
 
 char *pool_describe(const struct pool_key *k)

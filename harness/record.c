@@ -80,7 +80,7 @@ char *record_json_strings(const char *const *v, size_t n)
 	char *s;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i] ? v[i] : ""));
+		json_array_append_new(a, utf8_json_str(v[i] ? v[i] : ""));
 	s = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	return s;

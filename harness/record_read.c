@@ -943,7 +943,7 @@ json_t *record_tally_json(const struct record_tally *t)
 	json_t *o = json_object(), *pool = pool_key_json(&t->key);
 	int i;
 
-	json_object_set_new(pool, "commit", json_string(t->commit_id));
+	json_object_set_new(pool, "commit", jstr(t->commit_id));
 	json_object_set_new(o, "test", jstr(t->key.test));
 	json_object_set_new(o, "suite", jstr(t->key.suite));
 	json_object_set_new(o, "pool", pool);
@@ -1593,7 +1593,7 @@ json_t *record_subtally_json(const struct record_subtally *t)
 	size_t i;
 
 	pool = pool_key_json(&t->key);
-	json_object_set_new(pool, "commit", json_string(t->commit_id));
+	json_object_set_new(pool, "commit", jstr(t->commit_id));
 	json_object_set_new(o, "test", jstr(t->key.test));
 	json_object_set_new(o, "suite", jstr(t->key.suite));
 	json_object_set_new(o, "name", jstr(t->name));
@@ -1850,10 +1850,10 @@ json_t *record_line_json(const struct record_line *l)
 		json_array_append_new(k, record_tally_json(&l->kernels[i]));
 	json_object_set_new(o, "kernels", k);
 	json_object_set_new(o, "onset", l->onset < 0 ? json_null() :
-		json_pack("{s:I, s:s, s:s}", "kernel_id",
+		json_pack("{s:I, s:o, s:o}", "kernel_id",
 			  (json_int_t)l->kernels[l->onset].key.kernel_id,
-			  "commit", l->kernels[l->onset].commit_id,
-			  "first_at", l->kernels[l->onset].first_at));
+			  "commit", jstr(l->kernels[l->onset].commit_id),
+			  "first_at", jstr(l->kernels[l->onset].first_at)));
 	json_object_set_new(o, "before", score_json(&l->before));
 	json_object_set_new(o, "after", score_json(&l->after));
 	json_object_set_new(o, "trend", json_string(record_trend_name(l->trend)));
