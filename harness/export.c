@@ -151,31 +151,24 @@ static int select_runs(struct store *st, const struct export_sel *sel,
 		       long long **out)
 {
 	long long *v = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *stmt;
+	size_t n = 0;
 
 	*out = NULL;
 	if (sel->since && export_since_valid(sel->since))
 		return error("--since %s: expected a date (YYYY-MM-DD, or "
 			     "YYYY-MM-DDTHH:MM[:SS], UTC)", sel->since);
-	if (sel->run > 0)
-		stmt = store_prepare(st, "SELECT id FROM runs WHERE id = ?",
-				     "I", sel->run);
-	else if (sel->since)
-		stmt = store_prepare(st, "SELECT r.id FROM runs r WHERE "
-				     "r.started_at >= ? AND EXISTS (SELECT 1 "
-				     "FROM iterations i WHERE i.run_id = r.id) "
-				     "ORDER BY r.id", "s", sel->since);
-	else
-		stmt = store_prepare(st, "SELECT max(run_id) FROM iterations "
-				     "HAVING count(*) > 0", "");
-	if (!stmt)
-		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ALLOC_GROW(v, n, alloc);
-		v[n++] = sqlite3_column_int64(stmt, 0);
+	if (sel->run > 0) {
+		if (record_run_exists(st, sel->run) > 0) {
+			v = xmalloc(sizeof(*v));
+			v[n++] = sel->run;
+		}
+	} else {
+		int got = record_runs_with_iterations(st, sel->since, &v);
+
+		if (got < 0)
+			return -1;
+		n = (size_t)got;
 	}
-	sqlite3_finalize(stmt);
 	if (!n) {
 		if (sel->run > 0)
 			error("no run %lld", sel->run);
@@ -221,86 +214,100 @@ struct run_info {
 	size_t ng, galloc;
 };
 
-static char *dup_col(sqlite3_stmt *s, int c)
+static char *dup(const char *s)
 {
-	return sqlite3_column_type(s, c) == SQLITE_NULL ? NULL :
-	       xstrdup(store_col_text(s, c));
+	return s ? xstrdup(s) : NULL;
 }
 
+/* Suite, test, k, then id: the order the groups are written in. */
+static int iter_cmp(const void *pa, const void *pb)
+{
+	const struct record_iteration_info *x = pa, *y = pb;
+	int c;
+
+	if ((c = strcmp(x->suite, y->suite)) || (c = strcmp(x->test, y->test)))
+		return c;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void add_iteration(struct run_info *r,
+			  const struct record_iteration_info *src)
+{
+	struct group *g = r->ng ? &r->g[r->ng - 1] : NULL;
+	struct iter *it;
+
+	if (!g || strcmp(g->test, src->test) || strcmp(g->suite, src->suite)) {
+		ALLOC_GROW(r->g, r->ng, r->galloc);
+		g = &r->g[r->ng++];
+		memset(g, 0, sizeof(*g));
+		g->test = xstrdup(src->test);
+		g->suite = xstrdup(src->suite);
+	}
+	ALLOC_GROW(g->it, g->n, g->alloc);
+	it = &g->it[g->n++];
+	memset(it, 0, sizeof(*it));
+	it->id = src->id;
+	it->seq = src->seq;
+	it->outcome = src->outcome;
+	it->has_rc = src->has_rc;
+	it->rc = src->rc;
+	it->reason = dup(src->reason);
+	it->duration = src->duration < 0 ? 0 : src->duration;
+	it->output = dup(src->output);
+	it->console = dup(src->console);
+	it->started = dup(src->started_at);
+	it->finished = dup(src->finished_at);
+	it->retry = src->retry;
+	if (!it->retry)
+		g->counts[it->outcome]++;
+	g->all[it->outcome]++;
+	g->time += it->duration > 0 ? it->duration : 0;
+}
+
+/* The run and its iterations, through the read model (record.h). */
 static int load_run(struct store *st, long long id, struct run_info *r)
 {
-	sqlite3_stmt *s;
+	struct record_filter f = RECORD_FILTER_INIT;
+	struct record_iteration_info *v;
+	struct record_run_info ri;
+	int i, n;
 
 	memset(r, 0, sizeof(*r));
 	r->id = id;
-	s = store_prepare(st,
-		"SELECT r.commit_id, t.source, r.kind, r.accel, r.started_at, "
-		"r.finished_at, k.cache_key, k.compiler, k.state, k.error, "
-		"k.created_at, k.config_hash, k.image_sha1, r.fragments, "
-		"k.build_seconds, coalesce(r.kernel_id, 0), "
-		"coalesce(r.series_id, 0), r.ref FROM runs r LEFT JOIN trees t ON "
-		"t.id = r.tree_id LEFT JOIN kernels k ON k.id = r.kernel_id "
-		"WHERE r.id = ?", "I", id);
-	if (!s)
+	if (record_run_load(st, id, &ri))
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		char **cols[] = { &r->commit, &r->tree, &r->kind, &r->accel,
-				  &r->started, &r->finished, &r->key,
-				  &r->compiler, &r->kstate, &r->kerror,
-				  &r->kcreated, &r->config_hash,
-				  &r->image_sha1, &r->fragments };
-		size_t i;
-
-		for (i = 0; i < ARRAY_SIZE(cols); i++)
-			*cols[i] = dup_col(s, (int)i);
-		r->build_seconds = sqlite3_column_double(s, 14);
-		r->kernel_id = sqlite3_column_int64(s, 15);
-		r->series_id = sqlite3_column_int64(s, 16);
-		r->ref = dup_col(s, 17);
-	}
-	sqlite3_finalize(s);
-	s = store_prepare(st,
-		"SELECT id, test, suite, seq, outcome, rc, reason, duration, "
-		"output, console, started_at, finished_at, retry FROM "
-		"iterations WHERE run_id = ? ORDER BY suite, test, seq, id",
-		"I", id);
-	if (!s)
+	r->commit = dup(ri.commit_id);
+	r->tree = dup(ri.tree);
+	r->kind = dup(ri.kind);
+	r->accel = dup(ri.accel);
+	r->started = dup(ri.started_at);
+	r->finished = dup(ri.finished_at);
+	r->key = dup(ri.kernel_key);
+	r->compiler = dup(ri.compiler);
+	r->kstate = dup(ri.kernel_state);
+	r->kerror = dup(ri.kernel_error);
+	r->kcreated = dup(ri.kernel_created_at);
+	r->config_hash = dup(ri.config_hash);
+	r->image_sha1 = dup(ri.image_sha1);
+	r->fragments = ri.fragments ? json_dumps(ri.fragments, JSON_COMPACT)
+				    : NULL;
+	r->build_seconds = ri.build_seconds < 0 ? 0 : ri.build_seconds;
+	r->kernel_id = ri.kernel_id;
+	r->series_id = ri.series_id;
+	r->ref = dup(ri.ref);
+	record_run_info_release(&ri);
+	f.run_id = id;
+	f.with_text = 1;
+	n = record_iteration_list(st, &f, &v, NULL);
+	if (n < 0)
 		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *test = store_col_text(s, 1);
-		const char *suite = store_col_text(s, 2);
-		struct group *g = r->ng ? &r->g[r->ng - 1] : NULL;
-		struct iter *it;
-		int o = record_outcome_parse(store_col_text(s, 4));
-
-		if (!g || strcmp(g->test, test) || strcmp(g->suite, suite)) {
-			ALLOC_GROW(r->g, r->ng, r->galloc);
-			g = &r->g[r->ng++];
-			memset(g, 0, sizeof(*g));
-			g->test = xstrdup(test);
-			g->suite = xstrdup(suite);
-		}
-		ALLOC_GROW(g->it, g->n, g->alloc);
-		it = &g->it[g->n++];
-		memset(it, 0, sizeof(*it));
-		it->id = sqlite3_column_int64(s, 0);
-		it->seq = sqlite3_column_int(s, 3);
-		it->outcome = o < 0 ? OUTCOME_ERROR : o;
-		it->has_rc = sqlite3_column_type(s, 5) != SQLITE_NULL;
-		it->rc = sqlite3_column_int(s, 5);
-		it->reason = dup_col(s, 6);
-		it->duration = sqlite3_column_double(s, 7);
-		it->output = dup_col(s, 8);
-		it->console = dup_col(s, 9);
-		it->started = dup_col(s, 10);
-		it->finished = dup_col(s, 11);
-		it->retry = sqlite3_column_int(s, 12);
-		if (!it->retry)
-			g->counts[it->outcome]++;
-		g->all[it->outcome]++;
-		g->time += it->duration > 0 ? it->duration : 0;
-	}
-	sqlite3_finalize(s);
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), iter_cmp);
+	for (i = 0; i < n; i++)
+		add_iteration(r, &v[i]);
+	record_iteration_list_release(v, n);
 	return 0;
 }
 

@@ -188,6 +188,8 @@ struct record_run_info {
 	struct pool_key pool;
 	/* The kernel (NULL/0 until built). */
 	char *image_path, *config_hash, *compiler;
+	char *kernel_key, *kernel_state, *kernel_error, *kernel_created_at;
+	char *image_sha1;
 	double build_seconds;
 	/* Counted: every test of the run together, and the worst verdict. */
 	struct score score;
@@ -203,6 +205,13 @@ int record_run_load(struct store *st, long long id,
  */
 int record_bisect_counts(struct store *st, long long bisect_id,
 			 const char *commit, long counts[OUTCOME_NR]);
+
+/*
+ * Ids of the runs that have iterations: started at or after since, in id
+ * order; with since NULL, the newest such run alone. Returns how many.
+ */
+int record_runs_with_iterations(struct store *st, const char *since,
+				long long **ids);
 
 /* 1 when the run exists, 0 when not, -1 on error. */
 int record_run_exists(struct store *st, long long id);

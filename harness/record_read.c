@@ -130,7 +130,8 @@ enum {
 	RC_KERNEL, RC_SERIES, RC_BISECT, RC_TESTS, RC_ITERATIONS, RC_ACCEL,
 	RC_QEMU, RC_HOST, RC_ARGV, RC_FRAGMENTS, RC_PID, RC_STEP, RC_PROGRESS,
 	RC_ERROR, RC_STARTED, RC_FINISHED, RC_IMAGE, RC_CONFIG, RC_COMPILER,
-	RC_BUILD_SECONDS, RC_POOL,
+	RC_BUILD_SECONDS, RC_KEY, RC_KSTATE, RC_KERROR, RC_KCREATED, RC_SHA1,
+	RC_POOL,
 };
 
 #define RUN_SELECT \
@@ -139,6 +140,7 @@ enum {
 	"r.iterations, r.accel, r.qemu_cmdline, r.host, r.argv, r.fragments, " \
 	"r.pid, r.step, r.progress, r.error, r.started_at, r.finished_at, " \
 	"k.image_path, k.config_hash, k.compiler, k.build_seconds, " \
+	"k.cache_key, k.state, k.error, k.created_at, k.image_sha1, " \
 	POOL_RUN_COLUMNS " FROM runs r LEFT JOIN trees t ON t.id = r.tree_id " \
 	"LEFT JOIN kernels k ON k.id = r.kernel_id"
 
@@ -176,6 +178,11 @@ static void run_read(sqlite3_stmt *stmt, struct record_run_info *r)
 	r->config_hash = col_str_null(stmt, RC_CONFIG);
 	r->compiler = col_str_null(stmt, RC_COMPILER);
 	r->build_seconds = col_double(stmt, RC_BUILD_SECONDS);
+	r->kernel_key = col_str_null(stmt, RC_KEY);
+	r->kernel_state = col_str_null(stmt, RC_KSTATE);
+	r->kernel_error = col_str_null(stmt, RC_KERROR);
+	r->kernel_created_at = col_str_null(stmt, RC_KCREATED);
+	r->image_sha1 = col_str_null(stmt, RC_SHA1);
 	pool_key_from_row(stmt, RC_POOL, &r->pool);
 }
 
@@ -300,6 +307,31 @@ int record_run_load(struct store *st, long long id, struct record_run_info *r)
 	return ret;
 }
 
+int record_runs_with_iterations(struct store *st, const char *since,
+				long long **ids)
+{
+	long long *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*ids = NULL;
+	stmt = since ? store_prepare(st, "SELECT r.id FROM runs r WHERE "
+				     "r.started_at >= :since AND EXISTS (SELECT "
+				     "1 FROM iterations i WHERE i.run_id = r.id) "
+				     "ORDER BY r.id", ":since s", since)
+		     : store_prepare(st, "SELECT max(run_id) FROM iterations "
+				     "HAVING count(*) > 0", "");
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		v[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	*ids = v;
+	return (int)n;
+}
+
 int record_bisect_counts(struct store *st, long long bisect_id,
 			 const char *commit, long counts[OUTCOME_NR])
 {
@@ -413,6 +445,11 @@ void record_run_info_release(struct record_run_info *r)
 	free(r->image_path);
 	free(r->config_hash);
 	free(r->compiler);
+	free(r->kernel_key);
+	free(r->kernel_state);
+	free(r->kernel_error);
+	free(r->kernel_created_at);
+	free(r->image_sha1);
 	pool_key_release(&r->pool);
 	memset(r, 0, sizeof(*r));
 }
