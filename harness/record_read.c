@@ -825,8 +825,29 @@ static int tally_kept(const struct record_filter *f)
 	return !f->run_id && !f->since && !f->until && !f->failed_only;
 }
 
+/*
+ * The orders of tally_cmp(), in SQL: the kept tallies are sorted and
+ * paged by SQLite, and only the page's rows are read.
+ */
+#define KEPT_KEY_ORDER "t.test, t.suite, t.kernel_id, t.kconfig_set, " \
+	"t.guest_cpus, t.guest_mem_mb, t.stress, t.executor"
+#define KEPT_FAILS "(t.fail + t.stall + t.crash)"
+#define KEPT_VERDICT_RUNS "(t.pass + t.fail + t.stall + t.crash)"
+static const char *const kept_order[] = {
+	[RECORD_SORT_NAME] = " ORDER BY " KEPT_KEY_ORDER,
+	/* Equal rates: more evidence first (a higher interval floor). */
+	[RECORD_SORT_RATE] = " ORDER BY CASE WHEN " KEPT_VERDICT_RUNS " > 0 "
+		"THEN " KEPT_FAILS " * 1.0 / " KEPT_VERDICT_RUNS " ELSE 0 END "
+		"DESC, CASE WHEN " KEPT_FAILS " > 0 THEN " KEPT_VERDICT_RUNS
+		" ELSE 0 END DESC, " KEPT_KEY_ORDER,
+	[RECORD_SORT_COST] = " ORDER BY t.stall_seconds DESC, " KEPT_KEY_ORDER,
+	[RECORD_SORT_ITERATIONS] = " ORDER BY t.pass + t.fail + t.skip + "
+		"t.stall + t.crash + t.error DESC, " KEPT_KEY_ORDER,
+};
+
 static sqlite3_stmt *tally_kept_stmt(struct store *st,
-				     const struct record_filter *f)
+				     const struct record_filter *f,
+				     enum record_tally_sort sort)
 {
 	static const char *const having[OUTCOME_NR] = {
 		" AND t.pass > 0", " AND t.fail > 0", " AND t.skip > 0",
@@ -859,6 +880,9 @@ static sqlite3_stmt *tally_kept_stmt(struct store *st,
 	}
 	if (f->outcome >= 0 && f->outcome < OUTCOME_NR)
 		store_sql_add(&q, having[f->outcome]);
+	store_sql_add(&q, kept_order[(unsigned)sort < ARRAY_SIZE(kept_order)
+				     ? sort : RECORD_SORT_NAME]);
+	sql_page(&q, f);
 	stmt = store_sql_prepare(st, &q);
 	store_sql_release(&q);
 	return stmt;
@@ -890,7 +914,7 @@ int record_tally_list(struct store *st, const struct record_filter *f,
 	if (more)
 		*more = 0;
 	if (kept) {
-		stmt = tally_kept_stmt(st, f);
+		stmt = tally_kept_stmt(st, f, sort);
 		goto read;
 	}
 	store_sql_init(&q, "SELECT " TALLY_KEY ", coalesce(k.commit_id, "
@@ -912,6 +936,9 @@ read:
 	if (!stmt)
 		return -1;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		/* Kept rows come sorted and paged, one more than the page. */
+		if (kept && past_page(f, (long)n, more))
+			break;
 		ALLOC_GROW(v, n, alloc);
 		tally_read(stmt, &v[n]);
 		if (kept && (flags & RECORD_TALLY_RECENT))
@@ -920,6 +947,8 @@ read:
 		n++;
 	}
 	sqlite3_finalize(stmt);
+	if (kept)
+		goto page_done;
 	if (n > 1)
 		qsort_r(v, n, sizeof(*v), tally_cmp, &sort);
 	/* The page: drop the rows before and after it. */
@@ -937,6 +966,7 @@ read:
 		n = n - first < keep ? n - first : keep;
 		memmove(v, v + first, n * sizeof(*v));
 	}
+page_done:
 	if (flags & RECORD_TALLY_DURATIONS)
 		tally_durations(st, f, v, n);
 	for (i = 0; !kept && (flags & RECORD_TALLY_RECENT) && i < n; i++)
