@@ -101,9 +101,11 @@ unit:
 fuzz:
 	sh tests/fuzz/run
 
-bench: all build/rel/bench/changepoint
+bench: all build/rel/bench/changepoint build/rel/bench/seqsim
 	build/rel/bench/changepoint
+	build/rel/bench/seqsim
 	sh bench/run
+	sh bench/until.sh
 	KFLAKE=./kflake sh bench/web.sh
 
 clean:
