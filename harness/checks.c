@@ -180,19 +180,22 @@ static void test_hook(void)
 	sleep_for(30);
 }
 
+/* Record the outcome of tries POSTs (0: a GET decided) for ck. */
 static int record(const struct checks_ctx *c, const struct check *ck,
-		  const char *status, long http, const char *error)
+		  const char *status, int tries, long http, const char *error)
 {
 	char ts[32];
 
 	return store_exec(c->st, "UPDATE ci_checks SET status = :status, "
-			  "attempts = attempts + 1, http_status = :http, error "
+			  "attempts = attempts + :tries, http_status = :http, "
+			  "error "
 			  "= :error, posted_at = CASE WHEN :status IN ('posted', "
 			  "'found') THEN :now ELSE posted_at END WHERE "
 			  "patchwork = :pw AND patch_id = :patch AND context = "
 			  ":ctx AND kernel = :kernel",
-			  ":status s :http I :error s :now s :pw s :patch I "
-			  ":ctx s :kernel s", status, (long long)http, error,
+			  ":status s :tries i :http I :error s :now s :pw s "
+			  ":patch I :ctx s :kernel s", status, tries,
+			  (long long)http, error,
 			  util_iso8601(util_wallclock(), ts), c->patchwork,
 			  (long long)ck->patch_id, ck->context, ck->kernel);
 }
@@ -235,14 +238,14 @@ int checks_post(struct checks_ctx *c, const struct check *ck)
 		int there = already_there(c, ck, &err);
 
 		if (there > 0) {
-			record(c, ck, "found", 200, NULL);
+			record(c, ck, "found", 0, 200, NULL);
 			info("patch %ld: check %s is on patchwork already; not "
 			     "posting it again", ck->patch_id, ck->context);
 			ret = 2;
 			goto out;
 		}
 		if (there < 0) {
-			record(c, ck, "failed", 0, strbuf_str(&err));
+			record(c, ck, "failed", 0, 0, strbuf_str(&err));
 			goto out;
 		}
 	}
@@ -250,7 +253,7 @@ int checks_post(struct checks_ctx *c, const struct check *ck)
 		strbuf_reset(&err);
 		if (post_once(c, ck, desc.buf, &http, &err)) {
 			test_hook();
-			record(c, ck, "posted", http, NULL);
+			record(c, ck, "posted", i + 1, http, NULL);
 			ret = 1;
 			goto out;
 		}
@@ -268,7 +271,7 @@ int checks_post(struct checks_ctx *c, const struct check *ck)
 
 			strbuf_release(&e2);
 			if (there > 0) {
-				record(c, ck, "found", 200, NULL);
+				record(c, ck, "found", i + 1, 200, NULL);
 				ret = 2;
 				goto out;
 			}
@@ -276,7 +279,7 @@ int checks_post(struct checks_ctx *c, const struct check *ck)
 				break;
 		}
 	}
-	record(c, ck, "failed", http, strbuf_str(&err));
+	record(c, ck, "failed", i + 1, http, strbuf_str(&err));
 	error("patch %ld: check %s not posted: %s", ck->patch_id, ck->context,
 	      strbuf_str(&err));
 out:
