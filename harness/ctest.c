@@ -52,11 +52,10 @@ static char *stem_of(const char *src)
 	return s;
 }
 
-static int compile(const char *src, const char *dir, const char *out)
+static int compile(const char *src, const char *log, const char *out)
 {
 	const char *argv[] = { "gcc", "-static", "-O2", "-Wall", "-o", out,
 			       src, NULL };
-	char *log = xasprintf("%s/build.log", dir);
 	struct runcmd c = RUNCMD_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	char *first;
@@ -72,7 +71,6 @@ static int compile(const char *src, const char *dir, const char *out)
 		free(first);
 	}
 	strbuf_release(&sb);
-	free(log);
 	return ret;
 }
 
@@ -80,7 +78,7 @@ int ctest_build(const char *src, char **binary)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char key[41], *gcc = NULL, *dir = NULL, *tmp = NULL, *stem = NULL;
-	char *out = NULL;
+	char *out = NULL, *log = NULL;
 	int ret = -1;
 
 	*binary = NULL;
@@ -108,8 +106,13 @@ int ctest_build(const char *src, char **binary)
 	}
 	free(out);
 	out = xasprintf("%s/%s", tmp, stem);
-	if (compile(src, tmp, out))
+	/* The log outlives a failed build (the error names it), not tmp. */
+	log = xasprintf("%s.log", dir);
+	if (compile(src, log, out)) {
+		util_rm_rf(tmp);
 		goto out;
+	}
+	unlink(log);
 	if (rename(tmp, dir) && errno != EEXIST && errno != ENOTEMPTY) {
 		error("%s: %s", dir, strerror(errno));
 		goto out;
@@ -127,6 +130,7 @@ out:
 	free(gcc);
 	free(dir);
 	free(tmp);
+	free(log);
 	free(stem);
 	return ret;
 }

@@ -3,6 +3,7 @@
  * stopping rules (harness/seqtest.c), plan files (harness/plan.c) and C
  * reproducers (harness/ctest.c).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -284,6 +285,20 @@ TEST(ctest_wrapper_text)
 	strbuf_release(&sb);
 }
 
+/* Entries of dir whose name contains part. */
+static int count_entries(const char *dir, const char *part)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strstr(e->d_name, part) != NULL;
+	if (d)
+		closedir(d);
+	return n;
+}
+
 TEST(ctest_build_static)
 {
 	const char *src = write_tmp("probe.c",
@@ -321,7 +336,10 @@ TEST(ctest_build_static)
 	CHECK_INT(ctest_build(src, &bin2), -1);
 	CHECK(bin2 == NULL);
 	free(bin);
+	/* A failed build leaves its log (the error names it), nothing else. */
 	bin = xasprintf("%s/ctests", cache);
+	CHECK_INT(count_entries(bin, ".tmp-"), 0);
+	CHECK_INT(count_entries(bin, ".log"), 1);
 	util_rm_rf(bin);
 	free(bin);
 	free(cache);
