@@ -12,6 +12,7 @@
 #include "changepoint.h"
 #include "pool.h"
 #include "record.h"
+#include "score.h"
 #include "stats.h"
 #include "tree.h"
 #include "util.h"
@@ -446,14 +447,24 @@ void alert_histories_release(struct alert_history_ref *v, int n)
 	free(v);
 }
 
-static json_t *rate_json(long k, long n)
+/*
+ * A segment's k failures in n runs as a score: what an alert counts is
+ * failures over the iterations that give a verdict, so those are the
+ * counts (fail standing for fail + stall + crash).
+ */
+static void segment_score(long k, long n, struct score *s)
 {
-	double lo, hi;
+	memset(s, 0, sizeof(*s));
+	s->counts[OUTCOME_FAIL] = k;
+	s->counts[OUTCOME_PASS] = n - k;
+	score_finish(s);
+}
 
-	stats_wilson(k, n, STATS_Z95, &lo, &hi);
-	return json_pack("{s:I, s:I, s:f, s:[f, f]}", "failures", (json_int_t)k,
-			 "runs", (json_int_t)n, "rate", n ? (double)k / n : 0.0,
-			 "ci95", lo, hi);
+void alert_scores(const struct alert *a, struct score *before,
+		  struct score *after)
+{
+	segment_score(a->k0, a->n0, before);
+	segment_score(a->k1, a->n1, after);
 }
 
 static json_t *str_or_null(const char *s)
@@ -464,6 +475,7 @@ static json_t *str_or_null(const char *s)
 json_t *alert_json(const struct alert *a)
 {
 	json_t *o = json_object();
+	struct score before, after;
 
 	json_object_set_new(o, "id", json_integer(a->id));
 	json_object_set_new(o, "state", json_string(a->state));
@@ -487,8 +499,9 @@ json_t *alert_json(const struct alert *a)
 		"good", str_or_null(a->good), "first", a->first, "nominal",
 		a->nominal, "last", a->last, "positions",
 		(json_int_t)a->positions));
-	json_object_set_new(o, "before", rate_json(a->k0, a->n0));
-	json_object_set_new(o, "after", rate_json(a->k1, a->n1));
+	alert_scores(a, &before, &after);
+	json_object_set_new(o, "before", score_json(&before));
+	json_object_set_new(o, "after", score_json(&after));
 	json_object_set_new(o, "evidence", json_pack("{s:f, s:f, s:o}",
 		"log10_bayes_factor", a->log_bf / M_LN10,
 		"position_probability", a->prob, "fisher_p",
@@ -506,13 +519,10 @@ static int idlen(const struct alert *a)
 	return strcmp(a->axis, HISTORY_AXIS_GIT) ? 200 : 12;
 }
 
-static void rate_text(struct strbuf *sb, long k, long n)
+static void rate_text(struct strbuf *sb, const struct score *s)
 {
-	double lo, hi;
-
-	stats_wilson(k, n, STATS_Z95, &lo, &hi);
-	strbuf_addf(sb, "%ld/%ld = %.1f%% [%.1f%%, %.1f%%]", k, n,
-		    n ? 100.0 * k / n : 0.0, 100 * lo, 100 * hi);
+	strbuf_addf(sb, "%ld/%ld = %.1f%% [%.1f%%, %.1f%%]", s->failures,
+		    s->verdict_runs, 100 * s->rate, 100 * s->lo, 100 * s->hi);
 }
 
 int alert_pool_key(const struct alert *a, struct pool_key *k)
@@ -555,6 +565,7 @@ char *alert_pool_describe(const struct alert *a)
 void alert_print(FILE *f, const struct alert *a)
 {
 	struct strbuf sb = STRBUF_INIT;
+	struct score before, after;
 	int w = idlen(a);
 	char *pool;
 
@@ -564,9 +575,10 @@ void alert_print(FILE *f, const struct alert *a)
 	fprintf(f, "  change at %.*s; 99%% interval %.*s .. %.*s (%ld tested), "
 		"last good %.*s\n", w, a->nominal, w, a->first, w, a->last,
 		a->positions, w, a->good ? a->good : "-");
-	rate_text(&sb, a->k0, a->n0);
+	alert_scores(a, &before, &after);
+	rate_text(&sb, &before);
 	strbuf_addstr(&sb, "   after ");
-	rate_text(&sb, a->k1, a->n1);
+	rate_text(&sb, &after);
 	fprintf(f, "  before %s\n", sb.buf);
 	fprintf(f, "  evidence: Bayes factor 10^%.1f for this change against "
 		"none; P(change at %.*s) %.2f; Fisher p %.2g\n",

@@ -102,6 +102,12 @@ int alert_histories(struct store *st, struct alert_history_ref **out);
 void alert_histories_release(struct alert_history_ref *v, int n);
 
 struct pool_key;
+struct score;
+
+/* The counts before and after the change, scored (score.h). */
+void alert_scores(const struct alert *a, struct score *before,
+		  struct score *after);
+
 /*
  * The alert's pool line (kconfig set, guest size, stress, executor; no
  * test, no kernel) as a key, and as pool_describe() words.

@@ -13,7 +13,7 @@
 
 #include "export.h"
 #include "record.h"
-#include "stats.h"
+#include "score.h"
 #include "util.h"
 
 /* ---- text cleaning ---- */
@@ -522,9 +522,11 @@ static void junit_case(struct strbuf *out, const struct run_info *r,
 	strbuf_addstr(out, "    </testcase>\n");
 }
 
-static void property(struct strbuf *out, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void property(struct strbuf *out, const char *name, const char *fmt, ...)
+/* <property name="PREFIXWHAT" value="..."/>; a prefix ends in its dot. */
+static void property(struct strbuf *out, const char *prefix, const char *what,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void property(struct strbuf *out, const char *prefix, const char *what,
+		     const char *fmt, ...)
 {
 	struct strbuf v = STRBUF_INIT;
 	va_list ap;
@@ -533,7 +535,10 @@ static void property(struct strbuf *out, const char *name, const char *fmt, ...)
 	strbuf_vaddf(&v, fmt, ap);
 	va_end(ap);
 	strbuf_addstr(out, "      <property");
-	xml_attr(out, "name", "%s", name);
+	if (prefix && *prefix)
+		xml_attr(out, "name", "%s%s", prefix, what);
+	else
+		xml_attr(out, "name", "%s", what);
 	xml_attr(out, "value", "%s", v.buf);
 	strbuf_addstr(out, "/>\n");
 	strbuf_release(&v);
@@ -549,61 +554,48 @@ static long retries(const struct group *g)
 	return n;
 }
 
+/* A test's counts (first attempts), retries and score, under "KEY.". */
+static void test_properties(struct strbuf *out, const char *key,
+			    const struct group *g)
+{
+	struct score sc = { 0 };
+	int o;
+
+	memcpy(sc.counts, g->counts, sizeof(sc.counts));
+	score_finish(&sc);
+	for (o = 0; o < OUTCOME_NR; o++)
+		property(out, key, record_outcome_name(o), "%ld",
+			 g->counts[o]);
+	property(out, key, "retries", "%ld", retries(g));
+	property(out, key, "failure_rate", "%.4f", sc.rate);
+	property(out, key, "ci95", "%.4f %.4f", sc.lo, sc.hi);
+	property(out, key, "verdict", "%s", score_verdict_name(&sc) ?
+		 score_verdict_name(&sc) : "none");
+}
+
 /*
- * Surefire has properties on the suite only: each test's counts are
- * there under "<suite>/<test>[ run N].<what>".
+ * Surefire has properties on the suite only: each test's figures are
+ * there under "[run N.]<suite>/<test>.<what>".
  */
 static void junit_properties(struct strbuf *out, const struct run_info *r,
 			     int nr, int multi)
 {
 	int i;
 	size_t j;
-	int o;
 
 	strbuf_addstr(out, "    <properties>\n");
-	property(out, "kflake.runs", "%d", nr);
+	property(out, NULL, "kflake.runs", "%d", nr);
 	for (i = 0; i < nr; i++) {
 		char *p = multi ? xasprintf("run %lld.", r[i].id) : xstrdup("");
-		char *n;
 
-		n = xasprintf("%srun", p);
-		property(out, n, "%lld", r[i].id);
-		free(n);
-		n = xasprintf("%scommit", p);
-		property(out, n, "%s", r[i].commit ? r[i].commit : "");
-		free(n);
-		n = xasprintf("%stree", p);
-		property(out, n, "%s", r[i].tree ? r[i].tree : "");
-		free(n);
+		property(out, p, "run", "%lld", r[i].id);
+		property(out, p, "commit", "%s", r[i].commit ? r[i].commit : "");
+		property(out, p, "tree", "%s", r[i].tree ? r[i].tree : "");
 		for (j = 0; j < r[i].ng; j++) {
-			const struct group *g = &r[i].g[j];
-			long fails = g->counts[OUTCOME_FAIL] +
-				     g->counts[OUTCOME_STALL] +
-				     g->counts[OUTCOME_CRASH];
-			long runs = fails + g->counts[OUTCOME_PASS];
-			double lo, hi;
-			char *key = xasprintf("%s%s/%s", p, g->suite, g->test);
+			char *key = xasprintf("%s%s/%s.", p, r[i].g[j].suite,
+					      r[i].g[j].test);
 
-			for (o = 0; o < OUTCOME_NR; o++) {
-				n = xasprintf("%s.%s", key,
-					      record_outcome_name(o));
-				property(out, n, "%ld", g->counts[o]);
-				free(n);
-			}
-			n = xasprintf("%s.retries", key);
-			property(out, n, "%ld", retries(g));
-			free(n);
-			stats_wilson(fails, runs, STATS_Z95, &lo, &hi);
-			n = xasprintf("%s.failure_rate", key);
-			property(out, n, "%.4f", runs ? (double)fails / runs : 0);
-			free(n);
-			n = xasprintf("%s.ci95", key);
-			property(out, n, "%.4f %.4f", lo, hi);
-			free(n);
-			n = xasprintf("%s.verdict", key);
-			property(out, n, "%s",
-				 stats_verdict_name(stats_verdict(fails, runs)));
-			free(n);
+			test_properties(out, key, &r[i].g[j]);
 			free(key);
 		}
 		free(p);

@@ -13,22 +13,19 @@
 
 #include "alert.h"
 #include "export.h"
+#include "score.h"
 #include "snapshot.h"
-#include "stats.h"
 #include "utf8.h"
 #include "util.h"
 #include "web_history.h"
 #include "web_html.h"
 #include "web_page.h"
 
-static void rate_cell(struct strbuf *sb, long k, long n)
+static void rate_cell(struct strbuf *sb, const struct score *s)
 {
-	double lo, hi;
-
-	stats_wilson(k, n, STATS_Z95, &lo, &hi);
 	web_htmlf(sb, "<td class=\"num\">%ld/%ld</td><td class=\"num\">"
-		  "%.1f%% [%.1f, %.1f]</td>", k, n, n ? 100.0 * k / n : 0.0,
-		  100 * lo, 100 * hi);
+		  "%.1f%% [%.1f, %.1f]</td>", s->failures, s->verdict_runs,
+		  100 * s->rate, 100 * s->lo, 100 * s->hi);
 }
 
 /* A commit as 12 characters, a NIPA branch whole. */
@@ -69,6 +66,8 @@ static int alert_filter(struct web_req *r, struct alert_filter *f)
 
 static void alert_row(struct strbuf *sb, const struct alert *a)
 {
+	struct score before, after;
+
 	web_htmlf(sb, "<tr id=\"alert-%lld\"><td><a href=\"/alert/%lld\">"
 		  "%lld</a></td><td><span class=\"state-%h\">%h%R</span></td>"
 		  "<td class=\"%h\">%h</td><td class=\"name\">", a->id, a->id,
@@ -82,8 +81,9 @@ static void alert_row(struct strbuf *sb, const struct alert *a)
 	strbuf_addstr(sb, " .. ");
 	position(sb, a, a->last);
 	web_htmlf(sb, ", %ld tested)</span></td>", a->positions);
-	rate_cell(sb, a->k0, a->n0);
-	rate_cell(sb, a->k1, a->n1);
+	alert_scores(a, &before, &after);
+	rate_cell(sb, &before);
+	rate_cell(sb, &after);
 	web_htmlf(sb, "<td class=\"num\">10<sup>%.1f</sup>; p %.2g</td>"
 		  "</tr>", a->log_bf / M_LN10, a->fisher_p);
 }

@@ -72,7 +72,7 @@ curl -s "http://127.0.0.1:$port/alerts" > "$E2E_OUT/alerts-page.html"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/api/alerts")
 kill "$spid"
 wait "$spid" 2> /dev/null
-expect_eq "$(jq -r '(.items | length), .items[0].id, .items[0].state, .items[0].before.runs' "$E2E_OUT/alerts-api.json" | tr '\n' ' ')" \
+expect_eq "$(jq -r '(.items | length), .items[0].id, .items[0].state, .items[0].before.verdict_runs' "$E2E_OUT/alerts-api.json" | tr '\n' ' ')" \
 	"1 1 acknowledged 16 " "/api/alerts"
 grep -q 'id="alert-1"' "$E2E_OUT/alerts-page.html" && grep -q "veth-udp-rise.sh" "$E2E_OUT/alerts-page.html" ||
 	fail "the Alerts page does not list alert 1"
