@@ -256,6 +256,9 @@ int alert_scan_all(struct store *st, FILE *f)
 
 	if (n < 0)
 		return -1;
+	if (!n && f)
+		fprintf(f, "no history scanned yet: name one with --ref REF "
+			"(or import NIPA results)\n");
 	for (i = 0; i < n; i++) {
 		struct alert_scan_result r;
 		char *what;

@@ -14,48 +14,23 @@
 #include "export.h"
 #include "record.h"
 #include "score.h"
+#include "snapshot.h"
+#include "utf8.h"
 #include "util.h"
 
 /* ---- text cleaning ---- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
+/*
+ * XML 1.0 carries tab, newline, CR and every character from U+0020 but
+ * U+FFFE and U+FFFF: the sequence at s, len bytes of valid UTF-8.
+ */
+static int xml_char_ok(const unsigned char *s, size_t len)
 {
-	size_t len, i;
-	unsigned c = s[0], min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2, c &= 0x1f, min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3, c &= 0x0f, min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4, c &= 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* XML 1.0 carries tab, newline, CR and everything from U+0020 but these. */
-static int xml_char_ok(unsigned cp)
-{
-	if (cp < 0x20)
-		return cp == '\t' || cp == '\n' || cp == '\r';
-	return cp != 0xfffe && cp != 0xffff;
+	if (len == 1)
+		return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' ||
+		       s[0] == '\r';
+	return !(len == 3 && s[0] == 0xef && s[1] == 0xbf &&
+		 (s[2] == 0xbe || s[2] == 0xbf));
 }
 
 /*
@@ -67,13 +42,13 @@ static char *clean(const char *s, size_t max_chars)
 	struct strbuf sb = STRBUF_INIT;
 	size_t n = s ? strlen(s) : 0, i = 0, chars = 0, skip;
 	const char *p;
-	unsigned cp;
 
 	while (i < n) {
-		size_t len = utf8_len((const unsigned char *)s + i, n - i, &cp);
+		const unsigned char *u = (const unsigned char *)s + i;
+		size_t len = utf8_seq_len(u, n - i);
 
-		if (!len || !xml_char_ok(cp)) {
-			strbuf_addstr(&sb, "\xef\xbf\xbd");
+		if (!len || !xml_char_ok(u, len)) {
+			strbuf_addstr(&sb, UTF8_REPLACEMENT);
 			i += len ? len : 1;
 		} else {
 			strbuf_add(&sb, s + i, len);
@@ -191,6 +166,7 @@ struct iter {
 	int rc, has_rc;
 	int retry;
 	char *reason, *output, *console, *started, *finished;
+	char *stall_class;	/* a stall's snapshot class, or NULL */
 	double duration;
 };
 
@@ -266,6 +242,28 @@ static void add_iteration(struct run_info *r,
 	g->time += it->duration > 0 ? it->duration : 0;
 }
 
+/* Each stalled iteration's class, from its snapshot (snapshot.h). */
+static int stall_classes(struct store *st, struct run_info *r, int niters)
+{
+	struct snapshot_info *s;
+	int n = snapshot_list(st, r->id, 0, niters + 1, &s, NULL), i;
+	size_t g, k;
+
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (g = 0; g < r->ng && s[i].label; g++)
+			for (k = 0; k < r->g[g].n; k++)
+				if (r->g[g].it[k].id == s[i].iteration_id &&
+				    !r->g[g].it[k].stall_class)
+					r->g[g].it[k].stall_class =
+						xstrdup(s[i].label);
+	}
+	if (n > 0)
+		snapshot_list_release(s, n);
+	return 0;
+}
+
 /* The run and its iterations, through the read model (record.h). */
 static int load_run(struct store *st, long long id, struct run_info *r)
 {
@@ -308,7 +306,7 @@ static int load_run(struct store *st, long long id, struct run_info *r)
 	for (i = 0; i < n; i++)
 		add_iteration(r, &v[i]);
 	record_iteration_list_release(v, n);
-	return 0;
+	return stall_classes(st, r, n);
 }
 
 static void release_run(struct run_info *r)
@@ -327,7 +325,7 @@ static void release_run(struct run_info *r)
 		for (j = 0; j < g->n; j++) {
 			char **s2[] = { &g->it[j].reason, &g->it[j].output,
 					&g->it[j].console, &g->it[j].started,
-					&g->it[j].finished };
+					&g->it[j].finished, &g->it[j].stall_class };
 
 			for (k = 0; k < ARRAY_SIZE(s2); k++)
 				free(*s2[k]);
@@ -422,7 +420,7 @@ static void junit_trace(struct strbuf *out, const struct iter *it)
 		    record_outcome_name(it->outcome));
 	if (it->has_rc)
 		strbuf_addf(&sb, " (exit %d)", it->rc);
-	if (it->reason)
+	if (it->reason && *it->reason)
 		strbuf_addf(&sb, ": %s", it->reason);
 	strbuf_addf(&sb, "\n%s", tail);
 	xml_text(out, sb.buf, 0);
@@ -438,13 +436,17 @@ static void junit_error(struct strbuf *out, const struct group *g)
 	size_t i;
 	int o = OUTCOME_ERROR;
 
+	const char *cls;
+
 	for (i = 0; i < ARRAY_SIZE(order) && !it; i++)
 		if ((it = first_of(g, order[i])))
 			o = order[i];
+	cls = o == OUTCOME_STALL && it ? it->stall_class : NULL;
 	strbuf_addstr(out, "      <error");
-	xml_attr(out, "message", "%ld of %zu iteration(s) %s: %s",
+	xml_attr(out, "message", "%ld of %zu iteration(s) %s%s%s%s: %s",
 		 g->all[o], g->n, o == OUTCOME_CRASH ? "crashed" :
-		 o == OUTCOME_STALL ? "stalled" : "errored", reason_of(it));
+		 o == OUTCOME_STALL ? "stalled" : "errored", cls ? " (" : "",
+		 cls ? cls : "", cls ? ")" : "", reason_of(it));
 	xml_attr(out, "type", "%s", record_outcome_name(o));
 	strbuf_addstr(out, ">");
 	for (i = 0; i < g->n; i++) {
@@ -817,8 +819,11 @@ static json_t *kcidb_test(const struct run_info *r, const struct group *g,
 			 "iteration", it->seq, "outcome",
 			 record_outcome_name(it->outcome), "suite", g->suite,
 			 "retry", it->retry);
-	if (it->reason)
+	if (it->reason && *it->reason)
 		json_object_set_new(misc, "reason", jstr(it->reason, 0));
+	if (it->outcome == OUTCOME_STALL && it->stall_class)
+		json_object_set_new(misc, "stall_class",
+				    jstr(it->stall_class, 0));
 	if (it->has_rc)
 		json_object_set_new(misc, "rc", json_integer(it->rc));
 	if (imported(r))

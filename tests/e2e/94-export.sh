@@ -122,6 +122,9 @@ if [ -s "$E2E_DB" ] && [ "$(DB=$E2E_DB q 'SELECT count(*) FROM iterations')" -gt
 	stalls=$(DB=$E2E_DB q "SELECT count(*) FROM iterations WHERE outcome = 'stall'")
 	expect_eq "$(jq '[.tests[] | select(.misc.outcome == "stall" and .status == "FAIL" and (.misc.reason | length) > 0)] | length' "$E2E_OUT/e2e.json")" \
 		"$stalls" "stalls exported as FAIL with their reason"
+	classes=$(DB=$E2E_DB q "SELECT group_concat(label, ' ') FROM (SELECT n.label FROM snapshots n JOIN iterations i ON i.id = n.iteration_id WHERE i.outcome = 'stall' AND n.label IS NOT NULL ORDER BY i.id)")
+	expect_eq "$(jq -r '[.tests[] | select(.misc.outcome == "stall" and .misc.stall_class) | .misc.stall_class] | join(" ")' "$E2E_OUT/e2e.json")" \
+		"$classes" "stall classes in misc"
 	[ "$stalls" = 0 ] || expect_match "$(xmllint --xpath 'string(//error[@type="stall"]/@message)' "$E2E_OUT/e2e.xml")" \
 		"stalled" "a stall's JUnit <error>"
 else
