@@ -60,10 +60,12 @@ static int load_known(struct store *st, const struct history *h,
 	size_t n = 0, alloc = 0;
 
 	stmt = store_prepare(st, "SELECT id, direction, first, last, current "
-			     "FROM alerts WHERE axis = ? AND coalesce(tree_id, "
-			     "0) = ? AND branch = ? AND test = ? AND suite = ? "
-			     "AND pool = ? ORDER BY id", "sIssss", h->axis,
-			     h->tree_id, h->branch, s->test, s->suite, s->pool);
+			     "FROM alerts WHERE axis = :axis AND "
+			     "coalesce(tree_id, 0) = :tree AND branch = :branch "
+			     "AND test = :test AND suite = :suite AND pool = "
+			     ":pool ORDER BY id", ":axis s :tree I :branch s "
+			     ":test s :suite s :pool s", h->axis, h->tree_id,
+			     h->branch, s->test, s->suite, s->pool);
 	if (!stmt)
 		return -1;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -98,41 +100,62 @@ static struct known *match(struct known *k, int nk, const struct changepoint *c,
 	return NULL;
 }
 
+/*
+ * One statement for a new alert and for one found again (known): a
+ * known alert keeps its id, state and creation time, and takes the
+ * change's interval, counts and evidence as this scan sees them.
+ */
+static const char upsert_sql[] =
+	"INSERT INTO alerts(id, axis, tree_id, branch, test, suite, pool, "
+	"test_arg, fragments, direction, good, first, nominal, last, "
+	"positions, k0, n0, k1, n1, log_bf, prob, fisher_p, current, "
+	"created_at, updated_at) VALUES (:id, :axis, nullif(:tree, 0), "
+	":branch, :test, :suite, :pool, :test_arg, :fragments, :direction, "
+	":good, :first, :nominal, :last, :positions, :k0, :n0, :k1, :n1, "
+	":log_bf, :prob, :fisher_p, 1, :now, :now) "
+	"ON CONFLICT(id) DO UPDATE SET good = excluded.good, first = "
+	"excluded.first, nominal = excluded.nominal, last = excluded.last, "
+	"positions = excluded.positions, k0 = excluded.k0, n0 = excluded.n0, "
+	"k1 = excluded.k1, n1 = excluded.n1, log_bf = excluded.log_bf, "
+	"prob = excluded.prob, fisher_p = excluded.fisher_p, "
+	"test_arg = coalesce(excluded.test_arg, test_arg), "
+	"fragments = coalesce(excluded.fragments, fragments), current = 1, "
+	"updated_at = excluded.updated_at";
+
 static int store_change(struct store *st, const struct history *h,
 			const struct history_series *s,
-			const struct changepoint *c, struct known *known,
+			const struct changepoint *c, const struct known *known,
 			const char *now)
 {
 	int worse = rising(c->k0, c->n0, c->k1, c->n1);
-	const char *good = h->pos[good_pos(s, c->lo)];
 	double fisher = worse ? stats_fisher_worse(c->k0, c->n0, c->k1, c->n1)
 			      : stats_fisher_better(c->k0, c->n0, c->k1, c->n1);
-	long tested = tested_in(s, c->lo, c->hi);
+	sqlite3_stmt *stmt;
+	int rc;
 
-	if (known)
-		return store_exec(st,
-			"UPDATE alerts SET good = ?, first = ?, nominal = ?, "
-			"last = ?, positions = ?, k0 = ?, n0 = ?, k1 = ?, "
-			"n1 = ?, log_bf = ?, prob = ?, fisher_p = ?, "
-			"test_arg = coalesce(?, test_arg), fragments = "
-			"coalesce(?, fragments), current = 1, updated_at = ? "
-			"WHERE id = ?", "ssssIIIIIdddsssI", good,
-			h->pos[c->lo], h->pos[c->pos], h->pos[c->hi],
-			(long long)tested, (long long)c->k0, (long long)c->n0,
-			(long long)c->k1, (long long)c->n1, c->log_bf, c->prob,
-			fisher, s->test_arg, s->fragments, now, known->id);
-	return store_exec(st,
-		"INSERT INTO alerts(axis, tree_id, branch, test, suite, pool, "
-		"test_arg, fragments, direction, good, first, nominal, last, "
-		"positions, k0, n0, k1, n1, log_bf, prob, fisher_p, "
-		"created_at, updated_at) VALUES (?, nullif(?, 0), ?, ?, ?, ?, "
-		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"sIsssssssssssIIIIIdddss", h->axis, h->tree_id, h->branch,
-		s->test, s->suite, s->pool, s->test_arg, s->fragments,
-		worse ? "worse" : "better", good, h->pos[c->lo],
-		h->pos[c->pos], h->pos[c->hi], (long long)tested,
+	stmt = store_prepare(st, upsert_sql,
+		":axis s :tree I :branch s :test s :suite s :pool s "
+		":test_arg s :fragments s :direction s :good s :first s "
+		":nominal s :last s :positions I :k0 I :n0 I :k1 I :n1 I "
+		":log_bf d :prob d :fisher_p d :now s",
+		h->axis, h->tree_id, h->branch, s->test, s->suite, s->pool,
+		s->test_arg, s->fragments, worse ? "worse" : "better",
+		h->pos[good_pos(s, c->lo)], h->pos[c->lo], h->pos[c->pos],
+		h->pos[c->hi], (long long)tested_in(s, c->lo, c->hi),
 		(long long)c->k0, (long long)c->n0, (long long)c->k1,
-		(long long)c->n1, c->log_bf, c->prob, fisher, now, now);
+		(long long)c->n1, c->log_bf, c->prob, fisher, now);
+	if (!stmt)
+		return -1;
+	/* :id stays NULL (a new row) unless the alert is known. */
+	if (known)
+		sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt,
+				   ":id"), known->id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return error("%s: cannot store an alert: %s", st->path,
+			     sqlite3_errmsg(st->db));
+	return 0;
 }
 
 static int scan_series(struct store *st, const struct history *h,
@@ -168,8 +191,8 @@ static int scan_series(struct store *st, const struct history *h,
 		if (known[j].matched || !known[j].current)
 			continue;
 		ret = store_exec(st, "UPDATE alerts SET current = 0, "
-				 "updated_at = ? WHERE id = ?", "sI", now,
-				 known[j].id);
+				 "updated_at = :now WHERE id = :id",
+				 ":now s :id I", now, known[j].id);
 		res->withdrawn++;
 	}
 	free(known);
@@ -197,10 +220,11 @@ int alert_scan(struct store *st, const struct history *h,
 	if (!ret)
 		ret = store_exec(st,
 			"INSERT INTO alert_histories(axis, tree_id, branch, "
-			"positions, scanned_at) VALUES (?, ?, ?, ?, ?) "
-			"ON CONFLICT(axis, tree_id, branch) DO UPDATE SET "
-			"positions = excluded.positions, scanned_at = "
-			"excluded.scanned_at", "sIsIs", h->axis, h->tree_id,
+			"positions, scanned_at) VALUES (:axis, :tree, :branch, "
+			":positions, :now) ON CONFLICT(axis, tree_id, branch) "
+			"DO UPDATE SET positions = excluded.positions, "
+			"scanned_at = excluded.scanned_at", ":axis s :tree I "
+			":branch s :positions I :now s", h->axis, h->tree_id,
 			h->branch, (long long)h->npos, now);
 	if (ret) {
 		store_rollback(st);
@@ -406,11 +430,12 @@ int alert_set_state(struct store *st, long long id, const char *state,
 	    strcmp(state, "fixed"))
 		return error("alert state %s: expected new, acknowledged or "
 			     "fixed", state);
-	if (!store_query_int(st, 0, "SELECT count(*) FROM alerts WHERE id = ?",
-			     "I", id))
+	if (!store_query_int(st, 0, "SELECT count(*) FROM alerts WHERE id = "
+			     ":id", ":id I", id))
 		return error("no alert %lld", id);
-	return store_exec(st, "UPDATE alerts SET state = ?, state_note = ?, "
-			  "state_at = ? WHERE id = ?", "sssI", state, note,
+	return store_exec(st, "UPDATE alerts SET state = :state, state_note = "
+			  ":note, state_at = :now WHERE id = :id", ":state s "
+			  ":note s :now s :id I", state, note,
 			  util_iso8601(util_wallclock(), now), id);
 }
 

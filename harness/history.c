@@ -164,10 +164,11 @@ static int load_counts(struct store *st, struct history *h, const char *test)
 		"SELECT r.commit_id, i.test, i.suite, " HISTORY_POOL_SQL " AS pool, "
 		HISTORY_FAILS_SQL ", " HISTORY_RUNS_SQL ", max(r.id) "
 		"FROM iterations i JOIN runs r ON r.id = i.run_id "
-		"WHERE r.tree_id = ? AND r.commit_id IS NOT NULL "
-		"AND i.retry = 0 AND (? IS NULL OR i.test = ?) "
+		"WHERE r.tree_id = :tree AND r.commit_id IS NOT NULL "
+		"AND i.retry = 0 AND (:test IS NULL OR i.test = :test) "
 		"GROUP BY r.commit_id, i.test, i.suite, pool "
-		"ORDER BY i.test, i.suite, pool", "Iss", h->tree_id, test, test);
+		"ORDER BY i.test, i.suite, pool", ":tree I :test s",
+		h->tree_id, test);
 	if (!stmt) {
 		free(idx);
 		return -1;
@@ -246,9 +247,9 @@ int history_load_nipa(struct store *st, const char *stream, const char *test,
 		HISTORY_FAILS_SQL ", " HISTORY_RUNS_SQL
 		", max(r.id) FROM imports m JOIN runs r ON r.id = m.run_id "
 		"JOIN iterations i ON i.run_id = r.id WHERE m.source = 'nipa' "
-		"AND m.stream = ? AND i.retry = 0 AND (? IS NULL OR i.test = ?) "
-		"GROUP BY m.branch, i.test, i.suite, pool ORDER BY m.branch",
-		"sss", stream, test, test);
+		"AND m.stream = :stream AND i.retry = 0 AND (:test IS NULL OR "
+		"i.test = :test) GROUP BY m.branch, i.test, i.suite, pool "
+		"ORDER BY m.branch", ":stream s :test s", stream, test);
 	if (!stmt)
 		return -1;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {

@@ -486,8 +486,9 @@ static int store_run(struct store *st, const char *src, const struct nrun *r,
 
 	nipa_branch_split(r->branch, &stream, &date);
 	if (store_query_int(st, 0, "SELECT count(*) FROM imports WHERE source "
-			    "= 'nipa' AND remote = ? AND executor = ? AND "
-			    "branch = ?", "sss", remote, r->executor,
+			    "= 'nipa' AND remote = :remote AND executor = "
+			    ":executor AND branch = :branch", ":remote s "
+			    ":executor s :branch s", remote, r->executor,
 			    r->branch)) {
 		res->known++;
 		ret = 0;
@@ -521,10 +522,12 @@ static int store_run(struct store *st, const char *src, const struct nrun *r,
 			goto out;
 	if (store_exec(st, "INSERT INTO imports(source, origin, remote, "
 		       "executor, branch, stream, branch_date, link, run_id, "
-		       "imported_at) VALUES ('nipa', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "sssssssIs", src, remote, r->executor, r->branch, stream,
-		       date ? date : start, r->link, run,
-		       util_iso8601(util_wallclock(), now)))
+		       "imported_at) VALUES ('nipa', :origin, :remote, "
+		       ":executor, :branch, :stream, :date, :link, :run, :now)",
+		       ":origin s :remote s :executor s :branch s :stream s "
+		       ":date s :link s :run I :now s", src, remote,
+		       r->executor, r->branch, stream, date ? date : start,
+		       r->link, run, util_iso8601(util_wallclock(), now)))
 		goto out;
 	res->runs++;
 	note_stream(res, stream);
