@@ -124,7 +124,7 @@ TEST(web_alerts_and_stalls)
 	HAS(&sb, "\"class\":\"tcp-zero-window\"");
 	CHECK_INT(get(port, "/api/export/junit?run=1", &sb, ct, sizeof(ct)), 200);
 	CHECK_STR(ct, "application/xml; charset=utf-8");
-	HAS(&sb, "<error message=\"1 of 1 iteration(s) stalled: no output\" "
+	HAS(&sb, "<error message=\"1 of 1 iteration(s) stalled (tcp-zero-window): no output\" "
 		 "type=\"stall\">");
 	HAS(&sb, "name=\"&lt;script&gt;x()&lt;/script&gt;.sh\"");
 	CHECK_INT(get(port, "/api/export/kcidb", &sb, ct, sizeof(ct)), 200);
