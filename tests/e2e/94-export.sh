@@ -2,7 +2,8 @@
 #
 # 1. NIPA's contest results (fixtures in tests/e2e/nipa, NIPA's format:
 #    a combined all-results.json of 28 net-next branches, a results.json
-#    manifest naming a result file) import as runs of kind 'import':
+#    manifest naming a result file, from a file and over HTTP from a
+#    loopback server) import as runs of kind 'import':
 #    retries as second attempts, rates over first attempts only, nested
 #    sub-results kept, a second import adds nothing, bad input is refused
 #    whole. udpgro-bench-sh starts failing at net-next-2025-06-15: one
@@ -63,6 +64,20 @@ expect_eq "$(q "SELECT group_concat(outcome || ':' || retry, ' ') FROM (SELECT o
 	"fail:0 pass:1" "flaky-sh: a failure, then a passing retry"
 expect_eq "$(q "SELECT group_concat(s.name || ':' || s.outcome, ' ') FROM subresults s JOIN iterations i ON i.id = s.iteration_id WHERE i.run_id = ?1 AND i.test = 'nested-sh'" "$run")" \
 	"case-a:pass case-b:fail case-b:pass" "nested-sh sub-results (first attempt, retry)"
+# The same manifest over HTTP: its result file is fetched beside it.
+port=$((20000 + ($$ + 7) % 20000))
+/usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$nipa/manifest" "$port" \
+	> "$E2E_OUT/nipa-http.log" 2>&1 &
+hpid=$!
+for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/results.json" && break; sleep 0.1; done
+DB=$E2E_WORK/nipa-url.db "$KFLAKE" import --nipa "http://127.0.0.1:$port/results.json" \
+	--db "$E2E_WORK/nipa-url.db" > "$E2E_OUT/nipa-url.txt" 2>&1
+rc=$?
+kill "$hpid"
+wait "$hpid" 2> /dev/null
+expect_eq "$rc" 0 "import of a manifest URL"
+grep -q "1 run(s) imported (7 iteration(s), 4 retries" "$E2E_OUT/nipa-url.txt" || fail "URL import: $(cat "$E2E_OUT/nipa-url.txt")"
+grep -q '"GET /results-1001.json' "$E2E_OUT/nipa-http.log" || fail "the result file was not fetched beside the manifest"
 # Bad input: one line naming it, exit 1, nothing written.
 before=$(q "SELECT count(*) FROM iterations")
 bad=$E2E_WORK/nipa-bad
