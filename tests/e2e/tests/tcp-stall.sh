@@ -4,17 +4,7 @@
 # drops everything it sends back, so the sender's unacked data never
 # moves. kflake must call it a stall and its snapshot must show it.
 set -e
-a=kfa-$$ b=kfb-$$
-ip netns add $a
-ip netns add $b
-ip link add va type veth peer name vb
-ip link set va netns $a
-ip link set vb netns $b
-ip -n $a addr add 10.77.0.1/24 dev va
-ip -n $b addr add 10.77.0.2/24 dev vb
-for ns in $a $b; do ip -n $ns link set lo up; done
-ip -n $a link set va up
-ip -n $b link set vb up
+. "$(dirname "$0")/netns-pair.sh" 10.77.0
 ip netns exec $b python3 -c '
 import socket
 l = socket.socket()

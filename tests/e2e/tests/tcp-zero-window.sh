@@ -4,17 +4,7 @@
 # a zero window, and the sender's data waits behind the persist timer.
 # kflake must call it a stall, and its snapshot must say zero window.
 set -e
-a=kfa-$$ b=kfb-$$
-ip netns add $a
-ip netns add $b
-ip link add va type veth peer name vb
-ip link set va netns $a
-ip link set vb netns $b
-ip -n $a addr add 10.78.0.1/24 dev va
-ip -n $b addr add 10.78.0.2/24 dev vb
-for ns in $a $b; do ip -n $ns link set lo up; done
-ip -n $a link set va up
-ip -n $b link set vb up
+. "$(dirname "$0")/netns-pair.sh" 10.78.0
 ip netns exec $b python3 -c '
 import socket, time
 l = socket.socket()
