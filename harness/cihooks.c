@@ -7,6 +7,7 @@
 
 #include "alert.h"
 #include "cihooks.h"
+#include "export.h"
 #include "util.h"
 
 /*
@@ -48,8 +49,32 @@ static int hook_alerts(struct store *st, const struct plan *p,
 	return ret;
 }
 
+/*
+ * Exports (results.exports): the runs this pass made, as JUnit XML and
+ * KCIDB JSON files named after the plan and the pass's start.
+ */
+static int hook_exports(struct store *st, const struct plan *p,
+			json_t *summary)
+{
+	const char *started = json_string_value(json_object_get(summary,
+								"started"));
+	json_t *o;
+	int ret;
+
+	if (!p->exports_dir || !started)
+		return 0;
+	o = json_object();
+	json_object_set_new(summary, "exports", o);
+	ret = export_files(st, started, p->exports_dir, p->name,
+			   p->export_junit, p->export_kcidb, o);
+	if (ret)
+		json_object_set_new(o, "error", json_string("an export failed"));
+	return ret;
+}
+
 static const struct cihook cihooks[] = {
 	{ "alerts", hook_alerts },
+	{ "exports", hook_exports },
 };
 
 void cihooks_run(struct store *st, const struct plan *p, json_t *summary)

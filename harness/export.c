@@ -5,6 +5,7 @@
  * XML cannot carry, and escaped, so the files always parse.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,8 +123,8 @@ int export_since_valid(const char *s)
 	return 0;
 }
 
-static int select_runs(struct store *st, const struct export_sel *sel,
-		       long long **out)
+static int select_runs_quiet(struct store *st, const struct export_sel *sel,
+			     long long **out, int quiet)
 {
 	long long *v = NULL;
 	size_t n = 0;
@@ -144,6 +145,8 @@ static int select_runs(struct store *st, const struct export_sel *sel,
 			return -1;
 		n = (size_t)got;
 	}
+	if (!n && quiet)
+		return 0;
 	if (!n) {
 		if (sel->run > 0)
 			error("no run %lld", sel->run);
@@ -155,6 +158,22 @@ static int select_runs(struct store *st, const struct export_sel *sel,
 	}
 	*out = v;
 	return (int)n;
+}
+
+static int select_runs(struct store *st, const struct export_sel *sel,
+		       long long **out)
+{
+	return select_runs_quiet(st, sel, out, 0);
+}
+
+int export_count_runs(struct store *st, const struct export_sel *sel)
+{
+	long long *ids;
+	int n = select_runs_quiet(st, sel, &ids, 1);
+
+	if (n > 0)
+		free(ids);
+	return n;
 }
 
 /* ---- iterations, grouped per test ---- */
@@ -887,4 +906,49 @@ int export_kcidb(struct store *st, const struct export_sel *sel,
 	json_decref(doc);
 	release_runs(r, n);
 	return 0;
+}
+
+/* ---- files, for a CI pass ---- */
+
+static int export_file(struct store *st, const struct export_sel *sel,
+		       const char *dir, const char *base, int junit, json_t *o)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *path = xasprintf("%s/%s.%s", dir, base,
+			       junit ? "junit.xml" : "kcidb.json");
+	int ret = junit ? export_junit(st, sel, &out) :
+			  export_kcidb(st, sel, &out);
+
+	if (!ret && (util_mkdir_p(dir) ||
+		     util_write_file(path, out.buf, out.len)))
+		ret = error("%s: cannot write: %s", path, strerror(errno));
+	if (!ret)
+		json_object_set_new(o, junit ? "junit" : "kcidb",
+				    json_string(path));
+	strbuf_release(&out);
+	free(path);
+	return ret;
+}
+
+int export_files(struct store *st, const char *since, const char *dir,
+		 const char *name, int junit, int kcidb, json_t *o)
+{
+	struct export_sel sel = { .since = since };
+	int n = export_count_runs(st, &sel), ret = 0;
+	char *base, *q;
+
+	json_object_set_new(o, "runs", json_integer(n > 0 ? n : 0));
+	if (n <= 0)
+		return n < 0 ? -1 : 0;
+	/* "nightly-2026-11-30T00-45-00Z": no ':' in a file name. */
+	base = xasprintf("%s-%s", name, since);
+	for (q = base; *q; q++)
+		if (*q == ':' || *q == '/')
+			*q = '-';
+	if (junit)
+		ret |= export_file(st, &sel, dir, base, 1, o);
+	if (kcidb)
+		ret |= export_file(st, &sel, dir, base, 0, o);
+	free(base);
+	return ret ? -1 : 0;
 }

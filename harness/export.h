@@ -7,6 +7,8 @@
 #ifndef KFLAKE_EXPORT_H
 #define KFLAKE_EXPORT_H
 
+#include <jansson.h>
+
 #include "store.h"
 #include "strbuf.h"
 
@@ -24,6 +26,9 @@ struct export_sel {
 	long long run;
 	const char *since;
 };
+
+/* How many runs sel picks (0 when none, silently), or -1. */
+int export_count_runs(struct store *st, const struct export_sel *sel);
 
 /* 0 when since is YYYY-MM-DD, optionally followed by THH:MM[:SS][Z]. */
 int export_since_valid(const char *since);
@@ -46,6 +51,15 @@ int export_junit(struct store *st, const struct export_sel *sel,
  */
 int export_kcidb(struct store *st, const struct export_sel *sel,
 		 struct strbuf *out);
+
+/*
+ * The runs started since `since` as files in dir (created if need be):
+ * NAME-SINCE.junit.xml and NAME-SINCE.kcidb.json, as asked. Adds "runs"
+ * and the paths written ("junit", "kcidb") to o; no run writes nothing.
+ * For `kflake ci`'s results.exports. 0, or -1 (error printed).
+ */
+int export_files(struct store *st, const char *since, const char *dir,
+		 const char *name, int junit, int kcidb, json_t *o);
 
 /* "net", "udpgro_bench.sh" -> "net.udpgro_bench_sh" (KCIDB's path form). */
 char *export_kcidb_path(const char *suite, const char *test);

@@ -552,10 +552,39 @@ out:
 	return ret;
 }
 
+/* results.exports: {"dir": PATH, "junit": bool, "kcidb": bool}. */
+static int parse_exports(struct ctx *c, json_t *o, struct plan *p)
+{
+	static const char *const keys[] = { "dir", "junit", "kcidb", NULL };
+	char *dir = NULL;
+
+	if (!json_is_object(o))
+		return bad(c, "results.exports", "expected an object");
+	p->export_junit = p->export_kcidb = 1;
+	if (only_keys(c, o, "results.exports", keys) ||
+	    opt_string(c, o, "results.exports", "dir", 4096, &dir) ||
+	    opt_bool(c, o, "results.exports", "junit", &p->export_junit) ||
+	    opt_bool(c, o, "results.exports", "kcidb", &p->export_kcidb)) {
+		free(dir);
+		return -1;
+	}
+	if (!dir || !*dir) {
+		free(dir);
+		return bad(c, "results.exports.dir", "required: the directory "
+			   "each pass's JUnit and KCIDB files go to");
+	}
+	p->exports_dir = plan_path(c, dir);
+	free(dir);
+	if (!p->export_junit && !p->export_kcidb)
+		return bad(c, "results.exports", "junit and kcidb are both "
+			   "false: nothing to export");
+	return 0;
+}
+
 static int parse_results(struct ctx *c, json_t *o, struct plan *p)
 {
 	static const char *const keys[] = {
-		"checks", "context", "status_url", "webhook", NULL,
+		"checks", "context", "status_url", "webhook", "exports", NULL,
 	};
 
 	if (!json_is_object(o))
@@ -573,6 +602,9 @@ static int parse_results(struct ctx *c, json_t *o, struct plan *p)
 		return bad(c, "results.status_url", "expected an http(s) URL");
 	if (p->webhook && !fetch_is_url(p->webhook))
 		return bad(c, "results.webhook", "expected an http(s) URL");
+	if (json_object_get(o, "exports") &&
+	    parse_exports(c, json_object_get(o, "exports"), p))
+		return -1;
 	return 0;
 }
 
@@ -724,6 +756,7 @@ void plan_release(struct plan *p)
 	free(p->context);
 	free(p->status_url);
 	free(p->webhook);
+	free(p->exports_dir);
 	json_decref(p->json);
 	memset(p, 0, sizeof(*p));
 }

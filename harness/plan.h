@@ -65,6 +65,8 @@ struct plan {
 	char *context;		/* check context prefix, e.g. "kflake" */
 	char *status_url;	/* base URL of `kflake serve` for links */
 	char *webhook;		/* URL the pass summary is POSTed to */
+	char *exports_dir;	/* each pass's runs as JUnit/KCIDB here; NULL: none */
+	int export_junit, export_kcidb;
 	int retention_days;	/* 0: keep everything */
 	json_t *json;		/* the whole file, for fields other modules own */
 };
