@@ -80,6 +80,8 @@ cat > "$w/plan.json" <<EOF
 }
 EOF
 ci() { "$KFLAKE" ci --plan "$w/plan.json" --db "$DB" "$@"; }
+# In the background, kflake itself (not a subshell running ci()) so that
+# $! is the pid the signals go to and the one its lock names.
 
 # wait_iterations N: until a running run has N iterations (or 240 s).
 wait_iterations() {
@@ -95,7 +97,7 @@ wait_iterations() {
 }
 
 echo "== pass A: SIGTERM in the middle of a run"
-ci --once > "$w/a.log" 2>&1 &
+"$KFLAKE" ci --plan "$w/plan.json" --db "$DB" --once > "$w/a.log" 2>&1 &
 KPID=$!
 wait_iterations 1 || { cat "$w/a.log"; fail "pass A never ran an iteration"; }
 kill -TERM $KPID
@@ -110,7 +112,7 @@ a_iters=$(q "SELECT count(*) FROM iterations")
 [ "$a_iters" -ge 1 ] || fail "pass A kept no iteration"
 
 echo "== pass B: a second instance; kill -9 in a run"
-ci --once > "$w/b.log" 2>&1 &
+"$KFLAKE" ci --plan "$w/plan.json" --db "$DB" --once > "$w/b.log" 2>&1 &
 KPID=$!
 wait_iterations 1 || { cat "$w/b.log"; fail "pass B never ran an iteration"; }
 start=$(date +%s)
@@ -127,7 +129,7 @@ no_qemu_left
 
 echo "== pass C: kill -9 between patchwork's 201 and kflake's commit"
 rm -f "$w/posted"
-KFLAKE_TEST_CHECK_POSTED_HOOK=$w/posted ci --once > "$w/c.log" 2>&1 &
+KFLAKE_TEST_CHECK_POSTED_HOOK=$w/posted "$KFLAKE" ci --plan "$w/plan.json" --db "$DB" --once > "$w/c.log" 2>&1 &
 KPID=$!
 i=0
 while [ ! -e "$w/posted" ] && [ $i -lt 2400 ] && kill -0 $KPID 2> /dev/null; do
