@@ -25,6 +25,7 @@
 #include "selftest.h"
 #include "stats.h"
 #include "session.h"
+#include "stress.h"
 #include "store.h"
 #include "tree.h"
 #include "util.h"
@@ -146,6 +147,8 @@ int job_opts_parse(struct job_opts *o, int opt, const char *arg)
 			return bad_value("--mem", arg, "expected 256 to 65536 (MB)");
 		o->mem_mb = (int)v;
 		break;
+	case JOB_OPT_STRESS:
+		return stress_parse(arg, &o->stress);
 	case JOB_OPT_DB:
 		o->db = arg;
 		break;
@@ -588,6 +591,7 @@ static int do_session(struct job *j)
 	}
 	s.cpus = j->o->cpus;
 	s.mem_mb = j->o->mem_mb;
+	s.stress = j->o->stress;
 	record_run_progress(&j->st, j->run_id, "boot", NULL);
 	s.accel = vm_pick_accel(j->build.image, init);
 	record_run_set(&j->st, j->run_id, "accel", s.accel);
@@ -697,6 +701,8 @@ static int job_steps(struct job *j)
 	rc = check_disk(util_cache_dir()) || check_disk(artefacts);
 	free(artefacts);
 	if (rc)
+		return KFLAKE_EXIT_FAIL;
+	if (stress_preflight(o->stress, o->cpus))
 		return KFLAKE_EXIT_FAIL;
 	progress_step("tree", "%s", o->tree ? o->tree : TREE_DEFAULT_SOURCE);
 	if (tree_open(&j->tree, o->tree))

@@ -38,6 +38,7 @@ struct job_opts {
 	int jobs;
 	int cpus;
 	int mem_mb;
+	unsigned stress;	/* --stress: enum stress_mode bits */
 	const char *db;
 	enum progress_mode progress;
 	int argc;
@@ -89,7 +90,7 @@ enum job_option {
 	JOB_OPT_TREE = 0x100, JOB_OPT_REF, JOB_OPT_TEST, JOB_OPT_ITER,
 	JOB_OPT_KCONFIG, JOB_OPT_TIMEOUT, JOB_OPT_IDLE, JOB_OPT_JOBS,
 	JOB_OPT_CPUS, JOB_OPT_MEM, JOB_OPT_DB, JOB_OPT_JSON, JOB_OPT_QUIET,
-	JOB_OPT_LAST,
+	JOB_OPT_STRESS, JOB_OPT_LAST,
 };
 
 #define JOB_LONG_OPTIONS						\
@@ -103,6 +104,7 @@ enum job_option {
 	{ "jobs", required_argument, NULL, JOB_OPT_JOBS },		\
 	{ "cpus", required_argument, NULL, JOB_OPT_CPUS },		\
 	{ "mem", required_argument, NULL, JOB_OPT_MEM },		\
+	{ "stress", required_argument, NULL, JOB_OPT_STRESS },		\
 	{ "db", required_argument, NULL, JOB_OPT_DB },			\
 	{ "json", no_argument, NULL, JOB_OPT_JSON },			\
 	{ "quiet", no_argument, NULL, JOB_OPT_QUIET }

@@ -544,7 +544,7 @@ static int run_boot(struct session *s)
 	}
 	cfg = (struct vm_config){ .kernel = s->kernel, .accel = s->accel,
 				  .cpus = s->cpus, .mem_mb = s->mem_mb,
-				  .init = init,
+				  .init = init, .stress = s->stress,
 				  .outdir = b.outdir, .console_log = b.console,
 				  .qemu_log = qlog };
 	progress_step("boot", "boot %d (%s), %d iteration(s) left", s->boots,

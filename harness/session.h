@@ -50,6 +50,7 @@ struct session {
 	const char *accel;
 	int cpus;
 	int mem_mb;
+	unsigned stress;	/* --stress modes (stress.h), applied per boot */
 	char *workdir;		/* <data>/runs/<id> */
 	int (*enough)(void *data, const long *counts);	/* see job.h */
 	void *enough_data;

@@ -70,11 +70,13 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 	char *kernel = qemu_escape(cfg->kernel);
 	char *out = qemu_escape(cfg->outdir);
 	char *sock = qemu_escape(vm->sock_path);
+	char *stress = stress_kernel_arg(cfg->stress);
 	int kvm = !strcmp(cfg->accel, "kvm");
 
 	argv_push(vm, "qemu-system-x86_64");
 	argv_push(vm, "-name");
-	argv_push(vm, "kflake");
+	/* Named threads ("CPU 0/TCG"): --stress finds the vCPUs by name. */
+	argv_push(vm, "kflake,debug-threads=on");
 	argv_push(vm, "-machine");
 	argv_push(vm, "pc");
 	argv_push(vm, "-accel");
@@ -98,8 +100,9 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 	argv_pushf(vm, "console=ttyS0 root=root rootfstype=9p "
 		   "rootflags=trans=virtio,version=9p2000.L,msize=262144,"
 		   "cache=loose ro init=%s panic=-1 oops=panic tsc=reliable "
-		   "printk.devkmsg=on%s%s", cfg->init, cfg->append ? " " : "",
-		   cfg->append ? cfg->append : "");
+		   "printk.devkmsg=on%s%s%s%s", cfg->init,
+		   cfg->append ? " " : "", cfg->append ? cfg->append : "",
+		   stress ? " " : "", stress ? stress : "");
 	argv_push(vm, "-serial");
 	argv_push(vm, "stdio");
 	argv_push(vm, "-fsdev");
@@ -130,6 +133,7 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 	free(kernel);
 	free(out);
 	free(sock);
+	free(stress);
 }
 
 void vm_cmdline(const struct vm *vm, struct strbuf *out)
@@ -215,7 +219,10 @@ int vm_start(struct vm *vm, const struct vm_config *cfg)
 	if (vm->qemu.err_fd >= 0)
 		close(vm->qemu.err_fd);
 	vm->console_fd = con[0];
-	return connect_channel(vm);
+	if (connect_channel(vm))
+		return -1;
+	return stress_vm_start(&vm->stress, cfg->stress, vm->qemu.pid,
+			       cfg->cpus);
 }
 
 /* Hand out one complete line from buf, if it holds one (or is too long). */
@@ -290,6 +297,7 @@ int vm_poll(struct vm *vm, double timeout, struct vm_event *ev)
 		if (pending(vm, ev))
 			return 0;
 		if (vm->console_fd < 0 && vm->chan_fd < 0) {
+			stress_vm_stop(&vm->stress);
 			reap(vm, 1);
 			ev->type = VM_EV_EXIT;
 			ev->status = vm->exit_status;
@@ -348,10 +356,13 @@ void vm_stop(struct vm *vm)
 {
 	int i;
 
+	/* Before the kill: a QEMU left stopped by --stress jitter dies too. */
+	stress_vm_stop(&vm->stress);
 	if (vm->qemu.pid > 0 && !reap(vm, 0)) {
 		runcmd_kill(&vm->qemu, SIGKILL);
 		reap(vm, 1);
 	}
+	stress_vm_release(&vm->stress);
 	if (vm->console_fd >= 0)
 		close(vm->console_fd);
 	if (vm->chan_fd >= 0)

@@ -8,6 +8,7 @@
 
 #include "runcmd.h"
 #include "strbuf.h"
+#include "stress.h"
 
 struct vm_config {
 	const char *kernel;	/* bzImage */
@@ -19,6 +20,7 @@ struct vm_config {
 	const char *console_log;
 	const char *qemu_log;	/* QEMU's own stderr */
 	const char *append;	/* extra kernel command line, may be NULL */
+	unsigned stress;	/* enum stress_mode bits (stress.h) */
 };
 
 enum vm_event_type {
@@ -50,6 +52,7 @@ struct vm {
 	int log_errors;		/* console log writes that failed */
 	int exit_status;
 	double started;
+	struct stress_vm stress;	/* host side of --stress */
 };
 
 /* Build the argv (kept in vm->argv) and start QEMU; connect the channel. */

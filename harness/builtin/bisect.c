@@ -28,6 +28,7 @@
 #include "session.h"
 #include "stats.h"
 #include "store.h"
+#include "stress.h"
 #include "tree.h"
 #include "util.h"
 
@@ -64,14 +65,16 @@ static const char bisect_usage[] =
 "  --timeout DUR       stall limit per iteration\n"
 "  --idle DUR          stall when the test is silent this long (0: off)\n"
 "  --jobs N, --cpus N, --mem MB  build jobs, guest CPUs and memory\n"
+"  --stress MODES      run every step under this stress (see kflake run\n"
+"                      --help): a race too rare to bisect plain may not be\n"
 "  --resume ID         continue bisect ID, reusing its finished steps\n"
 "  --show ID           print bisect ID's state and evidence\n"
 "  --db PATH           database\n"
 "  -q, --quiet         only errors and the result\n"
 "  --json              JSON events, then the result as one JSON object\n"
 "\n"
-"--tree, --test, --kconfig, --timeout and --idle are part of the bisect:\n"
-"--resume takes them from the database.\n"
+"--tree, --test, --kconfig, --timeout, --idle and --stress are part of\n"
+"the bisect: --resume takes them from the database.\n"
 "\n"
 "Exit status: 0 when a culprit was found and reported, 1 when the bisect\n"
 "ended without one (or could not start), 2 on bad usage, 130 when\n"
@@ -585,27 +588,36 @@ static char *params_json(const struct bisect_ctx *c)
 			(json_int_t)c->alert_before.runs, "k1",
 			(json_int_t)c->alert_after.failures, "n1",
 			(json_int_t)c->alert_after.runs));
+	if (c->o.stress) {
+		char *st = stress_name(c->o.stress);
+
+		json_object_set_new(o, "stress", json_string(st));
+		free(st);
+	}
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
 }
 
-/* Bisects stored before "kconfigs" and "idle" existed load too. */
+/* Bisects stored before "kconfigs", "idle" and "stress" existed load too. */
 static int load_params(struct bisect_ctx *c, const char *text)
 {
-	json_t *kc = NULL, *idle = NULL, *alert = NULL, *v;
+	json_t *kc = NULL, *idle = NULL, *alert = NULL, *stress = NULL, *v;
 	json_int_t id = 0, k0 = 0, n0 = 0, k1 = 0, n1 = 0;
 	size_t i;
 
 	c->params = json_loads(text ? text : "", 0, NULL);
 	if (!c->params ||
 	    json_unpack(c->params, "{s:F, s:F, s:i, s:i, s:F, s:F, s:s, s:F, "
-			"s?o, s?o, s?o}", "alpha", &c->p.alpha, "beta",
+			"s?o, s?o, s?o, s?o}", "alpha", &c->p.alpha, "beta",
 			&c->p.beta, "cap", &c->p.cap, "ends",
 			&c->p.end_iterations, "p0_floor", &c->p.p0_floor,
 			"p1_ceiling", &c->p.p1_ceiling, "tree", &c->o.tree,
 			"timeout", &c->o.timeout, "kconfigs", &kc, "idle",
-			&idle, "alert", &alert))
+			&idle, "alert", &alert, "stress", &stress))
+		return -1;
+	if (json_is_string(stress) &&
+	    stress_parse(json_string_value(stress), &c->o.stress))
 		return -1;
 	if (alert) {
 		if (json_unpack(alert, "{s:I, s:I, s:I, s:I, s:I}", "id", &id,
@@ -883,7 +895,7 @@ static int parse_prob(const char *opt, const char *arg, double *out)
 static int stored_option_given(const struct job_opts *o)
 {
 	return o->tree || o->ntests || o->nkconfigs || o->timeout ||
-	       o->idle_set;
+	       o->idle_set || o->stress;
 }
 
 static int bisect_parse(struct bisect_ctx *c, int argc, char **argv,

@@ -48,7 +48,7 @@ static const char check_usage[] =
 "  --p0 X, --p1 Y      failure rates of a good and of a bad commit\n"
 "  --alpha A, --beta B SPRT error rates (default 0.01 each)\n"
 "  --kconfig FILE      extra kconfig fragment; repeatable\n"
-"  --timeout DUR, --idle DUR, --jobs N, --cpus N, --mem MB\n"
+"  --timeout DUR, --idle DUR, --jobs N, --cpus N, --mem MB, --stress MODES\n"
 "                      as for kflake run (see kflake run --help)\n"
 "  --db PATH           database\n"
 "  -q, --quiet         only the verdict line\n"

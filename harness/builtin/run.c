@@ -19,6 +19,7 @@
 #include "seqtest.h"
 #include "seriesrun.h"
 #include "store.h"
+#include "stress.h"
 #include "util.h"
 
 static const char run_usage[] =
@@ -53,6 +54,11 @@ static const char run_usage[] =
 "                      least 15s, once 5 passes are recorded; 0: off)\n"
 "  --jobs N            parallel make jobs (default: number of CPUs)\n"
 "  --cpus N, --mem MB  guest size (default 2 CPUs, 2048 MB)\n"
+"  --stress MODES      load or timing noise beside the tests, to make rare\n"
+"                      races show up: a comma list of the modes below, or\n"
+"                      none. Recorded with the run; its iterations count\n"
+"                      only with runs under the same stress (scores, stall\n"
+"                      limits, --series bases)\n"
 "  --series SRC        test a patch series against its base: an mbox file or\n"
 "                      directory, an http(s) mbox URL, pw:URL/ID (patchwork)\n"
 "                      or git:URL#BRANCH; the base is --ref. Prints per\n"
@@ -73,7 +79,9 @@ static const char run_usage[] =
 "\n"
 "Exit status: 0 when every planned iteration ran, 1 when the run could not\n"
 "(e.g. a missing program, or the kernel did not build), 2 on bad usage, 3 when --fail-on named a\n"
-"verdict the run reached, 130 when interrupted.\n";
+"verdict the run reached, 130 when interrupted.\n"
+"\n"
+"Stress modes (docs/STRESS.md has what each costs and finds):\n";
 
 enum { OPT_SERIES = JOB_OPT_LAST, OPT_INCOMPLETE, OPT_FAIL_ON, OPT_UNTIL,
        OPT_MAX };
@@ -144,7 +152,12 @@ int cmd_run(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", run_options, NULL)) != -1) {
 		if (c == 'h') {
+			struct strbuf modes = STRBUF_INIT;
+
+			stress_help(&modes);
 			fputs(run_usage, stdout);
+			fputs(modes.buf, stdout);
+			strbuf_release(&modes);
 			job_opts_release(&o);
 			return 0;
 		}
