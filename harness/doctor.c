@@ -75,6 +75,9 @@ static const struct need guest_needs[] = {
 	{ "ps", "procps", "stall forensics" },
 	{ "awk", "mawk", "net_helper.sh" },
 	{ "python3", "python3", "selftests and test scripts" },
+	{ "stress-ng", "stress-ng", "--stress mem (runners/stress)" },
+	{ "taskset", "util-linux", "--stress cpu (runners/stress)" },
+	{ "nice", "coreutils", "--stress net (runners/stress)" },
 	{ NULL, NULL, NULL },
 };
 
