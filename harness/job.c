@@ -628,6 +628,7 @@ static int start_run(struct job *j)
 	struct record_run r = { 0 };
 	char *aj = argv_json(j->o), *tj = tests_json(j->labels, j->ntests);
 	char *kset = pool_kconfig_set(j->frags, j->nfrag, j->tree.path);
+	char *stress = stress_name(j->o->stress);
 
 	r.kind = j->o->kind;
 	r.tree_id = j->tree_id;
@@ -641,20 +642,25 @@ static int start_run(struct job *j)
 	r.guest_cpus = j->o->cpus;
 	r.guest_mem_mb = j->o->mem_mb;
 	r.kconfig_set = kset;
+	r.stress = stress;
 	j->run_id = record_run_create(&j->st, &r);
 	free(aj);
 	free(tj);
 	free(kset);
-	if (j->run_id <= 0 || pool_key_of_run(&j->st, j->run_id, &j->pool))
+	if (j->run_id <= 0 || pool_key_of_run(&j->st, j->run_id, &j->pool)) {
+		free(stress);
 		return -1;
+	}
 	if (j->res)
 		j->res->run_id = j->run_id;
 	if (j->o->started)
 		j->o->started(j->o->started_data, j->run_id);
-	progress_step("run", "run %lld: %s at %s, %zu test(s) x %s%d", j->run_id,
-		      j->tree.source, tree_oid_short(&j->commit), j->ntests,
-		      j->o->until_decided ? "until decided, at most " : "",
-		      j->o->iterations);
+	progress_step("run", "run %lld: %s at %s, %zu test(s) x %s%d%s%s",
+		      j->run_id, j->tree.source, tree_oid_short(&j->commit),
+		      j->ntests, j->o->until_decided ? "until decided, at most "
+						     : "",
+		      j->o->iterations, *stress ? ", stress " : "", stress);
+	free(stress);
 	return 0;
 }
 

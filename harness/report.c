@@ -230,8 +230,15 @@ int report_print(struct store *st, long long run_id, const char *commit,
 
 int report_run(struct store *st, long long run_id, enum report_format fmt)
 {
-	if (fmt == REPORT_TABLE)
+	struct pool_key k = { 0 };
+
+	/* A stressed run says so: its rates are not plain rates. */
+	if (fmt == REPORT_TABLE && !pool_key_of_run(st, run_id, &k) &&
+	    k.stress && *k.stress)
+		printf("\nrun %lld, stress %s:\n", run_id, k.stress);
+	else if (fmt == REPORT_TABLE)
 		printf("\nrun %lld:\n", run_id);
+	pool_key_release(&k);
 	return report_print(st, run_id, NULL, fmt);
 }
 

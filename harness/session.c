@@ -367,6 +367,12 @@ static void on_record(struct session *s, struct boot *b, const char *line)
 		progress_json(json_pack("{s:s, s:i, s:f}", "event", "ready",
 					"boot", s->boots, "seconds",
 					b->ready_at));
+		/* Host-side stress acts on tests, not on the boot. */
+		if (vm_stress_start(&b->vm)) {
+			s->abort_reason = xstrdup("--stress could not be "
+						  "applied to the guest");
+			b->end_reason = xstrdup("lost");
+		}
 		return;
 	}
 	if (sscanf(line, "KFLAKE BEGIN %d", &id) == 1) {
@@ -486,6 +492,8 @@ static void event_loop(struct session *s, struct boot *b)
 			break;
 		case VM_EV_RECORD:
 			on_record(s, b, ev.line);
+			if (s->abort_reason)
+				return;
 			if ((s->decided || s->replan) && b->cur < 0)
 				return;
 			deadline = deadline_for(s, b);
@@ -563,6 +571,8 @@ static int run_boot(struct session *s)
 	b.boot_id = record_boot_create(s->st, s->run_id, s->boots, s->accel,
 				       cmd.buf, b.console);
 	event_loop(s, &b);
+	if (s->abort_reason)
+		ret = -1;
 	if (b.cur < 0)
 		stray_reports(s, &b);
 	if (session_interrupted && !b.end_reason)

@@ -54,6 +54,7 @@ static const struct stress_info modes[] = {
 	{ "net", STRESS_NET, "guest: UDP floods over a veth pair with netem "
 	  "delay/jitter/reorder, in namespaces of their own (softirq noise; "
 	  "the test's own devices are left alone)" },
+	{ "overcommit", STRESS_OVERCOMMIT, NULL },
 	{ "throttle", STRESS_THROTTLE, "host: a 50% CPU quota on each vCPU "
 	  "thread, each with its own period (cgroup cpu controller)" },
 	{ "vcpus", STRESS_VCPUS, "host: the vCPU threads pinned to half as "
@@ -85,6 +86,10 @@ int stress_parse(const char *arg, unsigned *out)
 			return error("--stress %s: an empty mode name", arg);
 		if (len == 4 && !strncmp(p, "none", 4))
 			return error("--stress %s: 'none' stands alone", arg);
+		if (i < ARRAY_SIZE(modes) && !modes[i].what)
+			return error("--stress %s: kflake sets '%s' itself (when "
+				     "--vms makes guests share host cores)", arg,
+				     modes[i].name);
 		if (i == ARRAY_SIZE(modes))
 			return error("--stress %s: unknown mode '%.*s' (modes: "
 				     "cpu, jitter, mem, net, throttle, vcpus, "
@@ -123,6 +128,8 @@ void stress_help(struct strbuf *out)
 		const char *w = modes[i].what;
 		size_t col = 14, first = 1;
 
+		if (!w)
+			continue;
 		strbuf_addf(out, "  %-10s  ", modes[i].name);
 		while (*w) {
 			size_t len = strcspn(w, " ");

@@ -24,6 +24,11 @@ enum stress_mode {
 	STRESS_NET = 1 << 3,		/* guest: softirq and network noise */
 	STRESS_THROTTLE = 1 << 4,	/* host: CPU quota per vCPU thread */
 	STRESS_VCPUS = 1 << 5,		/* host: two vCPUs per host core */
+	/*
+	 * Not a --stress value: kflake sets it on a run whose parallel
+	 * guests (--vms) share host cores, so its iterations pool apart.
+	 */
+	STRESS_OVERCOMMIT = 1 << 6,
 };
 
 /* The modes runners/stress applies inside the guest. */

@@ -85,8 +85,14 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 		argv_push(vm, "-cpu");
 		argv_push(vm, "host");
 	}
+	/*
+	 * One vCPU per socket: QEMU >= 6.2 makes "-smp N" N cores of one
+	 * socket, and SeaBIOS's MP table (our kernels have no ACPI) lists
+	 * one CPU per socket, so the guest came up with a single CPU.
+	 */
 	argv_push(vm, "-smp");
-	argv_pushf(vm, "%d", cfg->cpus);
+	argv_pushf(vm, "%d,sockets=%d,cores=1,threads=1", cfg->cpus,
+		   cfg->cpus);
 	argv_push(vm, "-m");
 	argv_pushf(vm, "%d", cfg->mem_mb);
 	argv_push(vm, "-nodefaults");
@@ -219,10 +225,17 @@ int vm_start(struct vm *vm, const struct vm_config *cfg)
 	if (vm->qemu.err_fd >= 0)
 		close(vm->qemu.err_fd);
 	vm->console_fd = con[0];
-	if (connect_channel(vm))
-		return -1;
-	return stress_vm_start(&vm->stress, cfg->stress, vm->qemu.pid,
-			       cfg->cpus);
+	vm->stress_modes = cfg->stress;
+	vm->cpus = cfg->cpus;
+	return connect_channel(vm);
+}
+
+int vm_stress_start(struct vm *vm)
+{
+	if (vm->exited || vm->qemu.pid <= 0)
+		return 0;
+	return stress_vm_start(&vm->stress, vm->stress_modes, vm->qemu.pid,
+			       vm->cpus);
 }
 
 /* Hand out one complete line from buf, if it holds one (or is too long). */

@@ -52,11 +52,19 @@ struct vm {
 	int log_errors;		/* console log writes that failed */
 	int exit_status;
 	double started;
+	unsigned stress_modes;		/* vm_config.stress */
+	int cpus;
 	struct stress_vm stress;	/* host side of --stress */
 };
 
 /* Build the argv (kept in vm->argv) and start QEMU; connect the channel. */
 int vm_start(struct vm *vm, const struct vm_config *cfg);
+/*
+ * Apply the host side of the config's stress modes (stress.h) to the
+ * running QEMU; the session calls it once the guest is ready, so the
+ * boot runs unstressed. 0, or -1 after an error line.
+ */
+int vm_stress_start(struct vm *vm);
 /* Wait up to timeout seconds for the next event. */
 int vm_poll(struct vm *vm, double timeout, struct vm_event *ev);
 /*

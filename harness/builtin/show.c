@@ -12,6 +12,7 @@
 
 #include "builtin.h"
 #include "crashwatch.h"
+#include "pool.h"
 #include "record.h"
 #include "report.h"
 #include "snapshot.h"
@@ -49,6 +50,8 @@ static void print_json_text(const char *label, json_t *v)
 
 static int show_header(const struct record_run_info *r)
 {
+	char *setup;
+
 	printf("run %lld (%s): %s\n", r->id, r->kind, r->state);
 	printf("  tree:     %s\n  ref:      %s\n  commit:   %s\n",
 	       or_empty(r->tree), or_empty(r->ref), or_empty(r->commit_id));
@@ -62,6 +65,10 @@ static int show_header(const struct record_run_info *r)
 		print_json_text("  fragments: ", r->fragments);
 	printf("  accel:    %s\n  qemu:     %s\n", or_empty(r->accel),
 	       or_empty(r->qemu_cmdline));
+	/* What its iterations pool by, stress included (pool.h). */
+	setup = pool_describe(&r->pool);
+	printf("  setup:    %s\n", setup);
+	free(setup);
 	if (r->error && *r->error)
 		printf("  error:    %s\n", r->error);
 	return 0;

@@ -47,7 +47,12 @@ TEST(stress_parse_and_name)
 	CHECK_INT(stress_parse("CPU", &m), -1);
 	CHECK_INT(stress_parse("cpus", &m), -1);
 	CHECK_INT(stress_parse("none,cpu", &m), -1);
+	/* kflake's own mode for oversubscribed --vms: named, not given. */
+	CHECK_INT(stress_parse("overcommit", &m), -1);
 	CHECK_INT(m, 7);	/* untouched on error */
+	s = stress_name(STRESS_OVERCOMMIT | STRESS_THROTTLE | STRESS_CPU);
+	CHECK_STR(s, "cpu,overcommit,throttle");
+	free(s);
 }
 
 TEST(stress_kernel_arg_guest_modes_only)
