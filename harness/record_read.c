@@ -579,6 +579,24 @@ static void shell_quote(struct strbuf *sb, const char *s)
 }
 
 /* The run's own fragments: those its kconfig set names as plain files. */
+/* The run's --stress, without what kflake adds itself (overcommit). */
+static void reproduce_stress(struct strbuf *sb, const char *stress)
+{
+	char *copy, *w, *save = NULL;
+	int n = 0;
+
+	if (!stress || !*stress)
+		return;
+	copy = xstrdup(stress);
+	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "overcommit"))
+			continue;
+		strbuf_addstr(sb, n++ ? "," : " --stress ");
+		shell_quote(sb, w);
+	}
+	free(copy);
+}
+
 static void reproduce_kconfigs(struct strbuf *sb, const struct record_run_info *r)
 {
 	json_t *set = json_loads(r->pool.kconfig_set ? r->pool.kconfig_set : "",
@@ -623,6 +641,7 @@ char *record_reproduce(const struct record_run_info *r, const char *suite,
 		strbuf_addf(&sb, " --cpus %d", r->pool.guest_cpus);
 	if (r->pool.guest_mem_mb > 0)
 		strbuf_addf(&sb, " --mem %d", r->pool.guest_mem_mb);
+	reproduce_stress(&sb, r->pool.stress);
 	if (s && s->failures > 0 && s->rate > 0)
 		n = stats_runs_to_catch(s->rate, 0.05);
 	if (n < 1)

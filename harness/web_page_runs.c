@@ -49,6 +49,14 @@ static void running_section(struct web_req *r)
 	strbuf_addstr(sb, "</section>");
 }
 
+/* A stressed run's rates are not plain rates: a badge says so. */
+static void stress_badge(struct strbuf *sb, const struct record_run_info *run)
+{
+	if (run->pool.stress && *run->pool.stress)
+		web_htmlf(sb, " <span class=\"badge stress\">stress %h</span>",
+			  run->pool.stress);
+}
+
 /* A table of runs; with_verdict adds each run's worst test verdict. */
 static void runs_table(struct strbuf *sb, const struct record_run_info *v,
 		       int n, int with_verdict)
@@ -62,8 +70,10 @@ static void runs_table(struct strbuf *sb, const struct record_run_info *v,
 		strbuf_addstr(sb, "<th>Verdict</th>");
 	strbuf_addstr(sb, "</tr>");
 	for (i = 0; i < n; i++) {
-		web_htmlf(sb, "<tr><td><a href=\"/run/%lld\">%lld</a></td>"
-			  "<td>%h</td><td>%h</td><td>", v[i].id, v[i].id,
+		web_htmlf(sb, "<tr><td><a href=\"/run/%lld\">%lld</a>",
+			  v[i].id, v[i].id);
+		stress_badge(sb, &v[i]);
+		web_htmlf(sb, "</td><td>%h</td><td>%h</td><td>",
 			  v[i].started_at, v[i].tree);
 		web_html_commit(sb, v[i].commit_id);
 		web_htmlf(sb, "</td><td class=\"num\">%ld/%ld</td>"
@@ -248,6 +258,7 @@ static void run_header(struct web_req *r, const struct record_run_info *run)
 
 	web_htmlf(sb, "<h1>Run %lld ", run->id);
 	web_html_verdict(sb, record_run_worst_verdict(run));
+	stress_badge(sb, run);
 	strbuf_addstr(sb, "</h1><dl class=\"meta\">");
 	web_html_dl(sb, "State", run->state);
 	web_html_dl(sb, "Kind", run->kind);
