@@ -243,7 +243,7 @@ int record_totals(struct store *st, struct record_totals *t);
 /*
  * The command that runs one test again the way run r did: its tree and
  * commit, the test, the fragments it added (--kconfig), its guest size,
- * and enough iterations to see a failure at s's rate with 95% chance
+ * its --stress, and enough iterations to see a failure at s's rate with 95% chance
  * (10 when s saw none; at most 1000). Shell-quoted; malloc'ed.
  */
 char *record_reproduce(const struct record_run_info *r, const char *suite,

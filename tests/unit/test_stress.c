@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pool.h"
+#include "record.h"
 #include "stress.h"
 #include "util.h"
 #include "test.h"
@@ -53,6 +55,40 @@ TEST(stress_parse_and_name)
 	s = stress_name(STRESS_OVERCOMMIT | STRESS_THROTTLE | STRESS_CPU);
 	CHECK_STR(s, "cpu,overcommit,throttle");
 	free(s);
+}
+
+/* runs.stress from either writer pools the same: names agree. */
+TEST(stress_name_is_pool_canonical)
+{
+	unsigned m;
+
+	for (m = 0; m < 128; m++) {
+		char *a = stress_name(m), *b = pool_stress_canonical(a);
+
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+	}
+}
+
+/* A stressed run's reproduce command asks for the same stress. */
+TEST(stress_in_reproduce_command)
+{
+	struct record_run_info r;
+	char *cmd;
+
+	memset(&r, 0, sizeof(r));
+	r.commit_id = "abc";
+	r.pool.guest_cpus = 2;
+	r.pool.stress = "cpu,overcommit,throttle";
+	cmd = record_reproduce(&r, "net", "x.sh", NULL);
+	CHECK(strstr(cmd, " --stress cpu,throttle ") != NULL);
+	CHECK(!strstr(cmd, "overcommit"));
+	free(cmd);
+	r.pool.stress = "";
+	cmd = record_reproduce(&r, "net", "x.sh", NULL);
+	CHECK(!strstr(cmd, "--stress"));
+	free(cmd);
 }
 
 TEST(stress_kernel_arg_guest_modes_only)
