@@ -18,6 +18,7 @@
 #include "fetch.h"
 #include "patchwork.h"
 #include "plan.h"
+#include "stress.h"
 #include "util.h"
 
 #define PLAN_MAX_SIZE (1 << 20)
@@ -608,12 +609,23 @@ static int parse_results(struct ctx *c, json_t *o, struct plan *p)
 	return 0;
 }
 
+static int parse_stress(struct ctx *c, const char *text, struct plan *p)
+{
+	struct strbuf e = STRBUF_INIT;
+	int ret = 0;
+
+	if (stress_parse_err(text, &p->stress, &e))
+		ret = bad(c, "stress", "%s", e.buf);
+	strbuf_release(&e);
+	return ret;
+}
+
 static int parse_top(struct ctx *c, json_t *j, struct plan *p)
 {
 	static const char *const keys[] = {
 		"name", "trees", "kconfigs", "tests", "budget", "interval",
-		"detect", "timeout", "idle", "guest", "patchwork", "results",
-		"retention", NULL,
+		"detect", "timeout", "idle", "guest", "stress", "patchwork",
+		"results", "retention", NULL,
 	};
 	static const char *const guest_keys[] = { "cpus", "mem", NULL };
 	static const char *const ret_keys[] = { "days", NULL };
@@ -653,6 +665,12 @@ static int parse_top(struct ctx *c, json_t *j, struct plan *p)
 		  opt_int(c, v, "guest", "mem", 256, 65536, &p->mem_mb)))
 		return json_is_object(v) ? -1
 					 : bad(c, "guest", "expected an object");
+	v = json_object_get(j, "stress");
+	if (v && !json_is_string(v))
+		return bad(c, "stress", "expected modes as --stress takes them, "
+			   "e.g. \"cpu,throttle\"");
+	if (v && parse_stress(c, json_string_value(v), p))
+		return -1;
 	v = json_object_get(j, "patchwork");
 	if (v && parse_patchwork(c, v, p))
 		return -1;

@@ -55,6 +55,7 @@ struct plan {
 	double timeout, idle;	/* 0: learned, as for run */
 	int idle_set;
 	int cpus, mem_mb;
+	unsigned stress;	/* --stress modes for every run (stress.h) */
 	/* patchwork: all NULL when the plan tests no series */
 	char *pw_url;		/* normalised base URL */
 	char *pw_project;

@@ -66,7 +66,7 @@ static const struct stress_info modes[] = {
 #define STRESS_THREAD_WAIT 10.0		/* s for QEMU's vCPU threads */
 #define STRESS_QUOTA_PERCENT 50
 
-int stress_parse(const char *arg, unsigned *out)
+int stress_parse_err(const char *arg, unsigned *out, struct strbuf *err)
 {
 	const char *p = arg;
 	unsigned m = 0;
@@ -82,28 +82,51 @@ int stress_parse(const char *arg, unsigned *out)
 			if (strlen(modes[i].name) == len &&
 			    !strncmp(p, modes[i].name, len))
 				break;
-		if (!len)
-			return error("--stress %s: an empty mode name", arg);
-		if (len == 4 && !strncmp(p, "none", 4))
-			return error("--stress %s: 'none' stands alone", arg);
-		if (i < ARRAY_SIZE(modes) && !modes[i].what)
-			return error("--stress %s: kflake sets '%s' itself (when "
-				     "--vms makes guests share host cores)", arg,
-				     modes[i].name);
-		if (i == ARRAY_SIZE(modes))
-			return error("--stress %s: unknown mode '%.*s' (modes: "
-				     "cpu, jitter, mem, net, throttle, vcpus, "
-				     "or none)", arg, (int)len, p);
+		if (!len) {
+			strbuf_addf(err, "%s: an empty mode name", arg);
+			return -1;
+		}
+		if (len == 4 && !strncmp(p, "none", 4)) {
+			strbuf_addf(err, "%s: 'none' stands alone", arg);
+			return -1;
+		}
+		if (i < ARRAY_SIZE(modes) && !modes[i].what) {
+			strbuf_addf(err, "%s: kflake sets '%s' itself (when "
+				    "--vms makes guests share host cores)", arg,
+				    modes[i].name);
+			return -1;
+		}
+		if (i == ARRAY_SIZE(modes)) {
+			strbuf_addf(err, "%s: unknown mode '%.*s' (modes: cpu, "
+				    "jitter, mem, net, throttle, vcpus, or none)",
+				    arg, (int)len, p);
+			return -1;
+		}
 		m |= modes[i].bit;
 		p += len;
-		if (*p == ',' && !*++p)
-			return error("--stress %s: an empty mode name", arg);
+		if (*p == ',' && !*++p) {
+			strbuf_addf(err, "%s: an empty mode name", arg);
+			return -1;
+		}
 	}
-	if (!m)
-		return error("--stress: expected a mode (cpu, jitter, mem, "
-			     "net, throttle, vcpus) or none");
+	if (!m) {
+		strbuf_addf(err, "'%s': expected a mode (cpu, jitter, mem, "
+			    "net, throttle, vcpus) or none", arg);
+		return -1;
+	}
 	*out = m;
 	return 0;
+}
+
+int stress_parse(const char *arg, unsigned *out)
+{
+	struct strbuf err = STRBUF_INIT;
+	int ret = stress_parse_err(arg, out, &err);
+
+	if (ret)
+		error("--stress %s", err.buf);
+	strbuf_release(&err);
+	return ret;
 }
 
 char *stress_name(unsigned m)

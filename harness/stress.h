@@ -39,6 +39,8 @@ enum stress_mode {
  * 0 with *modes set, or -1 after one error line naming the bad mode.
  */
 int stress_parse(const char *arg, unsigned *modes);
+/* The same, with the problem in err (e.g. for a plan file's field). */
+int stress_parse_err(const char *arg, unsigned *modes, struct strbuf *err);
 /*
  * The canonical form: names sorted, comma-separated, "" for none. This
  * is what runs.stress holds, so "mem,cpu" and "cpu,mem" pool together.

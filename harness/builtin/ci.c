@@ -278,6 +278,7 @@ static int item_opts(struct item_run *ir, const char *tree)
 	o->argv = (const char *const *)c->argv;
 	o->cpus = c->plan.cpus;
 	o->mem_mb = c->plan.mem_mb;
+	o->stress = c->plan.stress;
 	o->timeout = c->plan.timeout;
 	o->idle = c->plan.idle;
 	o->idle_set = c->plan.idle_set;

@@ -15,6 +15,7 @@
 #include "../../harness/runcmd.h"
 #include "../../harness/seqtest.h"
 #include "../../harness/store.h"
+#include "../../harness/stress.h"
 #include "../../harness/util.h"
 #include "../../harness/workq.h"
 #include "test.h"
@@ -156,7 +157,8 @@ TEST(plan_good)
 		       "{\"test\": \"tfo.c\", \"name\": \"tfo-off\", "
 		       "\"sysctls\": {\"net.ipv4.tcp_fastopen\": 0}},"
 		       "{\"test\": \"tfo.c\", \"iterations\": 3}],"
-		       "\"budget\": \"2h\", \"detect\": 0.3,"
+		       "\"budget\": \"2h\", \"detect\": 0.3, "
+		       "\"stress\": \"throttle,cpu\","
 		       "\"patchwork\": {\"url\": \"http://pw.example/api/1.3/\","
 		       "\"project\": \"netdevbpf\", \"token_file\": \"pw.token\"},"
 		       "\"results\": {\"checks\": true, \"webhook\": "
@@ -183,6 +185,7 @@ TEST(plan_good)
 	CHECK_STR(p.pw_token, "abc123");
 	CHECK(p.checks);
 	CHECK_INT(p.retention_days, 30);
+	CHECK_INT(p.stress, STRESS_CPU | STRESS_THROTTLE);
 	plan_release(&p);
 	strbuf_release(&err);
 }
@@ -226,6 +229,12 @@ TEST(plan_errors_name_the_field)
 		{ "{\"name\": \"x\", \"trees\": [{\"refs\": [\"m\"]}], \"tests\": "
 		  "[{\"test\": \"a.sh\"}], \"budget\": \"soon\"}",
 		  "budget: expected a duration" },
+		{ "{\"name\": \"x\", \"trees\": [{\"refs\": [\"m\"]}], \"tests\": "
+		  "[{\"test\": \"a.sh\"}], \"stress\": \"cpu,fast\"}",
+		  "stress: cpu,fast: unknown mode 'fast'" },
+		{ "{\"name\": \"x\", \"trees\": [{\"refs\": [\"m\"]}], \"tests\": "
+		  "[{\"test\": \"a.sh\"}], \"stress\": [\"cpu\"]}",
+		  "stress: expected modes as --stress takes them" },
 		{ "{\"name\": \"x\",\n \"tests\": [}", ":2:" },
 	};
 	struct strbuf err = STRBUF_INIT;
