@@ -1,30 +1,36 @@
 #!/bin/sh
 # bench/stress-calibrate.sh - does any --stress mode make the real udpgro
 # GSO stall show up? Runs udpgro_frglist.sh and udpgro_bench.sh on the
-# kernel with the upstream fix (linux-source-6.1, 6.1.192) and on the same
-# kernel with the fix fully reverted (bench/udpgro-revert.mbox, applied as
-# a series), plain and under each stress mode, and prints the table
-# docs/STRESS.md keeps: stall and failure rates with 95% Wilson intervals,
-# Fisher's two-sided p between the kernels, stall signatures, and the cost
-# per iteration.
+# kernel with the upstream fix (linux-source-6.1, 6.1.192: "fixed") and on
+# the same kernel with the fix fully reverted (bench/udpgro-revert.mbox,
+# applied as a series: "reverted"), plain and under each stress mode, and
+# prints the table docs/STRESS.md keeps: stall and failure rates with 95%
+# Wilson intervals, Fisher's two-sided p between the kernels, the stall
+# snapshots' classes and the cost per iteration.
 #
 #   sh bench/stress-calibrate.sh [--db PATH] [--iterations N] [MODE...]
+#   sh bench/stress-calibrate.sh --more N [--db PATH] [MODE...]
 #   sh bench/stress-calibrate.sh --table [--db PATH] [MODE...]
 #
 # MODEs: none (plain) and the --stress modes (default: none throttle vcpus
-# cpu jitter net mem). Each mode is one `kflake run --series` of N (default
-# 10) iterations per kernel; the series' base run is skipped when the
-# database already holds N comparable iterations (same stress). Adaptive,
-# as the calibration was run: a first pass of 10 for every mode, then more
-# only for modes where something stalled or failed:
+# cpu jitter net mem). Adaptive, as the calibration was run:
 #
-#   sh bench/stress-calibrate.sh                       # 10 per kernel/mode
-#   sh bench/stress-calibrate.sh --more 20             # +20 where any failed
+#   first pass   N (default 10) iterations of both tests per mode on the
+#                reverted kernel, and on the fixed one for none (the
+#                plain baseline: `kflake run --series`). A kernel that
+#                shows nothing under a mode cannot be told from the fixed
+#                one, whatever the fixed one does;
+#   --more N     for every mode where the reverted kernel stalled or
+#                failed: N more iterations on both kernels (`run
+#                --series`, which runs the fixed base under the same
+#                stress), so Fisher's p between them means something.
 #
-# Results accumulate in the database (default ~/.local/share/kflake/
-# stress-calibration.db), so it can run in sittings; each sitting logs the
-# host load (TCG timing depends on it) in <db>.sittings. About 25 minutes
-# per mode and pass at 10 iterations on 2 idle cores, more under stress.
+# A mode whose reverted kernel already has N iterations in the database
+# is skipped, so the calibration runs in sittings (one per mode: wrap
+# each in /work/coord/heavy on a shared machine). Each sitting logs the
+# host load in <db>.sittings: TCG timing depends on it. Results go to
+# ~/.local/share/kflake/stress-calibration.db unless --db says otherwise.
+# Cost: 2-5 minutes per iteration of the two tests on 2 busy cores.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 K=${KFLAKE:-$top/kflake}
@@ -37,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--iterations) n=$2; shift 2 ;;
 	--more) more=$2; shift 2 ;;
 	--table) table=1; shift ;;
-	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,36p' "$0"; exit 0 ;;
 	-*) echo "stress-calibrate: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -46,29 +52,45 @@ modes=${*:-none throttle vcpus cpu jitter net mem}
 [ -x "$K" ] || { echo "stress-calibrate: build kflake first (make)"; exit 1; }
 mkdir -p "$(dirname "$db")"
 
-# Counted iterations and failures of each side under a stress, from the
-# database: "<failed> <counted>" for the series (reverted) kernel.
-failed_any() {
-	sqlite3 "$db" "SELECT count(*) FROM iterations i JOIN runs r ON
-		r.id = i.run_id WHERE r.stress = '$1' AND i.outcome IN
-		('fail', 'stall', 'crash')" 2>/dev/null || echo 0
+# sql QUERY: one value from the calibration database.
+sql() {
+	sqlite3 "$db" "$1" 2>/dev/null || echo 0
 }
 
+# The reverted kernel's commit (the series applied on the default tree).
+rev=$("$K" series fetch "$mbox" --db "$db" --json |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["result"])')
+
 if [ $table = 0 ]; then
-	echo "$(date -u +%FT%TZ) start: $(cut -d' ' -f1-3 /proc/loadavg) load," \
+	echo "$(date -u +%FT%TZ) start: load $(cut -d' ' -f1-3 /proc/loadavg)," \
 		"modes: $modes, n=$n, more=$more" >> "$db.sittings"
 	for m in $modes; do
 		s=$m
 		[ "$m" = none ] && s=""
-		iters=$n
+		have=$(sql "SELECT count(*) FROM iterations i JOIN runs r ON
+			r.id = i.run_id WHERE r.commit_id = '$rev' AND
+			r.stress = '$s' AND i.outcome <> 'error'")
+		bad=$(sql "SELECT count(*) FROM iterations i JOIN runs r ON
+			r.id = i.run_id WHERE r.commit_id = '$rev' AND
+			r.stress = '$s' AND i.outcome IN ('fail', 'stall', 'crash')")
 		if [ "$more" -gt 0 ]; then
-			[ "$(failed_any "$s")" -gt 0 ] || continue
-			iters=$more
+			[ "$bad" -gt 0 ] || continue
+			echo "== $m: $more more per kernel (load $(cut -d' ' -f1 /proc/loadavg))"
+			"$K" run --series "$mbox" --stress "$m" --iterations "$more" \
+				--db "$db" -q || echo "stress-calibrate: $m: exit $?"
+		elif [ "$have" -ge $((2 * n)) ]; then
+			echo "== $m: $have iterations on record, skipped"
+			continue
+		elif [ "$m" = none ]; then
+			echo "== none: $n per kernel (load $(cut -d' ' -f1 /proc/loadavg))"
+			"$K" run --series "$mbox" --stress none --iterations "$n" \
+				--db "$db" -q || echo "stress-calibrate: none: exit $?"
+		else
+			echo "== $m: $n on the reverted kernel (load $(cut -d' ' -f1 /proc/loadavg))"
+			"$K" run --ref "$rev" --stress "$m" --iterations "$n" \
+				--db "$db" -q || echo "stress-calibrate: $m: exit $?"
 		fi
-		echo "== $m: $iters iteration(s) per kernel (load $(cut -d' ' -f1 /proc/loadavg))"
-		"$K" run --series "$mbox" --stress "$m" --iterations "$iters" \
-			--db "$db" -q || echo "stress-calibrate: $m: kflake exited $?"
-		echo "$(date -u +%FT%TZ) $m done: $(cut -d' ' -f1-3 /proc/loadavg) load" \
+		echo "$(date -u +%FT%TZ) $m done: load $(cut -d' ' -f1-3 /proc/loadavg)" \
 			>> "$db.sittings"
 	done
 fi

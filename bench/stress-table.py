@@ -46,12 +46,11 @@ def pct(k, n):
                                            100 * lo, 100 * hi)
 
 
-def side(con, commit, stress, series, test):
-    """Outcome counts, median duration, stall classes of one side."""
+def side(con, commit, stress, test):
+    """Outcome counts, median duration, stall classes of one kernel."""
     q = ("FROM iterations i JOIN runs r ON r.id = i.run_id "
          "WHERE r.commit_id = ? AND r.stress = ? AND i.test = ? AND "
-         "r.state IN ('done', 'interrupted') AND "
-         + ("r.series_id IS NOT NULL" if series else "r.series_id IS NULL"))
+         "r.state IN ('done', 'interrupted')")
     args = (commit, stress, test)
     c = dict(con.execute("SELECT i.outcome, count(*) " + q +
                          " GROUP BY i.outcome", args).fetchall())
@@ -91,13 +90,15 @@ def main():
     for m in modes:
         stress = "" if m == "none" else m
         for t in TESTS:
-            f = side(con, base, stress, False, t)
-            r = side(con, rev, stress, True, t)
+            f = side(con, base, stress, t)
+            r = side(con, rev, stress, t)
             if m == "none":
                 plain[t] = f["median"]
             p = fisher_two_sided(f["fail"], f["n"], r["fail"], r["n"])
             for name, s, pv in (("fixed", f, ""), ("reverted", r,
                                                    "%.3g" % p)):
+                if not f["n"]:
+                    pv = "(fixed not run)"
                 if not s["n"] and not s["errors"]:
                     continue
                 cost = s["median"]
