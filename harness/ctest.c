@@ -217,9 +217,14 @@ int ctest_wrapper(const char *dir, const char *rundir, const char *cmd,
 		for (p = path.buf + 10; *p; p++)
 			if (*p == '.')
 				*p = '/';
-		strbuf_addf(&sb, "if ! read -r old%zu < %s 2>/dev/null; then\n"
+		/*
+		 * cat, not read: dash reads a byte at a time, and a sysctl
+		 * file read at an offset above 0 is at its end ("4096" -> "4").
+		 */
+		strbuf_addf(&sb, "old%zu=$(cat %s 2>/dev/null)\n"
+			    "if [ -z \"$old%zu\" ]; then\n"
 			    "\techo \"kflake: this kernel has no sysctl %s\"\n"
-			    "\texit 4\nfi\n", i, path.buf, key);
+			    "\texit 4\nfi\n", i, path.buf, i, key);
 		strbuf_addf(&sb, "echo ");
 		sq(&sb, eq + 1);
 		strbuf_addf(&sb, " > %s || { echo \"kflake: cannot set %s\"; "
