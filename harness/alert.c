@@ -555,22 +555,7 @@ static void rate_text(struct strbuf *sb, const struct score *s)
 
 int alert_pool_key(const struct alert *a, struct pool_key *k)
 {
-	json_t *v = json_loads(a->pool ? a->pool : "", 0, NULL);
-	const char *kc = NULL, *stress = NULL, *exec = NULL;
-	int cpus = 0, mem = 0, ret = -1;
-
-	memset(k, 0, sizeof(*k));
-	if (v && !json_unpack(v, "[s, i, i, s, s]", &kc, &cpus, &mem, &stress,
-			      &exec)) {
-		k->kconfig_set = xstrdup(kc);
-		k->guest_cpus = cpus;
-		k->guest_mem_mb = mem;
-		k->stress = xstrdup(stress);
-		k->executor = xstrdup(exec);
-		ret = 0;
-	}
-	json_decref(v);
-	return ret;
+	return pool_line_parse(a->pool, k);
 }
 
 char *alert_pool_describe(const struct alert *a)

@@ -2,7 +2,8 @@
  * history.c - builds the ordered per-position counts change point
  * detection reads (see history.h): walks a branch's first-parent line
  * with libgit2, keeps the commits something ran on, and pools each
- * commit's iterations per test and pooling key. Reads only.
+ * commit's iterations per test and pooling key (the counts through
+ * record_position_counts, record_pool.c). Reads only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,20 +13,9 @@
 #include <jansson.h>
 
 #include "history.h"
+#include "record.h"
 #include "tree.h"
 #include "util.h"
-
-/*
- * Which iterations count together besides (test, suite): the pool's
- * line (pool.h: the key without its kernel, which changes along the
- * history), as a JSON array alert.c reads back. Failures are fail +
- * stall + crash; runs add the passes (skip and error outcomes say
- * nothing about the kernel), and only first attempts count.
- */
-#define HISTORY_POOL_SQL "json_array(r.kconfig_set, r.guest_cpus, " \
-	"r.guest_mem_mb, r.stress, r.executor)"
-#define HISTORY_FAILS_SQL "sum(i.outcome IN ('fail', 'stall', 'crash'))"
-#define HISTORY_RUNS_SQL "sum(i.outcome IN ('pass', 'fail', 'stall', 'crash'))"
 
 struct id_index {
 	const char *id;
@@ -41,31 +31,6 @@ static int id_cmp(const void *a, const void *b)
 static int str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Distinct commits that runs of tree_id were made on, sorted. */
-static size_t tested_commits(struct store *st, long long tree_id,
-			     char ***out)
-{
-	sqlite3_stmt *stmt;
-	char **v = NULL;
-	size_t n = 0, alloc = 0;
-
-	*out = NULL;
-	stmt = store_prepare(st, "SELECT DISTINCT commit_id FROM runs WHERE "
-			     "tree_id = ? AND commit_id IS NOT NULL", "I",
-			     tree_id);
-	if (!stmt)
-		return 0;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ALLOC_GROW(v, n, alloc);
-		v[n++] = xstrdup(store_col_text(stmt, 0));
-	}
-	sqlite3_finalize(stmt);
-	if (n)
-		qsort(v, n, sizeof(*v), str_cmp);
-	*out = v;
-	return n;
 }
 
 /* The tested commits on ref's first-parent line, oldest first. */
@@ -138,7 +103,7 @@ static void series_details(struct store *st, struct history *h)
 		sqlite3_stmt *stmt;
 
 		stmt = store_prepare(st, "SELECT argv, fragments FROM runs "
-				     "WHERE id = ?", "I", s->last_run);
+				     "WHERE id = :id", ":id I", s->last_run);
 		if (!stmt)
 			continue;
 		if (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -151,67 +116,79 @@ static void series_details(struct store *st, struct history *h)
 	}
 }
 
+/* Adds one position's counts (record_position_counts) to its series. */
+struct count_ctx {
+	struct history *h;
+	struct id_index *idx;	/* git: positions by id, sorted */
+	char *last;		/* NIPA: the previous branch ... */
+	long pos;		/* ... and its position */
+};
+
+static void add_count(void *data, const struct record_position_count *c)
+{
+	struct count_ctx *x = data;
+	struct history_series *s;
+	long pos;
+
+	if (x->idx) {
+		struct id_index key = { c->position, 0 }, *hit;
+
+		hit = bsearch(&key, x->idx, x->h->npos, sizeof(*x->idx),
+			      id_cmp);
+		pos = hit ? (long)hit->pos : -1;
+	} else {
+		if (!x->last || strcmp(x->last, c->position)) {
+			x->pos = history_find(x->h, c->position);
+			free(x->last);
+			x->last = xstrdup(c->position);
+		}
+		pos = x->pos;
+	}
+	if (pos < 0 || !c->runs)
+		return;
+	s = series_for(x->h, c->test, c->suite, c->line);
+	s->v[pos].fails += c->failures;
+	s->v[pos].runs += c->runs;
+	if (c->last_run > s->last_run)
+		s->last_run = c->last_run;
+}
+
 static int load_counts(struct store *st, struct history *h, const char *test)
 {
-	struct id_index *idx = xcalloc(h->npos ? h->npos : 1, sizeof(*idx));
-	sqlite3_stmt *stmt;
+	struct record_position_query q = { .tree_id = h->tree_id,
+					   .test = test };
+	struct count_ctx x = { .h = h, .pos = -1 };
 	size_t i;
+	int ret;
 
+	x.idx = xcalloc(h->npos ? h->npos : 1, sizeof(*x.idx));
 	for (i = 0; i < h->npos; i++)
-		idx[i] = (struct id_index){ h->pos[i], i };
-	qsort(idx, h->npos, sizeof(*idx), id_cmp);
-	stmt = store_prepare(st,
-		"SELECT r.commit_id, i.test, i.suite, " HISTORY_POOL_SQL " AS pool, "
-		HISTORY_FAILS_SQL ", " HISTORY_RUNS_SQL ", max(r.id) "
-		"FROM iterations i JOIN runs r ON r.id = i.run_id "
-		"WHERE r.tree_id = :tree AND r.commit_id IS NOT NULL "
-		"AND i.retry = 0 AND (:test IS NULL OR i.test = :test) "
-		"GROUP BY r.commit_id, i.test, i.suite, pool "
-		"ORDER BY i.test, i.suite, pool", ":tree I :test s",
-		h->tree_id, test);
-	if (!stmt) {
-		free(idx);
-		return -1;
-	}
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		struct id_index key = { store_col_text(stmt, 0), 0 }, *hit;
-		struct history_series *s;
-		long long run = sqlite3_column_int64(stmt, 6);
-
-		hit = bsearch(&key, idx, h->npos, sizeof(*idx), id_cmp);
-		if (!hit || !sqlite3_column_int64(stmt, 5))
-			continue;
-		s = series_for(h, store_col_text(stmt, 1),
-			       store_col_text(stmt, 2), store_col_text(stmt, 3));
-		s->v[hit->pos].fails += (long)sqlite3_column_int64(stmt, 4);
-		s->v[hit->pos].runs += (long)sqlite3_column_int64(stmt, 5);
-		if (run > s->last_run)
-			s->last_run = run;
-	}
-	sqlite3_finalize(stmt);
-	free(idx);
-	series_details(st, h);
-	return 0;
+		x.idx[i] = (struct id_index){ h->pos[i], i };
+	qsort(x.idx, h->npos, sizeof(*x.idx), id_cmp);
+	ret = record_position_counts(st, &q, add_count, &x);
+	free(x.idx);
+	if (!ret)
+		series_details(st, h);
+	return ret;
 }
 
 int history_load_git(struct store *st, struct tree *t, long long tree_id,
 		     const char *ref, const char *test, struct history *h)
 {
 	char **tested;
-	size_t ntested, i;
-	int ret;
+	int ntested, ret;
 
 	memset(h, 0, sizeof(*h));
 	h->axis = HISTORY_AXIS_GIT;
 	h->tree_id = tree_id;
 	h->branch = xstrdup(ref);
-	ntested = tested_commits(st, tree_id, &tested);
-	ret = walk(t, ref, tested, ntested, h);
+	ntested = record_tested_commits(st, tree_id, &tested);
+	if (ntested < 0)
+		return -1;
+	ret = walk(t, ref, tested, (size_t)ntested, h);
 	if (!ret)
 		ret = load_counts(st, h, test);
-	for (i = 0; i < ntested; i++)
-		free(tested[i]);
-	free(tested);
+	record_strings_release(tested, ntested);
 	return ret;
 }
 
@@ -223,18 +200,19 @@ int history_load_git(struct store *st, struct tree *t, long long tree_id,
 int history_load_nipa(struct store *st, const char *stream, const char *test,
 		      struct history *h)
 {
-	struct history_series *s;
+	struct record_position_query q = { .nipa_stream = stream,
+					   .test = test };
+	struct count_ctx x = { .h = h, .pos = -1 };
 	sqlite3_stmt *stmt;
 	size_t alloc = 0;
-	long pos = -1;
-	char *last = NULL;
+	int ret;
 
 	memset(h, 0, sizeof(*h));
 	h->axis = HISTORY_AXIS_NIPA;
 	h->branch = xstrdup(stream);
 	stmt = store_prepare(st, "SELECT DISTINCT branch FROM imports WHERE "
-			     "source = 'nipa' AND stream = ? ORDER BY "
-			     "branch_date, branch", "s", stream);
+			     "source = 'nipa' AND stream = :stream ORDER BY "
+			     "branch_date, branch", ":stream s", stream);
 	if (!stmt)
 		return -1;
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -242,37 +220,9 @@ int history_load_nipa(struct store *st, const char *stream, const char *test,
 		h->pos[h->npos++] = xstrdup(store_col_text(stmt, 0));
 	}
 	sqlite3_finalize(stmt);
-	stmt = store_prepare(st,
-		"SELECT m.branch, i.test, i.suite, " HISTORY_POOL_SQL " AS pool, "
-		HISTORY_FAILS_SQL ", " HISTORY_RUNS_SQL
-		", max(r.id) FROM imports m JOIN runs r ON r.id = m.run_id "
-		"JOIN iterations i ON i.run_id = r.id WHERE m.source = 'nipa' "
-		"AND m.stream = :stream AND i.retry = 0 AND (:test IS NULL OR "
-		"i.test = :test) GROUP BY m.branch, i.test, i.suite, pool "
-		"ORDER BY m.branch", ":stream s :test s", stream, test);
-	if (!stmt)
-		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *b = store_col_text(stmt, 0);
-		long long run = sqlite3_column_int64(stmt, 6);
-
-		if (!last || strcmp(last, b)) {
-			pos = history_find(h, b);
-			free(last);
-			last = xstrdup(b);
-		}
-		if (pos < 0 || !sqlite3_column_int64(stmt, 5))
-			continue;
-		s = series_for(h, store_col_text(stmt, 1),
-			       store_col_text(stmt, 2), store_col_text(stmt, 3));
-		s->v[pos].fails += (long)sqlite3_column_int64(stmt, 4);
-		s->v[pos].runs += (long)sqlite3_column_int64(stmt, 5);
-		if (run > s->last_run)
-			s->last_run = run;
-	}
-	sqlite3_finalize(stmt);
-	free(last);
-	return 0;
+	ret = record_position_counts(st, &q, add_count, &x);
+	free(x.last);
+	return ret;
 }
 
 long history_find(const struct history *h, const char *id)

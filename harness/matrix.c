@@ -1,7 +1,8 @@
 /*
- * matrix.c - owns the test x kernel view (see matrix.h). It only reads:
- * the kernels come from ci_item_runs (workq.c's), the counts from the
- * pools of iterations (pool.h), values from the iterations' output.
+ * matrix.c - owns the test x kernel view (see matrix.h). It only reads,
+ * and holds no SQL: the kernels are the pools of the plan's runs
+ * (workq.c), the counts and printed values come from the pools of
+ * iterations (record_pool.c, pool.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,11 @@
 
 #include "ctest.h"
 #include "matrix.h"
+#include "record.h"
 #include "stats.h"
 #include "utf8.h"
 #include "util.h"
+#include "workq.h"
 
 #define MATRIX_FALLBACK_KERNELS 8
 
@@ -37,17 +40,14 @@ static void add_kernel(struct matrix *m, const struct pool_key *k)
 	pool_key_copy(&mk->key, k);
 }
 
-/* Each row's POOL_RUN_COLUMNS (from column 0) is a kernel. */
-static void kernels_from(struct matrix *m, sqlite3_stmt *stmt)
+/* Each of the n pools v is a kernel; v is released. */
+static void kernels_from(struct matrix *m, struct pool_key *v, int n)
 {
-	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-		struct pool_key k = { 0 };
+	int i;
 
-		pool_key_from_row(stmt, 0, &k);
-		add_kernel(m, &k);
-		pool_key_release(&k);
-	}
-	sqlite3_finalize(stmt);
+	for (i = 0; i < n; i++)
+		add_kernel(m, &v[i]);
+	record_pool_keys_release(v, n > 0 ? n : 0);
 }
 
 /*
@@ -60,25 +60,14 @@ static void reused_bases(struct store *st, struct matrix *m)
 
 	for (i = 0; i < n; i++) {
 		struct pool_key k;
-		long long base = store_query_int(st, 0,
-			"SELECT b.id FROM kernels s JOIN series x ON "
-			"x.result_commit = s.commit_id JOIN kernels b ON "
-			"b.commit_id = x.base_commit AND b.tree_id = s.tree_id "
-			"AND b.config_hash = s.config_hash AND b.compiler = "
-			"s.compiler AND b.state = 'ok' WHERE s.id = :k ORDER BY "
-			"b.id DESC LIMIT 1", ":k I", m->kernels[i].key.kernel_id);
+		long long base = record_series_base_kernel(st,
+				m->kernels[i].key.kernel_id);
 
 		if (!base)
 			continue;
 		pool_key_copy(&k, &m->kernels[i].key);
 		k.kernel_id = base;
-		if (store_query_int(st, 0, "SELECT count(*) FROM runs r WHERE "
-				    POOL_MATCH_KERNEL, ":pool_kernel_id I "
-				    ":pool_kconfig_set s :pool_guest_cpus i "
-				    ":pool_guest_mem_mb i :pool_stress s "
-				    ":pool_executor s", k.kernel_id,
-				    k.kconfig_set, k.guest_cpus, k.guest_mem_mb,
-				    k.stress, k.executor))
+		if (record_pool_runs(st, &k) > 0)
 			add_kernel(m, &k);
 		pool_key_release(&k);
 	}
@@ -87,29 +76,12 @@ static void reused_bases(struct store *st, struct matrix *m)
 /* "master@0123456789ab / base of series 3": what the plan calls it. */
 static void label_kernel(struct store *st, struct matrix_kernel *mk)
 {
-	struct strbuf sb = STRBUF_INIT;
-	sqlite3_stmt *stmt;
-
-	mk->commit = store_query_str(st, "SELECT commit_id FROM kernels WHERE "
-				     "id = :id", ":id I", mk->key.kernel_id);
+	mk->commit = record_kernel_commit(st, mk->key.kernel_id);
 	if (!mk->commit)
 		mk->commit = xstrdup("?");
-	stmt = store_prepare(st,
-		"SELECT DISTINCT coalesce(tree || ' ', '') || ref || '@' || "
-		"substr(commit_id, 1, 12) FROM ci_items WHERE kind = 'ref' AND "
-		"commit_id = :c UNION ALL SELECT DISTINCT printf('series %d "
-		"''%.40s''', id, coalesce(subject, '')) FROM series WHERE "
-		"result_commit = :c UNION ALL SELECT DISTINCT printf('base of "
-		"series %d', id) FROM series WHERE base_commit = :c AND "
-		"result_commit IS NOT NULL AND id IN (SELECT series_id FROM "
-		"ci_items) LIMIT 4", ":c s", mk->commit);
-	while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
-		strbuf_addf(&sb, "%s%s", sb.len ? " / " : "",
-			    store_col_text(stmt, 0));
-	sqlite3_finalize(stmt);
-	if (!sb.len)
-		strbuf_addf(&sb, "%.12s", mk->commit);
-	mk->label = strbuf_detach(&sb);
+	mk->label = workq_commit_label(st, mk->commit);
+	if (!mk->label)
+		mk->label = xasprintf("%.12s", mk->commit);
 	mk->line = pool_describe(&mk->key);
 }
 
@@ -133,19 +105,14 @@ static void load_tests(struct store *st, struct matrix *m)
 	size_t k;
 
 	for (k = 0; k < m->nkernels; k++) {
-		sqlite3_stmt *stmt = store_prepare(st,
-			"SELECT i.test, i.suite FROM iterations i JOIN runs r ON "
-			"r.id = i.run_id WHERE " POOL_MATCH_KERNEL " GROUP BY "
-			"i.test, i.suite ORDER BY min(i.id)", "");
+		struct record_test_name *v;
+		int n, i;
 
-		if (stmt && pool_bind(stmt, &m->kernels[k].key)) {
-			sqlite3_finalize(stmt);
-			continue;
-		}
-		while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
-			add_test(m, store_col_text(stmt, 0),
-				 store_col_text(stmt, 1));
-		sqlite3_finalize(stmt);
+		n = record_pool_tests(st, &m->kernels[k].key, MATRIX_MAX_TESTS,
+				      &v);
+		for (i = 0; i < n; i++)
+			add_test(m, v[i].test, v[i].suite);
+		record_test_names_release(v, n > 0 ? n : 0);
 	}
 }
 
@@ -166,67 +133,49 @@ static void add_value(struct matrix_cell *c, const char *v)
 	c->values[c->nvalues++].count = 1;
 }
 
+static void cell_value(void *data, const char *output)
+{
+	char *v = ctest_value(output);
+
+	if (v)
+		add_value(data, v);
+	free(v);
+}
+
 static void load_cell(struct store *st, const struct pool_key *kernel,
 		      const char *test, const char *suite, struct matrix_cell *c)
 {
 	struct pool_key k;
-	sqlite3_stmt *stmt;
+	struct score s;
 
 	pool_key_copy(&k, kernel);
 	k.test = xstrdup(test);
 	k.suite = xstrdup(suite);
-	stmt = store_prepare(st, "SELECT count(*), "
-			     "coalesce(sum(i.outcome IN ('fail', 'stall', "
-			     "'crash')), 0), coalesce(sum(i.outcome NOT IN "
-			     "('error', 'skip')), 0) FROM iterations i JOIN runs "
-			     "r ON r.id = i.run_id WHERE " POOL_MATCH_TEST
-			     " AND " POOL_MATCH_KERNEL, "");
-	if (stmt && !pool_bind(stmt, &k) && sqlite3_step(stmt) == SQLITE_ROW) {
-		c->iterations = (long)sqlite3_column_int64(stmt, 0);
-		c->failures = (long)sqlite3_column_int64(stmt, 1);
-		c->runs = (long)sqlite3_column_int64(stmt, 2);
+	if (!record_pool_score(st, &k, 0, &s)) {
+		c->iterations = s.iterations;
+		c->failures = s.failures;
+		c->runs = s.verdict_runs;
 	}
-	sqlite3_finalize(stmt);
 	/* What a reproducer printed: read back from its (small) output. */
-	stmt = store_prepare(st, "SELECT i.output FROM iterations i JOIN runs "
-			     "r ON r.id = i.run_id WHERE " POOL_MATCH_TEST
-			     " AND " POOL_MATCH_KERNEL " AND instr(i.output, "
-			     "'# value ') > 0 ORDER BY i.id", "");
-	if (stmt && pool_bind(stmt, &k)) {
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-	}
-	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-		char *v = ctest_value(store_col_text(stmt, 0));
-
-		if (v)
-			add_value(c, v);
-		free(v);
-	}
-	sqlite3_finalize(stmt);
+	record_pool_outputs(st, &k, "# value ", cell_value, c);
 	pool_key_release(&k);
 }
 
 int matrix_load(struct store *st, const char *plan, struct matrix *m)
 {
+	struct pool_key *v;
 	size_t t, k;
+	int n;
 
 	memset(m, 0, sizeof(*m));
-	kernels_from(m, store_prepare(st, "SELECT " POOL_RUN_COLUMNS " FROM "
-		     "runs r JOIN ci_item_runs l ON l.run_id = r.id JOIN "
-		     "ci_items c ON c.id = l.item_id WHERE (:plan IS NULL OR "
-		     "c.plan = :plan) AND r.kernel_id IS NOT NULL GROUP BY "
-		     POOL_RUN_COLUMNS " ORDER BY min(r.id) LIMIT :max",
-		     ":plan s :max i", plan, MATRIX_MAX_KERNELS));
+	n = workq_pools(st, plan, MATRIX_MAX_KERNELS, &v);
+	kernels_from(m, v, n);
 	reused_bases(st, m);
 	/* Without CI: the kernels of the latest runs. */
-	if (!m->nkernels && !plan &&
-	    !store_query_int(st, 0, "SELECT count(*) FROM ci_items", ""))
-		kernels_from(m, store_prepare(st, "SELECT * FROM (SELECT "
-			     POOL_RUN_COLUMNS ", max(r.id) AS last FROM runs r "
-			     "WHERE r.kernel_id IS NOT NULL GROUP BY "
-			     POOL_RUN_COLUMNS " ORDER BY last DESC LIMIT :max) "
-			     "ORDER BY last", ":max i", MATRIX_FALLBACK_KERNELS));
+	if (!m->nkernels && !plan && !workq_count_all(st)) {
+		n = record_pools_latest(st, MATRIX_FALLBACK_KERNELS, &v);
+		kernels_from(m, v, n);
+	}
 	for (k = 0; k < m->nkernels; k++)
 		label_kernel(st, &m->kernels[k]);
 	load_tests(st, m);

@@ -88,6 +88,26 @@ int pool_key_of_run(struct store *st, long long run_id, struct pool_key *k)
 	return ret;
 }
 
+int pool_line_parse(const char *text, struct pool_key *k)
+{
+	json_t *v = json_loads(text ? text : "", 0, NULL);
+	const char *kc = NULL, *stress = NULL, *exec = NULL;
+	int cpus = 0, mem = 0, ret = -1;
+
+	memset(k, 0, sizeof(*k));
+	if (v && !json_unpack(v, "[s, i, i, s, s]", &kc, &cpus, &mem, &stress,
+			      &exec)) {
+		k->kconfig_set = xstrdup(kc);
+		k->guest_cpus = cpus;
+		k->guest_mem_mb = mem;
+		k->stress = xstrdup(stress);
+		k->executor = xstrdup(exec);
+		ret = 0;
+	}
+	json_decref(v);
+	return ret;
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;

@@ -68,6 +68,14 @@ enum pool_scope {
 #define POOL_MATCH_TEST "i.test = :pool_test AND i.suite = :pool_suite"
 
 /*
+ * The line of run `r` as one JSON text, [kconfig_set, guest_cpus,
+ * guest_mem_mb, stress, executor]: what change-point histories group by
+ * and alerts keep. pool_line_parse() reads it back.
+ */
+#define POOL_LINE_JSON "json_array(r.kconfig_set, r.guest_cpus, " \
+	"r.guest_mem_mb, r.stress, r.executor)"
+
+/*
  * Bind whichever :pool_* parameters stmt has from k (the others are the
  * caller's). Returns 0, or -1 when a binding failed.
  */
@@ -77,6 +85,8 @@ int pool_bind(sqlite3_stmt *stmt, const struct pool_key *k);
 int pool_key_of_run(struct store *st, long long run_id, struct pool_key *k);
 /* Read POOL_RUN_COLUMNS starting at column col into k's run parts. */
 void pool_key_from_row(sqlite3_stmt *stmt, int col, struct pool_key *k);
+/* A POOL_LINE_JSON text into k's line parts (kernel 0). 0, or -1. */
+int pool_line_parse(const char *json, struct pool_key *k);
 void pool_key_copy(struct pool_key *dst, const struct pool_key *src);
 void pool_key_release(struct pool_key *k);
 /* Whether a and b pool together in scope (tests compared when both set). */

@@ -446,4 +446,76 @@ const char *record_trend_name(enum record_trend t);
 const char *record_change_name(enum record_change c);
 json_t *record_line_json(const struct record_line *l);
 
+/*
+ * Pools (record_pool.c): reads by pooling key (pool.h), first attempts
+ * only. With RECORD_POOL_FINISHED only runs that ended (done,
+ * interrupted) count: a comparison reads a side when its round is over.
+ */
+#define RECORD_POOL_FINISHED 1
+/* The score of k's pool (its test and suite must be set). */
+int record_pool_score(struct store *st, const struct pool_key *k,
+		      unsigned flags, struct score *s);
+/*
+ * The score of sub-case name in k's pool, its outcomes mapped as the kept
+ * sub-case tallies map them: pass+xfail pass, fail+error fail, timeout
+ * stall, anything else error.
+ */
+int record_pool_subscore(struct store *st, const struct pool_key *k,
+			 unsigned flags, const char *name, struct score *s);
+/* The sub-cases k's pool ran, first seen first (at most max). */
+int record_pool_subcases(struct store *st, const struct pool_key *k,
+			 int max, char ***names);
+void record_strings_release(char **v, int n);
+struct record_test_name {
+	char *test, *suite;
+};
+/* The tests run in k's kernel pool (k's test ignored), first seen first. */
+int record_pool_tests(struct store *st, const struct pool_key *k, int max,
+		      struct record_test_name **out);
+void record_test_names_release(struct record_test_name *v, int n);
+/* fn(data, output) for each iteration of k's pool whose output has needle. */
+int record_pool_outputs(struct store *st, const struct pool_key *k,
+			const char *needle,
+			void (*fn)(void *data, const char *output), void *data);
+/* How many runs k's kernel pool has (-1 on error). */
+long record_pool_runs(struct store *st, const struct pool_key *k);
+/* The kernel pools of the newest runs with a kernel, oldest first. */
+int record_pools_latest(struct store *st, int max, struct pool_key **out);
+void record_pool_keys_release(struct pool_key *v, int n);
+/* A kernel's commit (NULL if none). */
+char *record_kernel_commit(struct store *st, long long kernel_id);
+/*
+ * The newest good kernel of commit built like kernel_id (same tree,
+ * .config and compiler); 0: none.
+ */
+long long record_kernel_alike(struct store *st, long long kernel_id,
+			      const char *commit);
+/* Of a series' kernel: its base's kernel built alike (0: none). */
+long long record_series_base_kernel(struct store *st, long long kernel_id);
+/* Whether kernels a and b were built from different .config files. */
+int record_kernels_differ_config(struct store *st, long long a, long long b);
+
+/*
+ * Change-point histories: the commits runs of a tree were made on
+ * (sorted), and each position's counts per (test, suite, line).
+ */
+int record_tested_commits(struct store *st, long long tree_id, char ***out);
+struct record_position_query {
+	long long tree_id;		/* positions are this tree's commits */
+	const char *nipa_stream;	/* else: this NIPA stream's branches */
+	const char *test;		/* NULL: every test */
+};
+struct record_position_count {
+	const char *position;		/* commit id or NIPA branch */
+	const char *test, *suite;
+	const char *line;		/* POOL_LINE_JSON */
+	long failures, runs;		/* runs: fail, stall, crash, pass */
+	long long last_run;
+};
+int record_position_counts(struct store *st,
+			   const struct record_position_query *q,
+			   void (*fn)(void *data,
+				      const struct record_position_count *c),
+			   void *data);
+
 #endif

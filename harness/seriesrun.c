@@ -36,48 +36,32 @@ struct side {
  * Iterations that count: those of finished runs in the side's pool
  * (pool.h: same kernel, kconfig set, guest size, stress, executor).
  */
-#define SIDE_FROM \
-	"FROM iterations i JOIN runs r ON r.id = i.run_id WHERE " \
-	POOL_MATCH_TEST " AND " POOL_MATCH_KERNEL \
-	" AND r.state IN ('done', 'interrupted')"
-
-static struct side side_read(sqlite3_stmt *stmt, const struct pool_key *k)
+static struct side side_of(int err, const struct score *sc)
 {
-	struct side s = { 0, 0, 0 };
-
-	if (stmt && !pool_bind(stmt, k) && sqlite3_step(stmt) == SQLITE_ROW) {
-		s.fails = (long)sqlite3_column_int64(stmt, 0);
-		s.runs = (long)sqlite3_column_int64(stmt, 1);
-		if (sqlite3_column_count(stmt) > 2)
-			s.iterations = (long)sqlite3_column_int64(stmt, 2);
-	}
-	sqlite3_finalize(stmt);
-	return s;
+	if (err)
+		return (struct side){ 0, 0, 0 };
+	return (struct side){ sc->failures, sc->verdict_runs, sc->iterations };
 }
 
 static struct side test_side(struct store *st, const struct pool_key *k)
 {
+	struct score sc;
+
 	if (k->kernel_id <= 0 || !k->suite)
 		return (struct side){ 0, 0, 0 };
-	return side_read(store_prepare(st,
-		"SELECT coalesce(sum(i.outcome IN ('fail', 'stall', 'crash')), 0), "
-		"coalesce(sum(i.outcome NOT IN ('error', 'skip')), 0), count(*) "
-		SIDE_FROM,
-		""), k);
+	return side_of(record_pool_score(st, k, RECORD_POOL_FINISHED, &sc),
+		       &sc);
 }
 
 static struct side subcase_side(struct store *st, const struct pool_key *k,
 				const char *name)
 {
+	struct score sc;
+
 	if (k->kernel_id <= 0 || !k->suite)
 		return (struct side){ 0, 0, 0 };
-	return side_read(store_prepare(st,
-		"SELECT coalesce(sum(s.outcome IN ('fail', 'timeout', 'error')), 0), "
-		"coalesce(sum(s.outcome <> 'skip'), 0) FROM subresults s "
-		"JOIN iterations i ON i.id = s.iteration_id "
-		"JOIN runs r ON r.id = i.run_id WHERE " POOL_MATCH_TEST " AND "
-		POOL_MATCH_KERNEL " AND r.state IN ('done', 'interrupted') "
-		"AND s.name = :name", ":name s", name), k);
+	return side_of(record_pool_subscore(st, k, RECORD_POOL_FINISHED, name,
+					    &sc), &sc);
 }
 
 static double rate(struct side s)
@@ -233,27 +217,18 @@ static json_t *compare_subcases(struct store *st, const struct pool_key *b,
 				const struct rule *r)
 {
 	json_t *a = json_array();
-	sqlite3_stmt *stmt;
+	char **names = NULL;
+	int n = 0, i;
 
 	/* The sub-cases the series ran, in the order they first appeared. */
-	stmt = store_prepare(st,
-		"SELECT s.name FROM subresults s JOIN iterations i ON "
-		"i.id = s.iteration_id JOIN runs r ON r.id = i.run_id WHERE "
-		POOL_MATCH_TEST " AND " POOL_MATCH_KERNEL " GROUP BY s.name "
-		"ORDER BY min(s.id) LIMIT :max", ":max i",
-		SERIESRUN_MAX_SUBCASES);
-	if (stmt && pool_bind(stmt, s)) {
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-	}
-	while (stmt && s->suite && sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *name = store_col_text(stmt, 0);
-
-		json_array_append_new(a, compare(name, subcase_side(st, b, name),
-						 subcase_side(st, s, name), 4,
-						 text, r));
-	}
-	sqlite3_finalize(stmt);
+	if (s->suite)
+		n = record_pool_subcases(st, s, SERIESRUN_MAX_SUBCASES, &names);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, compare(names[i],
+						 subcase_side(st, b, names[i]),
+						 subcase_side(st, s, names[i]),
+						 4, text, r));
+	record_strings_release(names, n);
 	return a;
 }
 
@@ -265,12 +240,7 @@ static json_t *compare_subcases(struct store *st, const struct pool_key *b,
 static long long base_kernel(struct store *st, const char *base,
 			     long long series_kernel)
 {
-	return store_query_int(st, 0,
-		"SELECT b.id FROM kernels b JOIN kernels s ON s.id = :series "
-		"WHERE b.commit_id = :base AND b.tree_id = s.tree_id AND "
-		"b.config_hash = s.config_hash AND b.compiler = s.compiler AND "
-		"b.state = 'ok' ORDER BY b.id DESC LIMIT 1",
-		":series I :base s", series_kernel, base);
+	return record_kernel_alike(st, series_kernel, base);
 }
 
 /* One test of the comparison and where it stands. */
@@ -745,10 +715,8 @@ int seriesrun_execute(struct store *st, const struct job_opts *o,
 		rc = KFLAKE_EXIT_FAULT;
 		goto out;
 	}
-	if (text && store_query_int(st, 0, "SELECT count(DISTINCT "
-				    "config_hash) FROM kernels WHERE id IN "
-				    "(:s, :b)", ":s I :b I", x.skey.kernel_id,
-				    x.bkey.kernel_id) > 1)
+	if (text && record_kernels_differ_config(st, x.skey.kernel_id,
+						 x.bkey.kernel_id))
 		warning("series %lld: its kernel and the base's have different "
 			".config files (the series changes Kconfig, or the "
 			"fragments changed between the builds)", sr->id);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "strbuf.h"
 #include "workq.h"
 #include "util.h"
 
@@ -193,6 +194,62 @@ long long workq_last_run(struct store *st, long long id, const char *commit)
 			       "JOIN runs r ON r.id = l.run_id WHERE l.item_id "
 			       "= :id AND r.commit_id = :commit AND r.kernel_id "
 			       "IS NOT NULL", ":id I :commit s", id, commit);
+}
+
+long long workq_count_all(struct store *st)
+{
+	return store_query_int(st, 0, "SELECT count(*) FROM ci_items", "");
+}
+
+int workq_pools(struct store *st, const char *plan, int max,
+		struct pool_key **out)
+{
+	struct pool_key *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *stmt;
+
+	*out = NULL;
+	stmt = store_prepare(st, "SELECT " POOL_RUN_COLUMNS " FROM "
+		"runs r JOIN ci_item_runs l ON l.run_id = r.id JOIN "
+		"ci_items c ON c.id = l.item_id WHERE (:plan IS NULL OR "
+		"c.plan = :plan) AND r.kernel_id IS NOT NULL GROUP BY "
+		POOL_RUN_COLUMNS " ORDER BY min(r.id) LIMIT :max",
+		":plan s :max i", plan, max);
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		memset(&v[n], 0, sizeof(v[n]));
+		pool_key_from_row(stmt, 0, &v[n++]);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+char *workq_commit_label(struct store *st, const char *commit)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sqlite3_stmt *stmt;
+
+	stmt = store_prepare(st,
+		"SELECT DISTINCT coalesce(tree || ' ', '') || ref || '@' || "
+		"substr(commit_id, 1, 12) FROM ci_items WHERE kind = 'ref' AND "
+		"commit_id = :c UNION ALL SELECT DISTINCT printf('series %d "
+		"''%.40s''', id, coalesce(subject, '')) FROM series WHERE "
+		"result_commit = :c UNION ALL SELECT DISTINCT printf('base of "
+		"series %d', id) FROM series WHERE base_commit = :c AND "
+		"result_commit IS NOT NULL AND id IN (SELECT series_id FROM "
+		"ci_items) LIMIT 4", ":c s", commit);
+	while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
+		strbuf_addf(&sb, "%s%s", sb.len ? " / " : "",
+			    store_col_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	if (!sb.len) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
 }
 
 long long workq_count_state(struct store *st, const char *plan,

@@ -12,6 +12,7 @@
 #ifndef KFLAKE_WORKQ_H
 #define KFLAKE_WORKQ_H
 
+#include "pool.h"
 #include "store.h"
 
 #define WORKQ_MAX_ATTEMPTS 3
@@ -77,6 +78,20 @@ char *workq_failed_build(struct store *st, long long id);
 /* How many items of plan (NULL: all) are in state. */
 long long workq_count_state(struct store *st, const char *plan,
 			    const char *state);
+
+/* How many items there are, of every plan and state. */
+long long workq_count_all(struct store *st);
+/*
+ * The kernel pools (pool.h, run parts) of the runs of plan's items (NULL:
+ * of every plan), first run first, at most max; returns how many.
+ */
+int workq_pools(struct store *st, const char *plan, int max,
+		struct pool_key **out);
+/*
+ * What the items call commit: "TREE REF@0123456789ab", "series 3 'x'",
+ * "base of series 3", joined by " / " (NULL: nothing does).
+ */
+char *workq_commit_label(struct store *st, const char *commit);
 
 /* `kflake ci --status`: the queue, newest first, as a table or JSON. */
 int workq_print(struct store *st, const char *plan, int json, int limit);
