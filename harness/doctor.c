@@ -81,6 +81,21 @@ static const struct need guest_needs[] = {
 	{ NULL, NULL, NULL },
 };
 
+/*
+ * What `make test` and `make bench` need besides the above (not kflake
+ * itself: missing ones are a warning, and preflight skips them).
+ */
+static const struct need test_needs[] = {
+	{ "chromium", "chromium", "e2e 72-status-page (headless screenshots)" },
+	{ "curl", "curl", "e2e web tests" },
+	{ "jq", "jq", "e2e JSON checks" },
+	{ "sqlite3", "sqlite3", "e2e database checks" },
+	{ "xmllint", "libxml2-utils", "e2e 94-export (JUnit schema)" },
+	{ "cscope", "cscope", "e2e 03-structure (call graph)" },
+	{ "wrk", "wrk", "bench/web.sh" },
+	{ NULL, NULL, NULL },
+};
+
 static struct doctor_check *add(struct doctor_report *r, const char *name,
 				enum doctor_status status)
 {
@@ -136,9 +151,9 @@ static int in_path(const char *name, const char *path)
 }
 
 /* One check line for a group of needs, looked up in path. */
-static void check_needs(struct doctor_report *r, const char *name,
-			const struct need *needs, const char *path,
-			const char *where)
+static void check_needs_as(struct doctor_report *r, const char *name,
+			   const struct need *needs, const char *path,
+			   const char *where, enum doctor_status missed)
 {
 	struct strbuf found = STRBUF_INIT, missing = STRBUF_INIT;
 	struct doctor_check *c;
@@ -162,13 +177,20 @@ static void check_needs(struct doctor_report *r, const char *name,
 		c = add(r, name, DOCTOR_OK);
 		c->detail = strbuf_detach(&found);
 	} else {
-		c = add(r, name, DOCTOR_FAIL);
+		c = add(r, name, missed);
 		c->detail = xasprintf("missing %s %s", missing.buf, where);
 		c->fix = xasprintf("apt-get install %s", pkgs);
 		strbuf_release(&found);
 	}
 	strbuf_release(&missing);
 	free(pkgs);
+}
+
+static void check_needs(struct doctor_report *r, const char *name,
+			const struct need *needs, const char *path,
+			const char *where)
+{
+	check_needs_as(r, name, needs, path, where, DOCTOR_FAIL);
 }
 
 static void check_programs(struct doctor_report *r)
@@ -455,6 +477,9 @@ void doctor_run(struct doctor_report *r, const char *db, const char *tree,
 	if (tree && (!*tree || !strcmp(tree, TREE_DEFAULT_SOURCE)))
 		tree = NULL;
 	check_programs(r);
+	if (!(flags & DOCTOR_FAST))
+		check_needs_as(r, "test tools", test_needs, getenv("PATH"),
+			       "in PATH (make test, make bench)", DOCTOR_WARN);
 	check_qemu(r);
 	if (!(flags & DOCTOR_FAST))
 		check_kvm(r, flags);

@@ -223,7 +223,9 @@ void web_html_page_start(struct strbuf *sb, const char *title,
 		  "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 		  "content=\"width=device-width, initial-scale=1\">"
 		  "<title>%.*h - kflake</title><link rel=\"stylesheet\" "
-		  "href=\"/static/style.css\"></head><body><header><nav>"
+		  "href=\"/static/style.css\">"
+		  /* No icon: spares every page view a /favicon.ico 404. */
+		  "<link rel=\"icon\" href=\"data:,\"></head><body><header><nav>"
 		  "<a class=\"brand\" href=\"/\">kflake</a>", 200, title);
 	for (i = 0; i < ARRAY_SIZE(nav); i++)
 		web_htmlf(sb, "<a href=\"%R\"%R>%R</a>", nav[i][0],

@@ -8,7 +8,10 @@
 # DevTools protocol, standard-library Python) shoots every page to a PNG
 # under $E2E_OUT/status/ and checks the DOM and the layout for each item
 # of issue 14's status page and each bug it lists; the JSON API's bugs
-# are checked with curl and jq. No QEMU. Cost: ~25 s.
+# are checked with curl and jq. A stranger's markup (test name, series
+# subject and submitter, crash title) must stay text on every page, and
+# every page must load without a JS exception or console error (CSP
+# refusals included). No QEMU. Cost: ~20 s (19 s measured, quiet).
 . "$(dirname "$0")/lib.sh"
 for tool in curl jq sqlite3 chromium python3; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed"
@@ -27,6 +30,12 @@ art=$E2E_WORK/status.artefacts/runs/3/boot-1
 mkdir -p "$art"
 printf 'boot ok\r\nBUG: kernel NULL pointer dereference, address: 0000000000000008\r\nCall Trace:\r\n <TASK>\r\n udp_gro_receive+0x1a/0x40\r\n </TASK>\r\nafter the crash, a line that must stay on screen\r\n' >"$art/console.log"
 long=$(head -c 100000 /dev/zero | tr '\0' 'x')
+# A stranger's markup, in a test name, a series' subject and submitter and
+# a crash title: every page must show it as text (checked in the DOM, and
+# by cdp.py's no-console-error rule: the CSP would report a planted image
+# or script).
+evil='<img src=x onerror=alert(1)><script>alert(2)</script><b class=hostile>"&amp;</b>'
+evil_url='%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E%3Cscript%3Ealert(2)%3C%2Fscript%3E%3Cb%20class%3Dhostile%3E%22%26amp%3B%3C%2Fb%3E.sh'
 
 sqlite3 "$db" <<EOF || fail "cannot fill $db"
 BEGIN;
@@ -56,13 +65,14 @@ INSERT INTO subresults(iteration_id, name, outcome)
  SELECT id, 'ipv6: udp gso - over veth touching data', 'pass' FROM iterations;
 INSERT INTO iterations(run_id, test, suite, seq, outcome, rc, reason, duration, timeout, started_at)
  VALUES (3, '$long', 'path', 1, 'fail', 1, 'long name', 1, 90, '2024-01-03T04:00:00Z'),
-        (3, CAST(X'6261642dff2d75746638' AS TEXT), 'path', 1, 'pass', 0, CAST(X'726561736f6e20ff' AS TEXT), 1, 90, '2024-01-03T04:00:00Z');
+        (3, CAST(X'6261642dff2d75746638' AS TEXT), 'path', 1, 'pass', 0, CAST(X'726561736f6e20ff' AS TEXT), 1, 90, '2024-01-03T04:00:00Z'),
+        (3, '$evil.sh', 'path', 1, 'pass', 0, '$evil', 1, 90, '2024-01-03T04:00:00Z');
 INSERT INTO crashes(fingerprint, kind, title, frames, report, first_seen, last_seen, count)
- VALUES ('fp', 'bug', 'BUG: kernel NULL pointer dereference in udp_gro_receive', 'udp_gro_receive', 'BUG: kernel NULL pointer dereference', 'now', 'now', 1);
+ VALUES ('fp', 'bug', 'BUG: kernel NULL pointer dereference in udp_gro_receive $evil', 'udp_gro_receive', 'BUG: kernel NULL pointer dereference', 'now', 'now', 1);
 INSERT INTO crash_hits(crash_id, iteration_id, run_id, kernel_id, test, report, seen_at)
  VALUES (1, 5, 3, 3, 'udpgro_frglist.sh', 'BUG', 'now');
 INSERT INTO series(source, kind, msgid, subject, submitter, patch_count, state, base_commit, result_commit, pw_id, created_at)
- VALUES ('pw:https://patchwork.example.org/7', 'patchwork', '<0.cover@example.org>', 'net: make udp gro faster', 'Dev <dev@example.org>', 1, 'tested', '$c2', '$c3', 7, 'now');
+ VALUES ('pw:https://patchwork.example.org/7', 'patchwork', '<0.cover@example.org>', 'net: make udp gro faster $evil', 'Dev $evil <dev@example.org>', 1, 'tested', '$c2', '$c3', 7, 'now');
 INSERT INTO patches(series_id, seq, subject, author, msgid, commit_id)
  VALUES (1, 1, '[PATCH 1/1] net: make udp gro faster', 'Dev', '<1.patch@example.org>', '$c3');
 UPDATE runs SET series_id = 1 WHERE id = 3;
@@ -120,12 +130,14 @@ api '/api/tests?test=bad-' | jq -r '.items[0].test' | grep -q "bad-$(printf '\35
 	fail "invalid UTF-8 is not U+FFFD in JSON"
 
 # The pages, in Chromium: a PNG each, and the DOM and layout checks.
+noxss='["strangers markup stays text", "document.querySelectorAll(\"img[src=x], b.hostile, body script\").length === 0"]'
+shown='["strangers markup shown as text", "document.body.textContent.includes(\"<img src=x onerror=alert(1)><script>alert(2)</script><b class=hostile>\\\"&amp;</b>\")"]'
 cat >"$E2E_WORK/status-pages.json" <<EOF
 [
- {"name": "overview", "url": "$u/", "checks": [
+ {"name": "overview", "url": "$u/", "checks": [$noxss,
   ["what changed since the previous kernel", "document.querySelector('table.changes .change-new-failures') !== null && document.querySelector('table.changes').textContent.includes('udpgro_frglist.sh')"],
   ["no verdict badge on every run", "document.querySelectorAll('table.runs .badge.v-flaky').length === 0"]]},
- {"name": "flakes", "url": "$u/flakes?sort=name", "checks": [
+ {"name": "flakes", "url": "$u/flakes?sort=name", "checks": [$noxss, $shown,
   ["rows per kernel, columns named honestly", "[...document.querySelectorAll('table.flakes th')].map(t => t.textContent).join('|').startsWith('Test|Kernel|Iterations|')"],
   ["a 100 KB name keeps the table on screen", "document.querySelector('table.flakes').getBoundingClientRect().right <= window.innerWidth + 1 && document.documentElement.scrollWidth <= window.innerWidth + 1"],
   ["invalid UTF-8 shows as U+FFFD", "document.body.textContent.includes('bad-\\uFFFD-utf8')"],
@@ -136,7 +148,7 @@ cat >"$E2E_WORK/status-pages.json" <<EOF
   ["the test filter matches substrings", "document.querySelectorAll('table.flakes a.name').length === 3"]]},
  {"name": "runs", "url": "$u/runs?limit=2", "checks": [
   ["the next link keeps limit", "document.querySelector('a[rel=next]').getAttribute('href') === '/runs?limit=2&page=2'"]]},
- {"name": "run", "url": "$u/run/3?limit=10", "checks": [
+ {"name": "run", "url": "$u/run/3?limit=10", "checks": [$noxss, $shown,
   ["every failure first, across all pages", "document.querySelectorAll('section.failures details.failure').length === 12 && (document.querySelector('section.failures').compareDocumentPosition(document.getElementById('iterations')) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0"],
   ["the reproduce line has the fragments and enough iterations", "(t => t.includes('--kconfig /tmp/extra.config') && /--iterations (2[0-9]|3[0-9])\\\\b/.test(t))(document.querySelector('section.failures pre.reproduce').textContent)"],
   ["iterations paged", "document.querySelectorAll('table.iters tr').length === 11"]]},
@@ -152,17 +164,19 @@ cat >"$E2E_WORK/status-pages.json" <<EOF
   ["the line after the report stays on screen", "(r => { r.setStart(document.querySelector('pre.console').lastChild, 1); r.setEnd(document.querySelector('pre.console').lastChild, 10); const b = r.getBoundingClientRect(); return b.left >= 0 && b.left < 100; })(document.createRange())"]]},
  {"name": "iteration", "url": "$u/iteration/5", "checks": [
   ["an iteration page with its reproduce line", "document.querySelector('pre.reproduce') !== null"]]},
- {"name": "series", "url": "$u/series/1", "checks": [
+ {"name": "test-stranger", "url": "$u/test/$evil_url", "checks": [$noxss, $shown,
+  ["the name is the heading", "document.querySelector('h1').textContent.includes('<b class=hostile>')"]]},
+ {"name": "series", "url": "$u/series/1", "checks": [$noxss, $shown,
   ["the stored verdict per test", "document.querySelectorAll('table.verdicts tr').length === 3 && document.querySelector('table.verdicts').textContent.includes('no change detected')"],
   ["links to patchwork and lore", "document.querySelector('a.patchwork').href === 'https://patchwork.example.org/api/series/7/' && document.querySelector('a.lore').href === 'https://lore.kernel.org/all/0.cover%40example.org/'"]]},
  {"name": "bisect", "url": "$u/bisect/1", "checks": [
   ["steps, evidence and the culprit", "document.querySelectorAll('table.steps tr').length === 5 && document.querySelector('code.culprit').textContent === '$c3' && document.querySelector('table.steps tr.culprit') !== null"]]},
  {"name": "bisects", "url": "$u/bisects", "checks": [["listed", "document.querySelector('a[href=\"/bisect/1\"]') !== null"]]},
  {"name": "alerts", "url": "$u/alerts", "checks": [["the alert", "document.getElementById('alert-1') !== null"]]},
- {"name": "crash", "url": "$u/crash/1", "checks": [["its hits", "document.querySelector('a[href=\"/iteration/5\"]') !== null"]]},
- {"name": "crashes", "url": "$u/crashes", "checks": []},
- {"name": "series-list", "url": "$u/series", "checks": []},
- {"name": "stalls", "url": "$u/stalls", "checks": []},
+ {"name": "crash", "url": "$u/crash/1", "checks": [$noxss, $shown, ["its hits", "document.querySelector('a[href=\"/iteration/5\"]') !== null"]]},
+ {"name": "crashes", "url": "$u/crashes", "checks": [$noxss, $shown]},
+ {"name": "series-list", "url": "$u/series", "checks": [$noxss, $shown]},
+ {"name": "stalls", "url": "$u/stalls", "checks": [$noxss]},
  {"name": "error", "url": "$u/run/999999", "checks": [
   ["errors are pages with navigation", "document.querySelector('h1.error').textContent === '404 Not found' && document.querySelectorAll('nav a').length >= 8"]]},
  {"name": "flakes-phone", "url": "$u/flakes", "width": 390, "height": 844, "checks": [
@@ -172,5 +186,5 @@ EOF
 python3 "$(dirname "$0")/cdp.py" "$E2E_WORK/status-pages.json" "$out" ||
 	fail "status pages (PNGs in $out)"
 n=$(ls "$out"/*.png | wc -l)
-[ "$n" -ge 19 ] || fail "only $n screenshots"
+[ "$n" -ge 20 ] || fail "only $n screenshots"
 echo "ok: $n pages shot and checked (PNGs in $out)"

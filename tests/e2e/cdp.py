@@ -9,8 +9,13 @@ layout, which the pages' own CSP could never run.
 SPEC is a list of pages: {"name", "url", "width", "height", "checks":
 [[description, javascript expression], ...]}. Each page is loaded in a
 fresh tab of one browser, shot to OUTDIR/NAME.png, and every check is
-evaluated there: it must be true. Exit 0 when all hold; else 1 with one
-line per failed check (page, description, what the expression gave)."""
+evaluated there: it must be true. Every page must also load without a
+JavaScript exception and without an error on its console (a script or
+image the CSP refused, a resource that did not load): escaping that let
+a stranger's markup through shows up there too. Only the page's own
+status (an error page is a 404) is not counted. Exit 0 when all hold;
+else 1 with one line per failed check (page, description, what the
+expression gave)."""
 
 import base64
 import json
@@ -154,6 +159,8 @@ def run_page(b, page, outdir):
     session = b.call("Target.attachToTarget",
                      {"targetId": target, "flatten": True})["sessionId"]
     b.call("Page.enable", session=session)
+    b.call("Runtime.enable", session=session)
+    b.call("Log.enable", session=session)
     b.call("Emulation.setDeviceMetricsOverride", {
         "width": page.get("width", 1280), "height": page.get("height", 900),
         "deviceScaleFactor": 1, "mobile": False}, session=session)
@@ -172,8 +179,39 @@ def run_page(b, page, outdir):
         if "exceptionDetails" in res or value is not True:
             got = res.get("exceptionDetails", {}).get("text") or repr(value)
             failed.append("%s: %s: got %s" % (page["name"], desc, got))
+    failed += page_errors(b, page, session)
     b.call("Target.closeTarget", {"targetId": target})
     return failed
+
+
+def page_errors(b, page, session):
+    """Exceptions and console errors the page raised while loading."""
+    errors = []
+    for e in [e for e in b.events if e.get("sessionId") == session]:
+        b.events.remove(e)
+        m, p = e.get("method"), e.get("params", {})
+        if m == "Runtime.exceptionThrown":
+            d = p.get("exceptionDetails", {})
+            errors.append("exception: " + d.get("text", "?") + " " +
+                          str(d.get("exception", {}).get("description", "")))
+        elif m == "Runtime.consoleAPICalled" and p.get("type") == "error":
+            errors.append("console.error: " + " ".join(
+                str(a.get("value", a.get("description", "")))
+                for a in p.get("args", [])))
+        elif m == "Log.entryAdded":
+            entry = p.get("entry", {})
+            if entry.get("level") != "error":
+                continue
+            # The page's own status (an error page is a 404) is checked
+            # by the page's checks, not counted as a broken resource.
+            if entry.get("source") == "network" and \
+                    entry.get("url") == page["url"]:
+                continue
+            errors.append("%s: %s (%s)" % (entry.get("source"),
+                                           entry.get("text"),
+                                           entry.get("url", "")))
+    return ["%s: loads without errors: got %s" % (page["name"], err[:300])
+            for err in errors]
 
 
 def main():
