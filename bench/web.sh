@@ -10,7 +10,9 @@
 # 16 connections), a reply that misses the cache (the server run with
 # KFLAKE_WEB_CACHE=0, one connection, so every reply is made afresh), and
 # the same cached load with keep-alive off ("Connection: close"), which
-# is what keep-alive saves. Targets (issue 14): at 1M, /flakes and
+# is what keep-alive saves. "rss" is the server's resident memory after
+# the measurement and "peak" its high-water mark (VmRSS, VmHWM), in MiB:
+# what the reply cache costs. Targets (issue 14): at 1M, /flakes and
 # /api/tests >= 2,000 req/s with p99 <= 20 ms; a miss <= 5 ms.
 #
 #   KFLAKE=./kflake BENCH_SIZES="100000 1000000" BENCH_SECONDS=10 sh bench/web.sh
@@ -61,6 +63,11 @@ unserve() {
 	pid=
 }
 
+# mib FIELD: the server's VmRSS or VmHWM in MiB
+mib() {
+	awk -v f="$1:" '$1 == f { printf "%d", $2 / 1024 }' "/proc/$pid/status"
+}
+
 # measure LABEL PATH THREADS CONNS [wrk options]: one line of figures
 measure() {
 	label=$1 path=$2 t=$3 c=$4
@@ -69,13 +76,14 @@ measure() {
 	wpid=$!
 	wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$@" "$url$path" >"$tmp/wrk.out"
 	wait "$wpid"
-	awk -v label="$label" -v path="/$path" -v writer="$(cat "$tmp/writer.out")" '
+	awk -v label="$label" -v path="/$path" -v writer="$(cat "$tmp/writer.out")" \
+	    -v rss="$(mib VmRSS)" -v peak="$(mib VmHWM)" '
 		/Requests\/sec/ { rps = $2 }
 		/^ +50%/ { p50 = $2 }
 		/^ +99%/ { p99 = $2 }
 		/Non-2xx/ { bad = $NF }
-		END { printf "%-10s %-10s %10s %9s %9s %8d  %s\n", label, path,
-		      rps, p50, p99, bad, writer }' "$tmp/wrk.out"
+		END { printf "%-10s %-10s %10s %9s %9s %8d %5s %5s  %s\n", label,
+		      path, rps, p50, p99, bad, rss, peak, writer }' "$tmp/wrk.out"
 }
 
 echo "$(nproc) CPUs; wrk $THREADS threads x $CONNS connections, ${SECS}s each; writer $RATE iterations/s"
@@ -85,7 +93,7 @@ for n in $SIZES; do
 	"$tmp/gendb" "$db" "$n" >"$tmp/gen.out"
 	echo
 	echo "== $(sqlite3 -readonly "$db" 'SELECT count(*) FROM iterations' 2>/dev/null || echo "$n+") iterations, $(sqlite3 -readonly "$db" 'SELECT count(*) FROM tallies' 2>/dev/null || echo '?') tally rows (generated in $(( $(date +%s) - start )) s)"
-	printf '%-10s %-10s %10s %9s %9s %8s  %s\n' mode path req/s p50 p99 non-2xx writer
+	printf '%-10s %-10s %10s %9s %9s %8s %5s %5s  %s\n' mode path req/s p50 p99 non-2xx rss peak writer
 	serve "$db"
 	measure cached flakes "$THREADS" "$CONNS"
 	measure cached api/tests "$THREADS" "$CONNS"
