@@ -58,6 +58,10 @@ $(BUILD)/tests/unit/run-unit: $(UNIT_OBJ) $(HARNESS_OBJ)
 $(BUILD)/bench/gendb: $(BUILD)/bench/gendb.o $(HARNESS_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
+# The spool ingest rate: the real spool writer and ingest (bench/ingest.c).
+$(BUILD)/bench/ingest: $(BUILD)/bench/ingest.o $(HARNESS_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 # The change point accuracy simulation runs the detector alerts use.
 $(BUILD)/bench/changepoint: $(BUILD)/bench/changepoint.o $(HARNESS_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
@@ -101,9 +105,11 @@ unit:
 fuzz:
 	sh tests/fuzz/run
 
-bench: all build/rel/bench/changepoint build/rel/bench/seqsim
+bench: all build/rel/bench/changepoint build/rel/bench/seqsim build/rel/bench/ingest
 	build/rel/bench/changepoint
 	build/rel/bench/seqsim
+	build/rel/bench/ingest
+	sh bench/vms.sh
 	sh bench/run
 	sh bench/until.sh
 	KFLAKE=./kflake sh bench/web.sh

@@ -27,5 +27,6 @@ int cmd_alert(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_tally(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 #endif

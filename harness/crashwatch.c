@@ -12,7 +12,6 @@
 #include "crashwatch.h"
 #include "record.h"
 #include "runcmd.h"
-#include "snapshot.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -83,20 +82,20 @@ void crashwatch_finish(struct crashwatch *w)
 }
 
 /* The panic line only says the kernel gave up; the report before it says why. */
-static const struct crash_report *cause(const struct crashwatch *w)
+static const struct crash_report *cause(const struct crash_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < w->cur.nr; i++)
-		if (strcmp(w->cur.v[i].kind, "panic"))
-			return &w->cur.v[i];
-	return w->cur.nr ? &w->cur.v[0] : NULL;
+	for (i = 0; i < l->nr; i++)
+		if (strcmp(l->v[i].kind, "panic"))
+			return &l->v[i];
+	return l->nr ? &l->v[0] : NULL;
 }
 
 void crashwatch_verdict(struct crashwatch *w, int *fatal, int *warn,
 			const char **title)
 {
-	const struct crash_report *r = cause(w);
+	const struct crash_report *r = cause(&w->cur);
 	size_t i;
 
 	*fatal = w->fatal;
@@ -148,40 +147,50 @@ static char *decode(const struct crashwatch *w, const char *report)
 	return strbuf_detach(&out);
 }
 
-int crashwatch_store(struct store *st, struct crashwatch *w,
-		     long long iteration_id, long long run_id,
-		     long long kernel_id, const char *test, const char *outdir,
-		     int item)
+void crashwatch_take(struct crashwatch *w, struct crash_list *out)
 {
-	const struct crash_report *first = cause(w);
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; w->vmlinux && w->srcdir && i < w->cur.nr; i++) {
+		char *decoded = decode(w, w->cur.v[i].text);
+
+		if (decoded) {
+			free(w->cur.v[i].text);
+			w->cur.v[i].text = decoded;
+		}
+	}
+	*out = w->cur;
+	memset(&w->cur, 0, sizeof(w->cur));
+	w->fatal = 0;
+}
+
+int crashwatch_store(struct store *st, const struct crash_list *l,
+		     long long iteration_id, long long run_id,
+		     long long kernel_id, const char *test)
+{
+	const struct crash_report *first = cause(l);
 	char now[32];
 	size_t i;
 
 	util_iso8601(util_wallclock(), now);
-	for (i = 0; i < w->cur.nr; i++) {
-		const struct crash_report *r = &w->cur.v[i];
+	for (i = 0; i < l->nr; i++) {
+		const struct crash_report *r = &l->v[i];
 		long long id = crash_row(st, r, now);
-		char *decoded = NULL;
-		int rc;
 
 		if (id < 0)
 			return -1;
-		if (w->vmlinux && w->srcdir)
-			decoded = decode(w, r->text);
-		rc = store_exec(st, "INSERT INTO crash_hits(crash_id, "
-				"iteration_id, run_id, kernel_id, test, report, "
-				"seen_at) VALUES (?, nullif(?, 0), ?, nullif(?, 0), "
-				"?, ?, ?)",
-				"IIIIsss", id, iteration_id, run_id, kernel_id,
-				test, decoded ? decoded : r->text, now);
-		free(decoded);
-		if (rc)
+		if (store_exec(st, "INSERT INTO crash_hits(crash_id, "
+			       "iteration_id, run_id, kernel_id, test, report, "
+			       "seen_at) VALUES (?, nullif(?, 0), ?, nullif(?, 0), "
+			       "?, ?, ?)",
+			       "IIIIsss", id, iteration_id, run_id, kernel_id,
+			       test, r->text, now))
 			return -1;
 		if (r == first && iteration_id)
 			record_iteration_set_crash(st, iteration_id, id);
 	}
-	return iteration_id ? snapshot_store(st, iteration_id, outdir, item)
-			    : 0;
+	return 0;
 }
 
 /* Reads ---------------------------------------------------------------------- */

@@ -1,14 +1,14 @@
 /*
  * crashwatch.h - follows one boot's console for kernel crash reports,
  * answers "did the kernel die or warn during this iteration?", and files
- * the reports (grouped by fingerprint) and any stall snapshot with the
- * iteration in the database.
+ * the reports (grouped by fingerprint) with the iteration in the database.
  */
 #ifndef KFLAKE_CRASHWATCH_H
 #define KFLAKE_CRASHWATCH_H
 
 #include <jansson.h>
 
+#include "crash.h"
 #include "store.h"
 
 struct crashwatch;
@@ -28,15 +28,21 @@ void crashwatch_finish(struct crashwatch *w);
 void crashwatch_verdict(struct crashwatch *w, int *fatal, int *warn,
 			const char **title);
 /*
- * Store the current iteration's reports (crashes, crash_hits, and
- * iterations.crash_id) and the snapshot outdir/<item>.snapshot, if any.
- * iteration_id 0 (and test NULL): reports printed outside any test,
- * stored against the run alone. Runs inside the caller's transaction.
+ * Move the current iteration's reports into out (zeroed first; release
+ * with crash_list_release), their text decoded when vmlinux and srcdir
+ * were given. The watch is ready for the next iteration.
  */
-int crashwatch_store(struct store *st, struct crashwatch *w,
+void crashwatch_take(struct crashwatch *w, struct crash_list *out);
+/*
+ * Store reports (crashes grouped by fingerprint, one crash_hits row
+ * each, and iterations.crash_id = the first report that is not a bare
+ * panic line). iteration_id 0 (and test NULL): reports printed outside
+ * any test, kept against the run alone. Runs inside the caller's
+ * transaction.
+ */
+int crashwatch_store(struct store *st, const struct crash_list *l,
 		     long long iteration_id, long long run_id,
-		     long long kernel_id, const char *test, const char *outdir,
-		     int item);
+		     long long kernel_id, const char *test);
 
 /* Reads of the crashes and crash_hits tables -------------------------------- */
 

@@ -26,6 +26,7 @@
 #include "stats.h"
 #include "session.h"
 #include "stress.h"
+#include "slurmrun.h"
 #include "store.h"
 #include "tree.h"
 #include "util.h"
@@ -85,6 +86,7 @@ void job_opts_init(struct job_opts *o)
 	o->mem_mb = 2048;
 	o->progress = PROGRESS_AUTO;
 	o->kind = "run";
+	o->executor = "local";
 }
 
 static int bad_value(const char *opt, const char *val, const char *what)
@@ -149,6 +151,37 @@ int job_opts_parse(struct job_opts *o, int opt, const char *arg)
 		break;
 	case JOB_OPT_STRESS:
 		return stress_parse(arg, &o->stress);
+	case JOB_OPT_VMS:
+		if (!strcmp(arg, "auto"))
+			o->vms = 0;
+		else if (util_parse_int(arg, 1, VM_POLL_MAX, &v))
+			return bad_value("--vms", arg, "expected auto or 1 to 64");
+		else
+			o->vms = (int)v;
+		break;
+	case JOB_OPT_EXECUTOR:
+		if (strcmp(arg, "local") && strcmp(arg, "slurm"))
+			return bad_value("--executor", arg,
+					 "expected local or slurm");
+		o->executor = arg;
+		break;
+	case JOB_OPT_PARTITION:
+		if (!*arg || arg[0] == '-' || strpbrk(arg, " \t\n"))
+			return bad_value("--partition", arg,
+					 "expected a Slurm partition name");
+		o->partition = arg;
+		break;
+	case JOB_OPT_TASKS:
+		if (util_parse_int(arg, 1, SLURMRUN_MAX_TASKS, &v))
+			return bad_value("--tasks", arg, "expected 1 to 1000");
+		o->tasks = (int)v;
+		break;
+	case JOB_OPT_SHARED:
+		if (arg[0] != '/')
+			return bad_value("--shared", arg,
+					 "expected an absolute path");
+		o->shared = arg;
+		break;
 	case JOB_OPT_DB:
 		o->db = arg;
 		break;
@@ -162,6 +195,29 @@ int job_opts_parse(struct job_opts *o, int opt, const char *arg)
 	default:
 		return 1;
 	}
+	return 0;
+}
+
+int job_opts_check(const struct job_opts *o)
+{
+	size_t i;
+
+	if (!strcmp(o->executor, "slurm")) {
+		/* Slices are cut up front: a test cannot stop half-way. */
+		for (i = 0; o->test_opts && i < o->ntests; i++)
+			if (o->test_opts[i].until_decided)
+				break;
+		if (o->until_decided || (o->test_opts && i < o->ntests))
+			return error("--until decided needs --executor local "
+				     "(Slurm runs every planned iteration)");
+		/* The worker's guests are not stressed: do not say they were. */
+		if (o->stress)
+			return error("--stress needs --executor local");
+		return 0;
+	}
+	if (o->partition || o->tasks || o->shared)
+		return error("--partition, --tasks and --shared need "
+			     "--executor slurm");
 	return 0;
 }
 
@@ -240,6 +296,7 @@ struct job {
 	long long run_id;
 	long long kernel_id;
 	struct pool_key pool;	/* the run's part of the pooling key */
+	int vms;		/* guests at once */
 };
 
 static void add_fragment(struct job *j, char *path)
@@ -558,6 +615,58 @@ static int setup_test(struct job *j, struct session *s, size_t i)
 	return 0;
 }
 
+/*
+ * Guests at once: what the user said, else what the host holds. More
+ * guests than the host has CPUs for share them: each runs slower, so the
+ * run is pooled apart (stress mode "overcommit", docs/SCALING.md) and
+ * says so.
+ */
+static int pick_vms(struct job *j, int *overcommit)
+{
+	const struct job_opts *o = j->o;
+	int items = o->iterations * (int)j->ntests;
+	long host = sysconf(_SC_NPROCESSORS_ONLN);
+	int n;
+
+	*overcommit = 0;
+	/* Slurm places tasks itself: one guest per task unless told. */
+	if (o->vms || !strcmp(o->executor, "slurm"))
+		n = o->vms ? o->vms : 1;
+	else
+		n = session_auto_vms_here(o->cpus, o->mem_mb, items);
+	if (n > items)
+		n = items;
+	if (strcmp(o->executor, "slurm") && host > 0 &&
+	    (long)n * o->cpus > host)
+		*overcommit = 1;
+	return n;
+}
+
+static void show_vms(struct job *j, int overcommit)
+{
+	const struct job_opts *o = j->o;
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", j->vms);
+	record_run_set(&j->st, j->run_id, "vms", buf);
+	if (strcmp(o->executor, "slurm") && (j->vms > 1 || o->vms))
+		progress_step("run", "%d guest(s) at once (%s), %d vCPU(s) "
+			      "each, %ld host CPU(s)%s", j->vms,
+			      o->vms ? "--vms" : "auto", o->cpus,
+			      sysconf(_SC_NPROCESSORS_ONLN), overcommit ?
+			      ": oversubscribed, pooled as stress "
+			      "'overcommit'" : "");
+}
+
+/* "interrupted; 7 iteration(s) kept; not finished: a.sh k=4" */
+static char *interrupted_why(int kept, const struct strbuf *missing)
+{
+	if (!missing->len)
+		return xasprintf("interrupted; %d iteration(s) kept", kept);
+	return xasprintf("interrupted; %d iteration(s) kept; not finished: %s",
+			 kept, missing->buf);
+}
+
 static int do_session(struct job *j)
 {
 	struct session s = { 0 };
@@ -592,19 +701,29 @@ static int do_session(struct job *j)
 	s.cpus = j->o->cpus;
 	s.mem_mb = j->o->mem_mb;
 	s.stress = j->o->stress;
+	s.vms = j->vms;
 	record_run_progress(&j->st, j->run_id, "boot", NULL);
-	s.accel = vm_pick_accel(j->build.image, init);
-	record_run_set(&j->st, j->run_id, "accel", s.accel);
-	rc = session_execute(&s);
+	if (!strcmp(j->o->executor, "slurm")) {
+		struct slurmrun_opts so = { .partition = j->o->partition,
+					    .tasks = j->o->tasks,
+					    .shared = j->o->shared };
+
+		rc = slurmrun_execute(&s, &so);
+	} else {
+		s.accel = vm_pick_accel(j->build.image, init);
+		record_run_set(&j->st, j->run_id, "accel", s.accel);
+		rc = session_execute(&s);
+	}
 	if (rc < 0) {
 		rc = fail_run(j, "run %lld stopped: %s", j->run_id,
 			      s.abort_reason ? s.abort_reason : "unknown");
 		cmdlog_show_tail(s.abort_log);
 	} else if (rc > 0) {
-		record_run_finish(&j->st, j->run_id, "interrupted",
-				  "interrupted by a signal");
-		progress_step("run", "interrupted; %d iteration(s) kept",
-			      s.items_done);
+		char *why = interrupted_why(s.items_done, &s.missing);
+
+		record_run_finish(&j->st, j->run_id, "interrupted", why);
+		progress_step("run", "%s", why);
+		free(why);
 		rc = 130;
 	} else {
 		record_run_finish(&j->st, j->run_id, "done", NULL);
@@ -628,8 +747,12 @@ static int start_run(struct job *j)
 	struct record_run r = { 0 };
 	char *aj = argv_json(j->o), *tj = tests_json(j->labels, j->ntests);
 	char *kset = pool_kconfig_set(j->frags, j->nfrag, j->tree.path);
-	char *stress = stress_name(j->o->stress);
+	char *stress;
+	int overcommit;
 
+	j->vms = pick_vms(j, &overcommit);
+	stress = stress_name(j->o->stress |
+			     (overcommit ? STRESS_OVERCOMMIT : 0));
 	r.kind = j->o->kind;
 	r.tree_id = j->tree_id;
 	r.ref = j->o->ref ? j->o->ref : "HEAD";
@@ -643,6 +766,7 @@ static int start_run(struct job *j)
 	r.guest_mem_mb = j->o->mem_mb;
 	r.kconfig_set = kset;
 	r.stress = stress;
+	r.executor = j->o->executor;
 	j->run_id = record_run_create(&j->st, &r);
 	free(aj);
 	free(tj);
@@ -651,6 +775,7 @@ static int start_run(struct job *j)
 		free(stress);
 		return -1;
 	}
+	show_vms(j, overcommit);
 	if (j->res)
 		j->res->run_id = j->run_id;
 	if (j->o->started)
@@ -756,6 +881,8 @@ int job_run(const struct job_opts *o, struct job_result *res)
 	j.res = res;
 	if (res)
 		memset(res, 0, sizeof(*res));
+	if (job_opts_check(o))
+		return KFLAKE_EXIT_USAGE;
 	if (store_open(&j.st, o->db, 0))
 		return KFLAKE_EXIT_FAIL;
 	record_reap_stale(&j.st);

@@ -39,6 +39,11 @@ struct job_opts {
 	int cpus;
 	int mem_mb;
 	unsigned stress;	/* --stress: enum stress_mode bits */
+	int vms;		/* guests at once; 0: as many as the host holds */
+	const char *executor;	/* "local" or "slurm" */
+	const char *partition;	/* Slurm: --partition */
+	int tasks;		/* Slurm: array tasks, 0: one per 10 iterations */
+	const char *shared;	/* Slurm: the directory every node sees */
 	const char *db;
 	enum progress_mode progress;
 	int argc;
@@ -90,7 +95,9 @@ enum job_option {
 	JOB_OPT_TREE = 0x100, JOB_OPT_REF, JOB_OPT_TEST, JOB_OPT_ITER,
 	JOB_OPT_KCONFIG, JOB_OPT_TIMEOUT, JOB_OPT_IDLE, JOB_OPT_JOBS,
 	JOB_OPT_CPUS, JOB_OPT_MEM, JOB_OPT_DB, JOB_OPT_JSON, JOB_OPT_QUIET,
-	JOB_OPT_STRESS, JOB_OPT_LAST,
+	JOB_OPT_STRESS,
+	JOB_OPT_VMS, JOB_OPT_EXECUTOR, JOB_OPT_PARTITION, JOB_OPT_TASKS,
+	JOB_OPT_SHARED, JOB_OPT_LAST,
 };
 
 #define JOB_LONG_OPTIONS						\
@@ -105,6 +112,11 @@ enum job_option {
 	{ "cpus", required_argument, NULL, JOB_OPT_CPUS },		\
 	{ "mem", required_argument, NULL, JOB_OPT_MEM },		\
 	{ "stress", required_argument, NULL, JOB_OPT_STRESS },		\
+	{ "vms", required_argument, NULL, JOB_OPT_VMS },		\
+	{ "executor", required_argument, NULL, JOB_OPT_EXECUTOR },	\
+	{ "partition", required_argument, NULL, JOB_OPT_PARTITION },	\
+	{ "tasks", required_argument, NULL, JOB_OPT_TASKS },		\
+	{ "shared", required_argument, NULL, JOB_OPT_SHARED },		\
 	{ "db", required_argument, NULL, JOB_OPT_DB },			\
 	{ "json", no_argument, NULL, JOB_OPT_JSON },			\
 	{ "quiet", no_argument, NULL, JOB_OPT_QUIET }
@@ -125,6 +137,8 @@ char *job_test_label(const char *arg, const struct job_test *x);
 char *job_test_suite(const char *arg);
 
 void job_opts_init(struct job_opts *o);
+/* After parsing: options that only make sense together; -1 with an error. */
+int job_opts_check(const struct job_opts *o);
 void job_opts_release(struct job_opts *o);
 /* The free-space floor in MB ($KFLAKE_MIN_FREE_MB, else JOB_MIN_FREE_MB). */
 long job_min_free_mb(void);

@@ -27,6 +27,7 @@ static const struct builtin builtins[] = {
 	{ "export", cmd_export, "write runs as JUnit XML or KCIDB JSON" },
 	{ "import", cmd_import, "import NIPA contest results" },
 	{ "tally", cmd_tally, "check or rebuild the kept score tallies" },
+	{ "worker", cmd_worker, "run one Slurm task of a run (run --executor slurm)" },
 };
 
 static void usage(FILE *f)

@@ -142,7 +142,7 @@ int record_run_set(struct store *st, long long run_id, const char *column,
 	/* Column names are ours, never the user's; still, allow-list them. */
 	static const char *const ok[] = {
 		"accel", "qemu_cmdline", "commit_id", "ref", "error", "step",
-		"fragments", "started_at", "finished_at",
+		"fragments", "started_at", "finished_at", "vms",
 	};
 	char *sql;
 	size_t i;
@@ -202,18 +202,40 @@ int record_reap_stale(struct store *st)
 	return n;
 }
 
+long long record_boot_add(struct store *st, const struct record_boot *b)
+{
+	char ts[32], host[256] = "";
+	long long id;
+
+	if (b->attempt) {
+		id = store_query_int(st, 0, "SELECT id FROM boots WHERE "
+				     "attempt = ?", "s", b->attempt);
+		if (id)
+			return id;
+	}
+	if (!b->host)
+		gethostname(host, sizeof(host) - 1);
+	if (store_exec(st, "INSERT INTO boots(run_id, seq, accel, cmdline, "
+		       "console_path, started_at, guest, host, attempt) "
+		       "VALUES (?1, CASE WHEN ?2 > 0 THEN ?2 ELSE (SELECT "
+		       "coalesce(max(seq), 0) + 1 FROM boots WHERE run_id = ?1) "
+		       "END, ?3, ?4, ?5, ?6, nullif(?7, 0), ?8, ?9)",
+		       "Iisss" "sis" "s", b->run_id, b->seq, b->accel,
+		       b->cmdline, b->console_path, now_iso(ts), b->guest,
+		       b->host ? b->host : host, b->attempt))
+		return -1;
+	return store_last_id(st);
+}
+
 long long record_boot_create(struct store *st, long long run_id, int seq,
 			     const char *accel, const char *cmdline,
 			     const char *console_path)
 {
-	char ts[32];
+	struct record_boot b = { .run_id = run_id, .seq = seq, .accel = accel,
+				 .cmdline = cmdline,
+				 .console_path = console_path };
 
-	if (store_exec(st, "INSERT INTO boots(run_id, seq, accel, cmdline, "
-		       "console_path, started_at) VALUES (?, ?, ?, ?, ?, ?)",
-		       "Iisss" "s", run_id, seq, accel, cmdline, console_path,
-		       now_iso(ts)))
-		return -1;
-	return store_last_id(st);
+	return record_boot_add(st, &b);
 }
 
 int record_boot_finish(struct store *st, long long boot_id,
@@ -284,23 +306,29 @@ long long record_iteration_add(struct store *st,
 	sqlite3_stmt *stmt;
 	long long id = -1;
 
+	/*
+	 * OR IGNORE: the unique indexes on attempt (and, for attempts, on
+	 * run, test and k) make a spool ingested twice, or an item two
+	 * Slurm tasks both finished, count once.
+	 */
 	stmt = store_prepare(st,
-		"INSERT INTO iterations(run_id, test, suite, seq, outcome, "
-		"reason, duration, timeout, output, console, started_at, "
-		"finished_at, boot_id, rc, guest_duration, crash_id, max_silence, "
-		"retry) VALUES (:run, :test, :suite, :seq, :outcome, :reason, "
-		":duration, :timeout, :output, :console, :started, :finished, "
-		"nullif(:boot, 0), :rc, :guest, nullif(:crash, 0), :silence, "
-		":retry)",
+		"INSERT OR IGNORE INTO iterations(run_id, test, suite, seq, "
+		"outcome, reason, duration, timeout, output, console, "
+		"started_at, finished_at, boot_id, rc, guest_duration, crash_id, "
+		"max_silence, retry, attempt) VALUES (:run, :test, :suite, :seq, "
+		":outcome, :reason, :duration, :timeout, :output, :console, "
+		":started, :finished, nullif(:boot, 0), :rc, :guest, "
+		"nullif(:crash, 0), :silence, :retry, :attempt)",
 		":run I :test s :suite s :seq i :outcome s :reason s "
 		":duration d :timeout d :output s :console s :started s "
-		":finished s :boot I :crash I :retry i", it->run_id, it->test,
+		":finished s :boot I :crash I :retry i :attempt s", it->run_id,
+		it->test,
 		it->suite ? it->suite : "net", it->seq,
 		record_outcome_name(it->outcome), it->reason, it->duration,
 		it->timeout, it->output, it->console,
 		util_iso8601(it->started_at, t1),
 		util_iso8601(it->finished_at, t2), it->boot_id, it->crash_id,
-		it->retry ? 1 : 0);
+		it->retry ? 1 : 0, it->attempt);
 	if (!stmt)
 		return -1;
 	/* Unknown values stay NULL: rc < 0 (no exit), durations < 0. */
@@ -314,7 +342,7 @@ long long record_iteration_add(struct store *st,
 		sqlite3_bind_double(stmt, sqlite3_bind_parameter_index(stmt,
 				    ":silence"), it->max_silence);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
-		id = store_last_id(st);
+		id = sqlite3_changes(st->db) ? store_last_id(st) : 0;
 	else
 		error("%s: cannot record iteration: %s", st->path,
 		      sqlite3_errmsg(st->db));

@@ -30,6 +30,7 @@ struct record_run {
 };
 
 struct record_iteration {
+	const char *attempt;	/* spool attempt id, or NULL (local) */
 	long long run_id;
 	long long boot_id;	/* 0: NULL */
 	const char *test;
@@ -96,12 +97,28 @@ int record_reap_stale(struct store *st);
  */
 int record_prune_artefacts(struct store *st, double before);
 
+struct record_boot {
+	long long run_id;
+	int seq;		/* 0: the run's next */
+	int guest;		/* slot 1..vms, 0: NULL */
+	const char *accel;
+	const char *cmdline;
+	const char *console_path;
+	const char *host;	/* NULL: this host */
+	const char *attempt;	/* spool id of a Slurm task's boot, or NULL */
+};
+/* The boot's id; for an attempt already stored, that row's id. */
+long long record_boot_add(struct store *st, const struct record_boot *b);
 long long record_boot_create(struct store *st, long long run_id, int seq,
 			     const char *accel, const char *cmdline,
 			     const char *console_path);
 int record_boot_finish(struct store *st, long long boot_id,
 		       double ready_seconds, const char *end_reason);
 
+/*
+ * The new iteration's id; 0 when it->attempt is set and that attempt, or
+ * another attempt of the same test and k in the run, is already stored.
+ */
 long long record_iteration_add(struct store *st,
 			       const struct record_iteration *it);
 /* The crash (crashes row) an iteration's first report was. */

@@ -15,7 +15,6 @@
 #include "utf8.h"
 #include "util.h"
 
-#define SNAPSHOT_CAP (512 << 10)
 #define MAX_SOCKS 4096
 
 struct sock_info {
@@ -442,24 +441,19 @@ void snapshot_groups_release(struct snapshot_group *v, int n)
 }
 
 int snapshot_store(struct store *st, long long iteration_id,
-		   const char *outdir, int item)
+		   const char *text)
 {
-	char *path = xasprintf("%s/%d.snapshot", outdir, item);
-	struct strbuf sb = STRBUF_INIT;
 	char *label = NULL, *summary = NULL;
-	int ret = 0;
+	int ret;
 
-	if (util_read_file(path, &sb, SNAPSHOT_CAP) || !sb.len)
-		goto out;
-	snapshot_analyze(sb.buf, &label, &summary);
+	if (!text || !*text)
+		return 0;
+	snapshot_analyze(text, &label, &summary);
 	ret = store_exec(st, "INSERT INTO snapshots(iteration_id, label, "
 			 "summary, content) VALUES (?, ?, ?, ?)", "Isss",
-			 iteration_id, label, summary, sb.buf);
-out:
-	strbuf_release(&sb);
+			 iteration_id, label, summary, text);
 	free(label);
 	free(summary);
-	free(path);
 	return ret;
 }
 

@@ -72,9 +72,12 @@ int snapshot_groups(struct store *st, long long run_id, const char *test,
 		    struct snapshot_group **out);
 void snapshot_groups_release(struct snapshot_group *v, int n);
 
-/* Store outdir/<item>.snapshot (if the guest wrote one) for iteration_id. */
+/* Guest snapshots are read up to this size (the rest is cut). */
+#define SNAPSHOT_CAP (512 << 10)
+
+/* Store a snapshot's text (nothing when NULL or empty) for iteration_id. */
 int snapshot_store(struct store *st, long long iteration_id,
-		   const char *outdir, int item);
+		   const char *text);
 
 /* A stored snapshot, with the iteration it belongs to. */
 struct snapshot_info {

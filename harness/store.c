@@ -607,3 +607,9 @@ int store_state_set(struct store *st, const char *key, const char *value)
 			  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 			  "ss", key, value);
 }
+
+int store_state_forget(struct store *st, const char *prefix)
+{
+	return store_exec(st, "DELETE FROM state WHERE substr(key, 1, "
+			  "length(?1)) = ?1", "s", prefix);
+}

@@ -121,5 +121,7 @@ void store_sql_release(struct store_sql *q);
 /* Key/value state (patchwork poll position, accelerator probe, ...). */
 char *store_state_get(struct store *st, const char *key);
 int store_state_set(struct store *st, const char *key, const char *value);
+/* Delete every key that starts with prefix. */
+int store_state_forget(struct store *st, const char *prefix);
 
 #endif

@@ -64,6 +64,10 @@ static char *qemu_escape(const char *s)
  * and late) marks the TSC unstable and the guest falls back to jiffies,
  * whose lost ticks make guest time run 15-25% slow. QEMU's TSC follows
  * host time, so it is the better clock.
+ * no_timer_check: on a busy host (several guests, or other load) a TCG
+ * vCPU can miss the IO-APIC timer check at boot, and the kernel panics
+ * ("IO-APIC + timer doesn't work!") before init; the check proves
+ * nothing about a virtual timer.
  */
 static void build_argv(struct vm *vm, const struct vm_config *cfg)
 {
@@ -106,6 +110,7 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 	argv_pushf(vm, "console=ttyS0 root=root rootfstype=9p "
 		   "rootflags=trans=virtio,version=9p2000.L,msize=262144,"
 		   "cache=loose ro init=%s panic=-1 oops=panic tsc=reliable "
+		   "no_timer_check "
 		   "printk.devkmsg=on%s%s%s%s", cfg->init,
 		   cfg->append ? " " : "", cfg->append ? cfg->append : "",
 		   stress ? " " : "", stress ? stress : "");
@@ -297,24 +302,73 @@ static int pending(struct vm *vm, struct vm_event *ev)
 	return 0;
 }
 
-int vm_poll(struct vm *vm, double timeout, struct vm_event *ev)
+/* The VM's open descriptors into pfd (at most 2); returns how many. */
+static int vm_pollfds(const struct vm *vm, struct pollfd *pfd)
 {
+	int n = 0;
+
+	if (vm->console_fd >= 0)
+		pfd[n++] = (struct pollfd){ vm->console_fd, POLLIN, 0 };
+	if (vm->chan_fd >= 0)
+		pfd[n++] = (struct pollfd){ vm->chan_fd, POLLIN, 0 };
+	return n;
+}
+
+static void vm_read_ready(struct vm *vm, const struct pollfd *pfd, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].fd == vm->console_fd)
+			read_into(vm, &vm->console_fd, &vm->con_buf, 1);
+		else if (pfd[i].fd == vm->chan_fd)
+			read_into(vm, &vm->chan_fd, &vm->chan_buf, 0);
+	}
+}
+
+/* A line already read, or the end of a VM whose streams both closed. */
+static int vm_ready_event(struct vm *vm, struct vm_event *ev)
+{
+	if (pending(vm, ev))
+		return 1;
+	if (vm->console_fd < 0 && vm->chan_fd < 0) {
+		stress_vm_stop(&vm->stress);
+		reap(vm, 1);
+		ev->type = VM_EV_EXIT;
+		ev->status = vm->exit_status;
+		return 1;
+	}
+	return 0;
+}
+
+int vm_poll_many(struct vm **vms, size_t n, double timeout, size_t *which,
+		 struct vm_event *ev)
+{
+	/* Start the search where the last one stopped: no guest starves. */
+	static size_t rot;
 	double deadline = util_now() + timeout;
+	struct pollfd pfd[2 * VM_POLL_MAX];
+	int start[VM_POLL_MAX + 1];
 
 	memset(ev, 0, sizeof(*ev));
+	*which = 0;
+	if (n > VM_POLL_MAX)
+		n = VM_POLL_MAX;
 	for (;;) {
-		struct pollfd pfd[2];
-		int n = 0, rc, wait_ms;
+		int nfd = 0, rc, wait_ms;
 		double left;
+		size_t i;
 
-		if (pending(vm, ev))
-			return 0;
-		if (vm->console_fd < 0 && vm->chan_fd < 0) {
-			stress_vm_stop(&vm->stress);
-			reap(vm, 1);
-			ev->type = VM_EV_EXIT;
-			ev->status = vm->exit_status;
-			return 0;
+		for (i = 0; i < n; i++) {
+			size_t j = (rot + i) % n;
+
+			if (vm_ready_event(vms[j], ev)) {
+				*which = j;
+				rot = j + 1;
+				return 0;
+			}
 		}
 		left = deadline - util_now();
 		if (left <= 0) {
@@ -322,26 +376,49 @@ int vm_poll(struct vm *vm, double timeout, struct vm_event *ev)
 			return 0;
 		}
 		wait_ms = (int)(left * 1000) + 1;
-		if (vm->console_fd >= 0)
-			pfd[n++] = (struct pollfd){ vm->console_fd, POLLIN, 0 };
-		if (vm->chan_fd >= 0)
-			pfd[n++] = (struct pollfd){ vm->chan_fd, POLLIN, 0 };
-		rc = poll(pfd, (nfds_t)n, wait_ms);
+		for (i = 0; i < n; i++) {
+			start[i] = nfd;
+			nfd += vm_pollfds(vms[i], pfd + nfd);
+		}
+		start[n] = nfd;
+		rc = poll(pfd, (nfds_t)nfd, wait_ms);
 		if (rc < 0 && errno == EINTR) {
 			ev->type = VM_EV_INTR;
 			return 0;
 		}
 		if (rc <= 0)
 			continue;
-		while (n--) {
-			if (!pfd[n].revents)
-				continue;
-			if (pfd[n].fd == vm->console_fd)
-				read_into(vm, &vm->console_fd, &vm->con_buf, 1);
-			else
-				read_into(vm, &vm->chan_fd, &vm->chan_buf, 0);
-		}
+		for (i = 0; i < n; i++)
+			vm_read_ready(vms[i], pfd + start[i],
+				      start[i + 1] - start[i]);
 	}
+}
+
+int vm_poll(struct vm *vm, double timeout, struct vm_event *ev)
+{
+	size_t which;
+
+	return vm_poll_many(&vm, 1, timeout, &which, ev);
+}
+
+int vm_send(struct vm *vm, const char *line)
+{
+	size_t len = strlen(line), off = 0;
+
+	while (off < len) {
+		ssize_t w;
+
+		if (vm->chan_fd < 0)
+			return -1;
+		/* A guest gone mid-write is an event, not a SIGPIPE. */
+		w = send(vm->chan_fd, line + off, len - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
 }
 
 int vm_console_drain(struct vm *vm, double wait, const char **line)

@@ -67,6 +67,19 @@ int vm_start(struct vm *vm, const struct vm_config *cfg);
 int vm_stress_start(struct vm *vm);
 /* Wait up to timeout seconds for the next event. */
 int vm_poll(struct vm *vm, double timeout, struct vm_event *ev);
+
+/* Guests one vm_poll_many() call watches at most. */
+#define VM_POLL_MAX 64
+/*
+ * The next event of any of n VMs (*which: its index), waiting up to
+ * timeout seconds. Lines already read come first, taken in turn from each
+ * VM so a chatty guest cannot starve the others. A VM reported with
+ * VM_EV_EXIT must be stopped and left out of later calls.
+ */
+int vm_poll_many(struct vm **vms, size_t n, double timeout, size_t *which,
+		 struct vm_event *ev);
+/* Send text (whole lines, newline included) to the guest over the channel. */
+int vm_send(struct vm *vm, const char *line);
 /*
  * Console lines already on their way: waits up to wait seconds for more
  * console output, returns 1 with *line set per line, 0 when there is none.

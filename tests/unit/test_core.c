@@ -386,6 +386,7 @@ TEST(crashwatch_store_outside_tests)
 	struct record_run r = { .kind = "run", .tests_json = "[\"a.sh\"]",
 				.iterations = 1 };
 	struct crashwatch *w = crashwatch_new(NULL, NULL);
+	struct crash_list l;
 	const char *title;
 	long long run, it;
 	int fatal, warn;
@@ -398,19 +399,23 @@ TEST(crashwatch_store_outside_tests)
 	crashwatch_verdict(w, &fatal, &warn, &title);
 	CHECK_INT(warn, 1);
 	CHECK_INT(fatal, 0);
+	crashwatch_take(w, &l);
+	CHECK_INT((int)l.nr, 1);
 	CHECK_INT(store_begin(&st), 0);
-	CHECK_INT(crashwatch_store(&st, w, 0, run, 0, NULL, NULL, -1), 0);
+	CHECK_INT(crashwatch_store(&st, &l, 0, run, 0, NULL), 0);
 	CHECK_INT(store_commit(&st), 0);
+	crash_list_release(&l);
 	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM crash_hits "
 				  "WHERE iteration_id IS NULL AND test IS NULL "
 				  "AND run_id = ?", "I", run), 1);
 	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM iterations "
 				  "WHERE crash_id IS NOT NULL", ""), 0);
 	feed_stray(w);
+	crashwatch_take(w, &l);
 	CHECK_INT(store_begin(&st), 0);
-	CHECK_INT(crashwatch_store(&st, w, it, run, 0, "a.sh", test_tmpdir(),
-				   1), 0);
+	CHECK_INT(crashwatch_store(&st, &l, it, run, 0, "a.sh"), 0);
 	CHECK_INT(store_commit(&st), 0);
+	crash_list_release(&l);
 	CHECK_INT(store_query_int(&st, -1, "SELECT count(*) FROM iterations "
 				  "WHERE crash_id IS NOT NULL AND id = ?", "I",
 				  it), 1);
