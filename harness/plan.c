@@ -620,14 +620,52 @@ static int parse_stress(struct ctx *c, const char *text, struct plan *p)
 	return ret;
 }
 
+/* "executor": {"name": "local"|"slurm", "partition", "tasks", "shared"} */
+static int parse_executor(struct ctx *c, json_t *o, struct plan *p)
+{
+	static const char *const keys[] = {
+		"name", "partition", "tasks", "shared", NULL,
+	};
+	size_t i;
+
+	if (!json_is_object(o))
+		return bad(c, "executor", "expected an object");
+	if (only_keys(c, o, "executor", keys) ||
+	    opt_string(c, o, "executor", "name", 16, &p->executor) ||
+	    opt_string(c, o, "executor", "partition", 64, &p->partition) ||
+	    opt_int(c, o, "executor", "tasks", 1, 1000, &p->tasks) ||
+	    opt_string(c, o, "executor", "shared", 4096, &p->shared))
+		return -1;
+	if (!p->executor || (strcmp(p->executor, "local") &&
+			     strcmp(p->executor, "slurm")))
+		return bad(c, "executor.name", "expected \"local\" or \"slurm\"");
+	if (!strcmp(p->executor, "local") &&
+	    (p->partition || p->tasks || p->shared))
+		return bad(c, "executor", "partition, tasks and shared are for "
+			   "\"slurm\"");
+	if (p->shared && p->shared[0] != '/')
+		return bad(c, "executor.shared", "expected an absolute path");
+	if (p->partition && strpbrk(p->partition, " \t\n"))
+		return bad(c, "executor.partition", "expected a partition name");
+	if (!strcmp(p->executor, "slurm") && p->stress)
+		return bad(c, "executor.name", "slurm does not apply \"stress\" "
+			   "(local only)");
+	for (i = 0; !strcmp(p->executor, "slurm") && i < p->ntests; i++)
+		if (p->tests[i].until_decided)
+			return bad(c, "executor.name", "slurm runs fixed "
+				   "iteration counts; tests[%zu] is \"until\": "
+				   "\"decided\" (local only)", i);
+	return 0;
+}
+
 static int parse_top(struct ctx *c, json_t *j, struct plan *p)
 {
 	static const char *const keys[] = {
 		"name", "trees", "kconfigs", "tests", "budget", "interval",
 		"detect", "timeout", "idle", "guest", "stress", "patchwork",
-		"results", "retention", NULL,
+		"results", "retention", "executor", NULL,
 	};
-	static const char *const guest_keys[] = { "cpus", "mem", NULL };
+	static const char *const guest_keys[] = { "cpus", "mem", "vms", NULL };
 	static const char *const ret_keys[] = { "days", NULL };
 	json_t *v;
 
@@ -662,7 +700,8 @@ static int parse_top(struct ctx *c, json_t *j, struct plan *p)
 	v = json_object_get(j, "guest");
 	if (v && (!json_is_object(v) || only_keys(c, v, "guest", guest_keys) ||
 		  opt_int(c, v, "guest", "cpus", 1, 64, &p->cpus) ||
-		  opt_int(c, v, "guest", "mem", 256, 65536, &p->mem_mb)))
+		  opt_int(c, v, "guest", "mem", 256, 65536, &p->mem_mb) ||
+		  opt_int(c, v, "guest", "vms", 1, 64, &p->vms)))
 		return json_is_object(v) ? -1
 					 : bad(c, "guest", "expected an object");
 	v = json_object_get(j, "stress");
@@ -670,6 +709,9 @@ static int parse_top(struct ctx *c, json_t *j, struct plan *p)
 		return bad(c, "stress", "expected modes as --stress takes them, "
 			   "e.g. \"cpu,throttle\"");
 	if (v && parse_stress(c, json_string_value(v), p))
+		return -1;
+	v = json_object_get(j, "executor");
+	if (v && parse_executor(c, v, p))
 		return -1;
 	v = json_object_get(j, "patchwork");
 	if (v && parse_patchwork(c, v, p))
@@ -764,6 +806,9 @@ void plan_release(struct plan *p)
 	free(p->tests);
 	free(p->path);
 	free(p->name);
+	free(p->executor);
+	free(p->partition);
+	free(p->shared);
 	free(p->pw_url);
 	free(p->pw_project);
 	if (p->pw_token)

@@ -56,6 +56,11 @@ struct plan {
 	int idle_set;
 	int cpus, mem_mb;
 	unsigned stress;	/* --stress modes for every run (stress.h) */
+	int vms;		/* guests at once; 0: automatic */
+	char *executor;		/* NULL: local; "slurm" */
+	char *partition;	/* Slurm partition, NULL: the cluster's */
+	int tasks;		/* Slurm array tasks, 0: one per 10 iterations */
+	char *shared;		/* Slurm shared directory, NULL: default */
 	/* patchwork: all NULL when the plan tests no series */
 	char *pw_url;		/* normalised base URL */
 	char *pw_project;

@@ -279,6 +279,11 @@ static int item_opts(struct item_run *ir, const char *tree)
 	o->cpus = c->plan.cpus;
 	o->mem_mb = c->plan.mem_mb;
 	o->stress = c->plan.stress;
+	o->vms = c->plan.vms;
+	o->executor = c->plan.executor ? c->plan.executor : "local";
+	o->partition = c->plan.partition;
+	o->tasks = c->plan.tasks;
+	o->shared = c->plan.shared;
 	o->timeout = c->plan.timeout;
 	o->idle = c->plan.idle;
 	o->idle_set = c->plan.idle_set;

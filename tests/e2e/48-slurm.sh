@@ -103,7 +103,7 @@ curl -s "${url}api/run/$id" > "$E2E_OUT/slurm-run.json" || fail "GET /api/run/$i
 expect_eq "$(jq -r '.id' "$E2E_OUT/slurm-run.json")" "$id" "web: run id"
 expect_eq "$(jq -r '.results[] | select(.test == "pass-1s.sh") | .iterations' "$E2E_OUT/slurm-run.json")" \
 	20 "web: iterations of pass-1s.sh"
-expect_eq "$(jq -r '.iterations | length' "$E2E_OUT/slurm-run.json")" 20 "web: iteration rows"
+expect_eq "$(jq -r '.iterations.items | length' "$E2E_OUT/slurm-run.json")" 20 "web: iteration rows"
 expect_eq "$(jq -r '.accel' "$E2E_OUT/slurm-run.json")" tcg "web: accelerator"
 kill "$serve_pid"
 serve_pid=

@@ -190,6 +190,27 @@ TEST(plan_good)
 	strbuf_release(&err);
 }
 
+TEST(plan_executor_and_guests)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct plan p;
+
+	CHECK_INT(load("{\"name\": \"x\", \"trees\": [{\"refs\": [\"m\"]}], "
+		       "\"tests\": [{\"test\": \"a.sh\", \"iterations\": 20}], "
+		       "\"guest\": {\"cpus\": 1, \"vms\": 2}, \"executor\": "
+		       "{\"name\": \"slurm\", \"partition\": \"debug\", "
+		       "\"tasks\": 4, \"shared\": \"/nfs/kflake\"}}", &p, &err), 0);
+	CHECK_STR(strbuf_str(&err), "");
+	CHECK_INT(p.vms, 2);
+	CHECK_INT(p.cpus, 1);
+	CHECK_STR(p.executor, "slurm");
+	CHECK_STR(p.partition, "debug");
+	CHECK_INT(p.tasks, 4);
+	CHECK_STR(p.shared, "/nfs/kflake");
+	plan_release(&p);
+	strbuf_release(&err);
+}
+
 TEST(plan_errors_name_the_field)
 {
 	static const struct {
@@ -236,6 +257,18 @@ TEST(plan_errors_name_the_field)
 		  "[{\"test\": \"a.sh\"}], \"stress\": [\"cpu\"]}",
 		  "stress: expected modes as --stress takes them" },
 		{ "{\"name\": \"x\",\n \"tests\": [}", ":2:" },
+		{ "{\"name\": \"x\", \"trees\": [{\"refs\": [\"m\"]}], \"tests\": "
+		  "[{\"test\": \"a.sh\"}], \"executor\": {\"name\": \"pbs\"}}",
+		  "executor.name: expected \"local\" or \"slurm\"" },
+		{ "{\"name\": \"x\", \"trees\": [{\"refs\": [\"m\"]}], \"tests\": "
+		  "[{\"test\": \"a.sh\", \"until\": \"decided\"}], \"executor\": "
+		  "{\"name\": \"slurm\"}}", "executor.name: slurm runs fixed" },
+		{ "{\"name\": \"x\", \"trees\": [{\"refs\": [\"m\"]}], \"tests\": "
+		  "[{\"test\": \"a.sh\"}], \"executor\": {\"name\": \"local\", "
+		  "\"tasks\": 4}}", "executor: partition, tasks and shared" },
+		{ "{\"name\": \"x\", \"trees\": [{\"refs\": [\"m\"]}], \"tests\": "
+		  "[{\"test\": \"a.sh\"}], \"guest\": {\"vms\": 0}}",
+		  "guest.vms: expected a whole number from 1 to 64" },
 	};
 	struct strbuf err = STRBUF_INIT;
 	struct plan p;
