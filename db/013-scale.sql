@@ -1,4 +1,4 @@
--- 012-scale.sql: parallel guests and the Slurm executor (docs/SCALING.md).
+-- 013-scale.sql: parallel guests and the Slurm executor (docs/SCALING.md).
 --
 -- runs.vms: how many guests ran at once (per node, for Slurm workers).
 -- boots.guest: the guest slot (1..vms) a boot ran in; boots.host: the
