@@ -19,6 +19,7 @@
 #include "doctor.h"
 #include "job.h"
 #include "runcmd.h"
+#include "slurm.h"
 #include "store.h"
 #include "tree.h"
 #include "util.h"
@@ -93,6 +94,18 @@ static const struct need test_needs[] = {
 	{ "xmllint", "libxml2-utils", "e2e 94-export (JUnit schema)" },
 	{ "cscope", "cscope", "e2e 03-structure (call graph)" },
 	{ "wrk", "wrk", "bench/web.sh" },
+	{ "slurmctld", "slurmctld", "e2e 48-slurm (a private cluster)" },
+	{ "slurmd", "slurmd", "e2e 48-slurm (a private cluster)" },
+	{ "munged", "munge", "e2e 48-slurm (a private cluster)" },
+	{ NULL, NULL, NULL },
+};
+
+/* --executor slurm: what the coordinator runs (slurm.c). */
+static const struct need slurm_needs[] = {
+	{ "sbatch", "slurm-client", "submits the run's tasks" },
+	{ "squeue", "slurm-client", "follows the tasks" },
+	{ "scancel", "slurm-client", "cancels tasks when a run stops" },
+	{ "sinfo", "slurm-client", "asks the cluster for its partitions" },
 	{ NULL, NULL, NULL },
 };
 
@@ -441,6 +454,46 @@ static void check_source(struct doctor_report *r)
 	}
 }
 
+/*
+ * --executor slurm: the client programs, then a controller that answers
+ * with a partition up. Where the cluster lives is Slurm's business
+ * (SLURM_CONF, else /etc/slurm/slurm.conf): say which one was asked.
+ */
+static void check_slurm(struct doctor_report *r)
+{
+	const char *conf = getenv("SLURM_CONF");
+	struct strbuf detail = STRBUF_INIT;
+	struct doctor_check *c;
+	size_t before = r->n;
+
+	check_needs(r, "slurm client", slurm_needs, getenv("PATH"), "in PATH");
+	if (r->checks[before].status == DOCTOR_FAIL)
+		return;
+	if (!conf || !*conf)
+		conf = "/etc/slurm/slurm.conf";
+	if (access(conf, R_OK)) {
+		c = add(r, "slurm cluster", DOCTOR_FAIL);
+		c->detail = xasprintf("no cluster configured: %s: %s", conf,
+				      strerror(errno));
+		c->fix = xstrdup("point SLURM_CONF at your cluster's "
+				 "slurm.conf, or set up slurmctld and slurmd "
+				 "(apt-get install slurmctld slurmd munge; "
+				 "docs/SCALING.md)");
+	} else if (slurm_cluster(&detail)) {
+		c = add(r, "slurm cluster", DOCTOR_FAIL);
+		c->detail = xasprintf("%s (cluster of %s)",
+				      strbuf_str(&detail), conf);
+		c->fix = xstrdup("start slurmctld and slurmd (apt-get install "
+				 "slurmctld slurmd munge; docs/SCALING.md), or "
+				 "point SLURM_CONF at your cluster's "
+				 "slurm.conf");
+	} else {
+		c = add(r, "slurm cluster", DOCTOR_OK);
+		c->detail = xasprintf("%s (%s)", strbuf_str(&detail), conf);
+	}
+	strbuf_release(&detail);
+}
+
 /* Open (creating, migrating) the database and take its write lock. */
 static void check_db(struct doctor_report *r, const char *db)
 {
@@ -488,6 +541,8 @@ void doctor_run(struct doctor_report *r, const char *db, const char *tree,
 		check_db(r, db);
 	if (!tree)
 		check_source(r);
+	if (flags & DOCTOR_SLURM)
+		check_slurm(r);
 }
 
 enum doctor_status doctor_worst(const struct doctor_report *r)
@@ -525,7 +580,7 @@ void doctor_report_release(struct doctor_report *r)
 char *doctor_packages(void)
 {
 	const struct need *const groups[] = { build_needs, payload_needs,
-					      guest_needs };
+					      guest_needs, slurm_needs };
 	const struct need *n;
 	char *list = NULL;
 	size_t i;
@@ -541,12 +596,19 @@ char *doctor_packages(void)
 
 int doctor_preflight(const char *tree, const char *db)
 {
+	return doctor_preflight_for(tree, db, NULL);
+}
+
+int doctor_preflight_for(const char *tree, const char *db,
+			 const char *executor)
+{
 	struct doctor_report r;
 	char *line;
 	size_t i;
 	int ret = 0;
 
-	doctor_run(&r, db, tree, DOCTOR_FAST);
+	doctor_run(&r, db, tree, DOCTOR_FAST |
+		   (executor && !strcmp(executor, "slurm") ? DOCTOR_SLURM : 0));
 	for (i = 0; i < r.n; i++) {
 		const struct doctor_check *c = &r.checks[i];
 

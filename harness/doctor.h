@@ -38,6 +38,7 @@ struct doctor_report {
 
 #define DOCTOR_FAST 1		/* only what doctor_preflight checks */
 #define DOCTOR_PROBE_KVM 2	/* run the 10 s KVM probe now */
+#define DOCTOR_SLURM 4		/* --executor slurm: client and cluster */
 
 /*
  * Run the checks into r. db: the database (NULL: the default); tree:
@@ -64,5 +65,12 @@ char *doctor_packages(void);
  * exit status (check: 128, a harness fault).
  */
 int doctor_preflight(const char *tree, const char *db);
+/*
+ * The same for a job on executor ("local", "slurm"; NULL: local): with
+ * "slurm" also the Slurm client programs and a controller that answers
+ * with a partition up (sinfo, at most SLURM_PING_TIMEOUT).
+ */
+int doctor_preflight_for(const char *tree, const char *db,
+			 const char *executor);
 
 #endif

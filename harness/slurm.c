@@ -19,12 +19,12 @@
 #define SLURM_OUT_MAX (4 << 20)
 
 /* Run argv, collecting stdout and stderr; -1 on timeout or failure to run. */
-static int slurm_cmd(const char *const *argv, struct strbuf *out,
-		     struct strbuf *err)
+static int slurm_cmd_within(const char *const *argv, struct strbuf *out,
+			    struct strbuf *err, double timeout)
 {
 	struct runcmd c = RUNCMD_INIT;
 	int o[2], e[2], rc, open_fds = 2;
-	double deadline = util_now() + SLURM_CMD_TIMEOUT;
+	double deadline = util_now() + timeout;
 
 	if (pipe2(o, O_CLOEXEC))
 		return error("pipe: %s", strerror(errno));
@@ -57,7 +57,7 @@ static int slurm_cmd(const char *const *argv, struct strbuf *out,
 			close(o[0]);
 			close(e[0]);
 			return error("%s did not answer in %.0f s", argv[0],
-				     SLURM_CMD_TIMEOUT);
+				     timeout);
 		}
 		if (poll(pfd, 2, (int)(left * 1000) + 1) <= 0)
 			continue;
@@ -78,6 +78,12 @@ static int slurm_cmd(const char *const *argv, struct strbuf *out,
 		}
 	}
 	return runcmd_wait(&c);
+}
+
+static int slurm_cmd(const char *const *argv, struct strbuf *out,
+		     struct strbuf *err)
+{
+	return slurm_cmd_within(argv, out, err, SLURM_CMD_TIMEOUT);
 }
 
 /* The first line of what a command printed on stderr, for an error line. */
@@ -207,6 +213,51 @@ int slurm_cancel(const char *job)
 	strbuf_release(&out);
 	strbuf_release(&err);
 	return rc ? -1 : 0;
+}
+
+int slurm_cluster(struct strbuf *detail)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	const char *argv[] = { "sinfo", "-h", "-o", "%P|%a|%D|%T", NULL };
+	int rc = slurm_cmd_within(argv, &out, &err, SLURM_PING_TIMEOUT);
+	int up = 0, ret = -1;
+	char *line, *save = NULL;
+
+	if (rc) {
+		if (rc > 0)
+			strbuf_addf(detail, "sinfo failed (exit %d): %s", rc,
+				    first_line(&err));
+		else
+			strbuf_addstr(detail, "sinfo did not run or answer");
+		goto out;
+	}
+	/* "PARTITION|up|NODES|STATE" per partition and node state. */
+	for (line = out.len ? strtok_r(out.buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[4], *s = line;
+		int i;
+
+		for (i = 0; i < 4 && (f[i] = strsep(&s, "|")); i++)
+			;
+		if (i < 4)
+			continue;
+		if (!strcmp(f[1], "up") && strcmp(f[3], "down") &&
+		    strncmp(f[3], "drain", 5)) {
+			strbuf_addf(detail, "%s%s: %s node(s) %s",
+				    up ? ", " : "", f[0], f[2], f[3]);
+			up++;
+		}
+	}
+	if (!up) {
+		strbuf_addstr(detail, "the controller answers, but no "
+			      "partition is up with a node that takes jobs");
+		goto out;
+	}
+	ret = 0;
+out:
+	strbuf_release(&out);
+	strbuf_release(&err);
+	return ret;
 }
 
 int slurm_state_final(const char *state)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #define SLURM_CMD_TIMEOUT 60.0	/* seconds for one sbatch/squeue/scancel */
+#define SLURM_PING_TIMEOUT 10.0	/* seconds for doctor's sinfo */
 
 struct slurm_task {
 	char job[48];		/* the task's id: ARRAYJOB_INDEX */
@@ -41,6 +42,13 @@ int slurm_query(const char *job, struct slurm_task **out);
 int slurm_parse_squeue(const char *text, struct slurm_task **out);
 /* scancel a job or one task (ARRAYJOB_INDEX). */
 int slurm_cancel(const char *job);
+/*
+ * Does a controller answer, with a partition that is up and a node that
+ * takes jobs? 0 and the partitions in detail ("e2e: 1 node(s) idle"),
+ * else -1 and why in detail. Within SLURM_PING_TIMEOUT (doctor).
+ */
+struct strbuf;
+int slurm_cluster(struct strbuf *detail);
 /* The state will not change any more (COMPLETED, FAILED, CANCELLED, ...). */
 int slurm_state_final(const char *state);
 

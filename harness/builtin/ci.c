@@ -981,8 +981,9 @@ int cmd_ci(int argc, char **argv)
 	}
 	session_catch_signals();
 	/* A missing tool fails here, not after a poll and a build. */
-	if (doctor_preflight(c.plan.ntrees ? c.plan.trees[0].tree
-					   : c.plan.pw_tree, c.db)) {
+	if (doctor_preflight_for(c.plan.ntrees ? c.plan.trees[0].tree
+					       : c.plan.pw_tree, c.db,
+				 c.plan.executor)) {
 		ret = KFLAKE_EXIT_FAIL;
 		goto out;
 	}

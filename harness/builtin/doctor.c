@@ -15,7 +15,7 @@
 #include "util.h"
 
 static const char doctor_usage[] =
-"usage: kflake doctor [--kvm] [--db PATH] [--json]\n"
+"usage: kflake doctor [--kvm] [--db PATH] [--executor local|slurm] [--json]\n"
 "   or: kflake doctor --packages\n"
 "\n"
 "Check, in about a second, what a run needs: the programs of the kernel\n"
@@ -30,6 +30,10 @@ static const char doctor_usage[] =
 "               cached answer of the last probe on this host boot\n"
 "  --db PATH    database to check (default: $KFLAKE_DB or\n"
 "               ~/.local/share/kflake/kflake.db)\n"
+"  --executor slurm\n"
+"               also check the Slurm executor: sbatch, squeue, scancel\n"
+"               and sinfo, and that a controller (SLURM_CONF, else\n"
+"               /etc/slurm/slurm.conf) answers with a partition up\n"
 "  --packages   print the Debian packages the checks look for, one a\n"
 "               line (.ci/install-deps installs them all)\n"
 "  --json       one JSON object: {\"ok\", \"checks\": [{\"name\", \"status\",\n"
@@ -43,6 +47,7 @@ static const struct option doctor_options[] = {
 	{ "db", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "packages", no_argument, NULL, 'p' },
+	{ "executor", required_argument, NULL, 'e' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -121,6 +126,15 @@ int cmd_doctor(int argc, char **argv)
 			break;
 		case 'p':
 			packages = 1;
+			break;
+		case 'e':
+			if (!strcmp(optarg, "slurm")) {
+				flags |= DOCTOR_SLURM;
+			} else if (strcmp(optarg, "local")) {
+				error("doctor: --executor %s: not local or "
+				      "slurm", optarg);
+				return util_usage_error("doctor");
+			}
 			break;
 		case 'h':
 			fputs(doctor_usage, stdout);

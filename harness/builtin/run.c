@@ -208,7 +208,7 @@ int cmd_run(int argc, char **argv)
 	o.argv = (const char *const *)argv;
 	progress_init(o.progress);
 	/* A missing tool fails now, not after the import and the build. */
-	if (doctor_preflight(o.tree, o.db)) {
+	if (doctor_preflight_for(o.tree, o.db, o.executor)) {
 		job_opts_release(&o);
 		return KFLAKE_EXIT_FAIL;
 	}
