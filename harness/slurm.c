@@ -243,8 +243,13 @@ int slurm_cluster(struct strbuf *detail)
 			continue;
 		if (!strcmp(f[1], "up") && strcmp(f[3], "down") &&
 		    strncmp(f[3], "drain", 5)) {
-			strbuf_addf(detail, "%s%s: %s node(s) %s",
-				    up ? ", " : "", f[0], f[2], f[3]);
+			size_t len = strlen(f[0]);
+			int dflt = len && f[0][len - 1] == '*';
+
+			/* sinfo marks the default partition "NAME*" */
+			strbuf_addf(detail, "%s%.*s%s: %s node(s) %s",
+				    up ? ", " : "", (int)(len - dflt), f[0],
+				    dflt ? " (default)" : "", f[2], f[3]);
 			up++;
 		}
 	}

@@ -74,19 +74,41 @@ slurm_logs() {
 	done
 }
 
-# slurm_stop: cancel what is left, wait for it, stop the daemons, clean up.
+# slurm_stop: cancel what is left, wait for it, stop the daemons and
+# wait until they are gone (SIGKILL after 10 s), clean up. 1 when a
+# daemon had to be killed or a job would not end.
 slurm_stop() {
 	[ -n "${SLURM_TMP:-}" ] || return 0
+	ret=0
 	scancel -u "$(id -un)" 2>/dev/null
 	i=0
-	while [ $i -lt 60 ] && [ -n "$(squeue -h -t running,completing 2>/dev/null)" ]; do
+	while [ -n "$(squeue -h 2>/dev/null)" ]; do
+		[ $i -lt 60 ] || { echo "slurm_stop: jobs did not end: $(squeue 2>&1)"; ret=1; break; }
 		sleep 0.5
 		i=$((i + 1))
 	done
+	pids=
 	for f in slurmd.pid slurmctld.pid munge/munged.pid; do
-		[ -s "$SLURM_TMP/$f" ] && kill "$(cat "$SLURM_TMP/$f")" 2>/dev/null
+		[ -s "$SLURM_TMP/$f" ] && pids="$pids $(cat "$SLURM_TMP/$f")"
 	done
-	sleep 1
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	i=0
+	while :; do
+		left=
+		for p in $pids; do
+			kill -0 "$p" 2>/dev/null && left="$left $p"
+		done
+		[ -n "$left" ] || break
+		if [ $i -ge 50 ]; then
+			echo "slurm_stop: still running after 10 s, killed:$left"
+			kill -9 $left 2>/dev/null
+			ret=1
+			break
+		fi
+		sleep 0.2
+		i=$((i + 1))
+	done
 	rm -rf "$SLURM_TMP"
 	SLURM_TMP=
+	return $ret
 }
