@@ -5,8 +5,9 @@
 # crashed (panic.sh) or stalled (hang.sh) was replaced while the other
 # went on, and progress names the guests. Then Ctrl-C of a --vms 2 run
 # keeps what finished, names the k that did not, and duplicates nothing.
-# Cost: ~70 s (71 s measured: two guests under TCG, 6 reboots, three
-# 10 s stalls, then a short interrupted run).
+# Cost: ~50 s (100 s measured at load 4-5 on the shared 2-core machine,
+# 34 s of it waiting for another run's tree lock: two guests under TCG,
+# 6 boots of ~10 s there, two 10 s stalls, then a short interrupted run).
 . "$(dirname "$0")/lib.sh"
 log=$E2E_OUT/vms.log
 kf "$log" run --vms 2 --iterations 2 --timeout 10 --db "$E2E_DB" \
