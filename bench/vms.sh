@@ -15,6 +15,8 @@
 #   BENCH_VMS_TEST   test (default net:udpgro_frglist.sh)
 #   BENCH_VMS_ITER   iterations per N (default 6)
 #   BENCH_VMS_LIST   guest counts (default "1 2 3")
+#   BENCH_VMS_CPUS   vCPUs per guest (default 2: on 2 cores N >= 2 then
+#                    oversubscribes; 1 shows N guests that do not)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 K=${KFLAKE:-$top/kflake}
@@ -22,13 +24,14 @@ K=${KFLAKE:-$top/kflake}
 test=${BENCH_VMS_TEST:-net:udpgro_frglist.sh}
 iters=${BENCH_VMS_ITER:-6}
 list=${BENCH_VMS_LIST:-1 2 3}
+cpus=${BENCH_VMS_CPUS:-2}
 tmp=$(mktemp -d /tmp/kflake-bench-vms.XXXXXX)
 db=$tmp/bench.db
 trap 'rm -rf "$tmp"' EXIT
 hz=$(getconf CLK_TCK)
 
 # Tree, kernel and payload in the cache first (not part of any figure).
-"$K" run --iterations 1 --test "$test" --db "$db" -q > /dev/null
+"$K" run --iterations 1 --cpus "$cpus" --test "$test" --db "$db" -q > /dev/null
 
 # sample KPID OUT: each second, every QEMU of kflake KPID (its channel
 # socket is named after kflake's pid): "pid cpu_ticks hwm_kb", last wins.
@@ -43,11 +46,11 @@ sample() {
 	done
 }
 
-echo "== parallel guests: $iters x $test per N, $(nproc) host CPUs, guest 2 vCPUs 2048 MB"
+echo "== parallel guests: $iters x $test per N, $(nproc) host CPUs, guest $cpus vCPU(s) 2048 MB"
 for n in $list; do
 	: > "$tmp/samples.$n"
 	t0=$(date +%s.%N)
-	"$K" run --vms "$n" --iterations "$iters" --test "$test" --db "$db" \
+	"$K" run --vms "$n" --cpus "$cpus" --iterations "$iters" --test "$test" --db "$db" \
 		-q > "$tmp/run.$n" 2>&1 &
 	kpid=$!
 	sample "$kpid" "$tmp/samples.$n" &
