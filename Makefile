@@ -113,6 +113,7 @@ bench: all build/rel/bench/changepoint build/rel/bench/seqsim build/rel/bench/in
 	sh bench/run
 	sh bench/until.sh
 	KFLAKE=./kflake sh bench/web.sh
+	sh bench/stress-race.sh
 
 clean:
 	rm -rf build kflake
