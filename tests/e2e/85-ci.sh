@@ -211,6 +211,22 @@ t = {x["test"]: x for x in m["tests"]}
 assert [c["values"][0]["value"] for c in t["tfo-off"]["cells"]] == ["errno=EOPNOTSUPP"] * 2
 ' || fail "matrix JSON"
 echo "ok: matrix"
+# The same on the status server's Matrix page (names and values escaped).
+"$KFLAKE" serve --listen 127.0.0.1:0 --db "$DB" > "$w/serve.out" 2> "$w/serve.err" &
+spid=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q '^listening on ' "$w/serve.out"; do sleep 0.1; i=$((i + 1)); done
+url=$(sed -n '1s/^listening on //p' "$w/serve.out")
+[ -n "$url" ] || fail "serve did not start: $(cat "$w/serve.err")"
+curl -sf "${url}matrix" > "$w/matrix.html" || fail "GET /matrix"
+curl -sf "${url}api/matrix" > "$w/matrix.json" || fail "GET /api/matrix"
+kill $spid
+wait $spid
+grep -q "<code>errno=EOPNOTSUPP</code>" "$w/matrix.html" || fail "/matrix lacks tfo-off's value"
+grep -q "base of series" "$w/matrix.html" || fail "/matrix lacks the base column"
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["kernels"]) == 2' "$w/matrix.json" ||
+	fail "/api/matrix"
+echo "ok: /matrix and /api/matrix"
 
 echo "== a bad plan"
 sed 's/"iterations": 10/"iteratons": 10/' "$w/plan.json" > "$w/bad.json"
