@@ -178,7 +178,7 @@ k=$(q "SELECT count(*) FROM runs r WHERE r.state = 'interrupted' AND EXISTS (SEL
 echo "ok: $k interrupted runs' iterations count"
 expect_eq "$(q "SELECT count(*) FROM runs WHERE state = 'running'")" 0 "runs left running"
 grep -q '"plan": *"e2e"' "$w/hooks.jsonl" || fail "no webhook summary"
-expect_match "$(tail -n 1 "$w/hooks.jsonl")" '"checks": *{"posted": *3, "already_there": *1' "webhook summary of pass D"
+expect_match "$(tail -n 1 "$w/hooks.jsonl")" '"checks": *{"posted": *3, *"already_there": *1' "webhook summary of pass D"
 grep -q "^ci pass of plan e2e: " "$w/d.log" || fail "no printed summary"
 no_qemu_left
 
