@@ -12,8 +12,10 @@
 # 10^5 (the detector on 0,0,p,p at 6 each, p = 0.997, 400000 draws: 2
 # misses; at 5 each 1 in 2000, at p = 0.96 and 6 each 1 in 100: the
 # calibration is bench/changepoint's, this test only checks the wiring).
-# Cost: ~150 s warm and quiet (6 boots of cached kernels, 28 iterations,
-# no checkout: path tests need no work tree).
+# Cost: 338 s measured at load 6-8 (other engineers' QEMUs; its runs
+# took 45-76 s each), ~150 s expected quiet: 6 boots of cached kernels,
+# 28 iterations, and runs 1 s apart (path tests skip the tree checkout,
+# which cost 25 s a run: 373 s in the last quiet CI).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bisect-history.sh"
 DB=$E2E_WORK/alerts.db
