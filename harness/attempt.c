@@ -19,6 +19,7 @@ void attempt_release(struct attempt *a)
 	free(a->output);
 	free(a->console);
 	free(a->snapshot);
+	free(a->artefact_error);
 	crash_list_release(&a->crashes);
 	memset(a, 0, sizeof(*a));
 }
@@ -34,6 +35,7 @@ long long attempt_store(struct store *st, const struct attempt *a,
 		.duration = a->duration, .guest_duration = a->guest_duration,
 		.timeout = a->timeout, .max_silence = a->max_silence,
 		.output = a->output, .console = a->console,
+		.artefact_error = a->artefact_error,
 		.started_at = a->started_at, .finished_at = a->finished_at,
 	};
 	long long id = record_iteration_add(st, &it);

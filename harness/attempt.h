@@ -31,6 +31,7 @@ struct attempt {
 	char *console;		/* console lines printed meanwhile, capped */
 	struct crash_list crashes;	/* reports, decoded when possible */
 	char *snapshot;		/* stall forensics, NULL when none */
+	char *artefact_error;	/* guest files refused or cut, NULL: none */
 	double started_at;	/* wall clock */
 	double finished_at;
 };

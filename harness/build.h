@@ -9,8 +9,26 @@
 
 #include "tree.h"
 
+/*
+ * How a build is confined (sandbox.c). Every build runs in bubblewrap
+ * unless --no-sandbox (local trees only); untrusted ones (a series, a
+ * tree from a URL) also get private layers over ccache and, when trusted
+ * builds share it, over the object directory.
+ */
+enum build_isolation {
+	BUILD_SANDBOXED,
+	BUILD_UNTRUSTED,
+	BUILD_UNSANDBOXED,
+};
+
+/* Per-process CPU time (RLIMIT_CPU) and whole-build wall-clock limits. */
+#define BUILD_CPU_LIMIT 1800
+#define BUILD_TIME_LIMIT (4 * 3600.0)
+
 struct build_opts {
 	struct tree *tree;
+	enum build_isolation isolation;
+	int layered_objdir;	/* BUILD_UNTRUSTED sharing the trusted objdir */
 	git_oid commit;
 	const char *const *fragments;	/* paths, merged in order */
 	size_t nfrag;

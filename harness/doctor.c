@@ -51,6 +51,9 @@ static const struct need build_needs[] = {
 	{ "tar", "tar", "unpacks linux-source-6.1" },
 	{ "xz", "xz-utils", "unpacks linux-source-6.1" },
 	{ "/usr/include/gelf.h", "libelf-dev", "objtool (CONFIG_OBJTOOL)" },
+	{ "bwrap", "bubblewrap", "the build and QEMU sandbox (sandbox.c)" },
+	{ "setpriv", "util-linux", "QEMU runs as nobody (sandbox.c)" },
+	{ "cp", "coreutils", "images leave the build sandbox" },
 	{ NULL, NULL, NULL },
 };
 
@@ -65,6 +68,7 @@ static const struct need payload_needs[] = {
 static const struct need guest_needs[] = {
 	{ "bash", "bash", "runners/init and the selftests" },
 	{ "mount", "mount", "runners/init" },
+	{ "mountpoint", "util-linux", "runners/init" },
 	{ "setsid", "util-linux", "runners/run-test" },
 	{ "dmesg", "util-linux", "stall forensics" },
 	{ "ip", "iproute2", "network selftests" },

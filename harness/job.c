@@ -4,6 +4,7 @@
  * attempt, even one whose kernel did not build, is on record.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "pool.h"
 #include "record.h"
 #include "report.h"
+#include "runcmd.h"
 #include "selftest.h"
 #include "stats.h"
 #include "session.h"
@@ -192,6 +194,9 @@ int job_opts_parse(struct job_opts *o, int opt, const char *arg)
 	case JOB_OPT_JSON:
 		o->progress = PROGRESS_JSON;
 		break;
+	case JOB_OPT_NO_SANDBOX:
+		o->no_sandbox = 1;
+		break;
 	default:
 		return 1;
 	}
@@ -292,6 +297,7 @@ struct job {
 	size_t nfrag, frag_alloc;
 	struct build_result build;
 	char *payload;
+	int sandboxed;		/* builds run in bwrap (not --no-sandbox) */
 	long long tree_id;
 	long long run_id;
 	long long kernel_id;
@@ -415,12 +421,49 @@ static int fail_run(struct job *j, const char *fmt, ...)
 	return KFLAKE_EXIT_FAIL;
 }
 
+/*
+ * Who wrote the code being built: a series or a tree from a URL is a
+ * stranger's (untrusted: private layers over ccache and, for a series,
+ * over the object directory the base's trusted builds use). Only a
+ * local tree may be built outside the sandbox, and the run says so.
+ */
+static int choose_isolation(struct job *j, struct build_opts *bo)
+{
+	enum tree_origin origin = tree_origin(&j->tree);
+	const char *how;
+
+	if (j->o->no_sandbox && (origin != TREE_ORIGIN_LOCAL ||
+				 j->o->series_id > 0))
+		return fail_run(j, "--no-sandbox: only for a local tree "
+				"(--tree PATH); series and trees from URLs are "
+				"always built in the sandbox");
+	bo->isolation = BUILD_SANDBOXED;
+	how = "bwrap";
+	if (j->o->series_id > 0 || origin == TREE_ORIGIN_URL) {
+		bo->isolation = BUILD_UNTRUSTED;
+		bo->layered_objdir = origin != TREE_ORIGIN_URL;
+		how = "bwrap-untrusted";
+	} else if (j->o->no_sandbox) {
+		bo->isolation = BUILD_UNSANDBOXED;
+		how = "none";
+		progress_step("build", "--no-sandbox: building %s on the host",
+			      j->tree.source);
+	}
+	j->sandboxed = bo->isolation != BUILD_UNSANDBOXED;
+	return record_run_set(&j->st, j->run_id, "build_sandbox", how) ?
+		       KFLAKE_EXIT_FAULT : 0;
+}
+
 static int do_build(struct job *j)
 {
 	struct build_opts bo = { 0 };
-	char *frags_json = record_json_strings(j->frags, j->nfrag);
+	char *frags_json;
 	int rc;
 
+	rc = choose_isolation(j, &bo);
+	if (rc)
+		return rc;
+	frags_json = record_json_strings(j->frags, j->nfrag);
 	bo.tree = &j->tree;
 	git_oid_cpy(&bo.commit, &j->commit);
 	bo.fragments = j->frags;
@@ -470,7 +513,7 @@ static int do_payload(struct job *j)
 	record_run_progress(&j->st, j->run_id, "payload", NULL);
 	if (selftest_payload(j->tests, j->ntests, j->tree.path,
 			     j->build.headers, tree_oid_hex(&j->commit),
-			     &j->payload, &cached))
+			     j->sandboxed, &j->payload, &cached))
 		return fail_run(j, "cannot build the test payload");
 	progress_step("payload", "%s %s", cached ? "cached" : "built",
 		      j->payload);
@@ -667,10 +710,34 @@ static char *interrupted_why(int kept, const struct strbuf *missing)
 			 kept, missing->buf);
 }
 
+/*
+ * A megabyte held in the artefact directory (beside the database) and
+ * given back when the disk fills during the run, so the run can still
+ * be closed as failed, with the reason, in the database.
+ */
+#define RESERVE_BYTES (1 << 20)
+
+static char *reserve_space(struct store *st)
+{
+	char *dir = artefact_dir(st), *path = xasprintf("%s/.reserve", dir);
+	int fd;
+
+	free(dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || posix_fallocate(fd, 0, RESERVE_BYTES)) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
 static int do_session(struct job *j)
 {
 	struct session s = { 0 };
-	char *init = xasprintf("%s/runners/init", util_home());
+	char *init = xasprintf("%s/runners/init", util_home()), *reserve;
 	size_t i;
 	int rc;
 
@@ -712,7 +779,11 @@ static int do_session(struct job *j)
 	} else {
 		s.accel = vm_pick_accel(j->build.image, init);
 		record_run_set(&j->st, j->run_id, "accel", s.accel);
+		reserve = reserve_space(&j->st);
 		rc = session_execute(&s);
+		if (rc < 0 && s.disk_full && reserve)
+			unlink(reserve);
+		free(reserve);
 	}
 	if (rc < 0) {
 		rc = fail_run(j, "run %lld stopped: %s", j->run_id,
@@ -921,6 +992,8 @@ int job_run(const struct job_opts *o, struct job_result *res)
 		return KFLAKE_EXIT_USAGE;
 	if (store_open(&j.st, o->db, 0))
 		return KFLAKE_EXIT_FAIL;
+	/* What a SIGKILLed kflake left: its QEMU and builds, then its runs. */
+	runcmd_reap_orphans();
 	record_reap_stale(&j.st);
 	rc = job_steps(&j);
 	for (i = 0; i < j.ntests; i++) {

@@ -55,6 +55,7 @@ struct job_opts {
 	int allow_incomplete;
 	unsigned fail_on;	/* run --fail-on: REPORT_FAIL_ON_* bits */
 	int no_report;		/* callers that print their own summary */
+	int no_sandbox;		/* --no-sandbox: build a local tree on the host */
 	/*
 	 * Called after every recorded iteration with the per-outcome counts
 	 * of all tests so far (indexed by enum record_outcome); a non-zero
@@ -97,7 +98,7 @@ enum job_option {
 	JOB_OPT_CPUS, JOB_OPT_MEM, JOB_OPT_DB, JOB_OPT_JSON, JOB_OPT_QUIET,
 	JOB_OPT_STRESS,
 	JOB_OPT_VMS, JOB_OPT_EXECUTOR, JOB_OPT_PARTITION, JOB_OPT_TASKS,
-	JOB_OPT_SHARED, JOB_OPT_LAST,
+	JOB_OPT_SHARED, JOB_OPT_NO_SANDBOX, JOB_OPT_LAST,
 };
 
 #define JOB_LONG_OPTIONS						\
@@ -119,7 +120,8 @@ enum job_option {
 	{ "shared", required_argument, NULL, JOB_OPT_SHARED },		\
 	{ "db", required_argument, NULL, JOB_OPT_DB },			\
 	{ "json", no_argument, NULL, JOB_OPT_JSON },			\
-	{ "quiet", no_argument, NULL, JOB_OPT_QUIET }
+	{ "quiet", no_argument, NULL, JOB_OPT_QUIET },			\
+	{ "no-sandbox", no_argument, NULL, JOB_OPT_NO_SANDBOX }
 
 /*
  * Apply one getopt_long result: 0 when it was a job option, 1 when it is

@@ -142,7 +142,7 @@ int record_run_set(struct store *st, long long run_id, const char *column,
 	/* Column names are ours, never the user's; still, allow-list them. */
 	static const char *const ok[] = {
 		"accel", "qemu_cmdline", "commit_id", "ref", "error", "step",
-		"fragments", "started_at", "finished_at", "vms",
+		"fragments", "started_at", "finished_at", "vms", "build_sandbox",
 	};
 	char *sql;
 	size_t i;
@@ -315,20 +315,21 @@ long long record_iteration_add(struct store *st,
 		"INSERT OR IGNORE INTO iterations(run_id, test, suite, seq, "
 		"outcome, reason, duration, timeout, output, console, "
 		"started_at, finished_at, boot_id, rc, guest_duration, crash_id, "
-		"max_silence, retry, attempt) VALUES (:run, :test, :suite, :seq, "
+		"max_silence, retry, attempt, artefact_error) VALUES (:run, :test, "
+		":suite, :seq, "
 		":outcome, :reason, :duration, :timeout, :output, :console, "
 		":started, :finished, nullif(:boot, 0), :rc, :guest, "
-		"nullif(:crash, 0), :silence, :retry, :attempt)",
+		"nullif(:crash, 0), :silence, :retry, :attempt, :artefact)",
 		":run I :test s :suite s :seq i :outcome s :reason s "
 		":duration d :timeout d :output s :console s :started s "
-		":finished s :boot I :crash I :retry i :attempt s", it->run_id,
-		it->test,
+		":finished s :boot I :crash I :retry i :attempt s :artefact s",
+		it->run_id, it->test,
 		it->suite ? it->suite : "net", it->seq,
 		record_outcome_name(it->outcome), it->reason, it->duration,
 		it->timeout, it->output, it->console,
 		util_iso8601(it->started_at, t1),
 		util_iso8601(it->finished_at, t2), it->boot_id, it->crash_id,
-		it->retry ? 1 : 0, it->attempt);
+		it->retry ? 1 : 0, it->attempt, it->artefact_error);
 	if (!stmt)
 		return -1;
 	/* Unknown values stay NULL: rc < 0 (no exit), durations < 0. */

@@ -46,6 +46,7 @@ struct record_iteration {
 	const char *output;
 	const char *console;
 	long long crash_id;	/* 0: NULL */
+	const char *artefact_error;	/* guest files refused or cut, or NULL */
 	double started_at;	/* wall clock */
 	double finished_at;
 	int retry;		/* a retry after a failure (imports); rates skip it */
@@ -208,6 +209,7 @@ struct record_run_info {
 	char *kernel_key, *kernel_state, *kernel_error, *kernel_created_at;
 	char *image_sha1;
 	double build_seconds;
+	char *build_sandbox;	/* bwrap, bwrap-untrusted, none; NULL: older */
 	/* Counted: every test of the run together, and the worst verdict. */
 	struct score score;
 	int worst_decided;
@@ -281,6 +283,7 @@ struct record_iteration_info {
 	char *started_at, *finished_at;
 	char *commit_id;		/* of its run */
 	int retry;			/* a retry (imports): not scored */
+	char *artefact_error;		/* guest files refused or cut, NULL */
 };
 int record_iteration_load(struct store *st, long long id,
 			  struct record_iteration_info *it);

@@ -131,7 +131,7 @@ enum {
 	RC_QEMU, RC_HOST, RC_ARGV, RC_FRAGMENTS, RC_PID, RC_STEP, RC_PROGRESS,
 	RC_ERROR, RC_STARTED, RC_FINISHED, RC_IMAGE, RC_CONFIG, RC_COMPILER,
 	RC_BUILD_SECONDS, RC_KEY, RC_KSTATE, RC_KERROR, RC_KCREATED, RC_SHA1,
-	RC_POOL,
+	RC_SANDBOX, RC_POOL,
 };
 
 #define RUN_SELECT \
@@ -141,7 +141,7 @@ enum {
 	"r.pid, r.step, r.progress, r.error, r.started_at, r.finished_at, " \
 	"k.image_path, k.config_hash, k.compiler, k.build_seconds, " \
 	"k.cache_key, k.state, k.error, k.created_at, k.image_sha1, " \
-	POOL_RUN_COLUMNS " FROM runs r LEFT JOIN trees t ON t.id = r.tree_id " \
+	"r.build_sandbox, " POOL_RUN_COLUMNS " FROM runs r LEFT JOIN trees t ON t.id = r.tree_id " \
 	"LEFT JOIN kernels k ON k.id = r.kernel_id"
 
 static void run_read(sqlite3_stmt *stmt, struct record_run_info *r)
@@ -183,6 +183,7 @@ static void run_read(sqlite3_stmt *stmt, struct record_run_info *r)
 	r->kernel_error = col_str_null(stmt, RC_KERROR);
 	r->kernel_created_at = col_str_null(stmt, RC_KCREATED);
 	r->image_sha1 = col_str_null(stmt, RC_SHA1);
+	r->build_sandbox = col_str_null(stmt, RC_SANDBOX);
 	pool_key_from_row(stmt, RC_POOL, &r->pool);
 }
 
@@ -450,6 +451,7 @@ void record_run_info_release(struct record_run_info *r)
 	free(r->kernel_error);
 	free(r->kernel_created_at);
 	free(r->image_sha1);
+	free(r->build_sandbox);
 	pool_key_release(&r->pool);
 	memset(r, 0, sizeof(*r));
 }
@@ -529,6 +531,7 @@ json_t *record_run_json(const struct record_run_info *r)
 			      jstr(r->compiler), "build_seconds",
 			      jnum(r->build_seconds));
 	json_object_set_new(o, "kernel", k);
+	json_object_set_new(o, "build_sandbox", jstr(r->build_sandbox));
 	if (!strcmp(r->state, "running"))
 		json_object_set_new(o, "alive",
 				    json_boolean(record_run_alive(r)));
@@ -1057,14 +1060,14 @@ enum {
 	IC_ID, IC_RUN, IC_BOOT, IC_CRASH, IC_BOOT_SEQ, IC_TEST, IC_SUITE,
 	IC_SEQ, IC_OUTCOME, IC_RC, IC_REASON, IC_DURATION, IC_GUEST,
 	IC_TIMEOUT, IC_SILENCE, IC_STARTED, IC_FINISHED, IC_COMMIT, IC_RETRY,
-	IC_OUTPUT, IC_CONSOLE,
+	IC_ARTEFACT, IC_OUTPUT, IC_CONSOLE,
 };
 
 #define ITER_COLUMNS \
 	"i.id, i.run_id, i.boot_id, i.crash_id, b.seq, i.test, i.suite, " \
 	"i.seq, i.outcome, i.rc, i.reason, i.duration, i.guest_duration, " \
 	"i.timeout, i.max_silence, i.started_at, i.finished_at, r.commit_id, " \
-	"i.retry"
+	"i.retry, i.artefact_error"
 #define ITER_FROM \
 	" FROM iterations i JOIN runs r ON r.id = i.run_id " \
 	"LEFT JOIN boots b ON b.id = i.boot_id"
@@ -1096,6 +1099,7 @@ static void iteration_read(sqlite3_stmt *stmt,
 	it->finished_at = col_str_null(stmt, IC_FINISHED);
 	it->commit_id = col_str(stmt, IC_COMMIT);
 	it->retry = sqlite3_column_int(stmt, IC_RETRY);
+	it->artefact_error = col_str_null(stmt, IC_ARTEFACT);
 	if (full) {
 		it->output = col_str(stmt, IC_OUTPUT);
 		it->console = col_str(stmt, IC_CONSOLE);
@@ -1168,6 +1172,7 @@ void record_iteration_info_release(struct record_iteration_info *it)
 	free(it->started_at);
 	free(it->finished_at);
 	free(it->commit_id);
+	free(it->artefact_error);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -1204,6 +1209,7 @@ json_t *record_iteration_json(const struct record_iteration_info *it)
 	json_object_set_new(o, "timeout", jnum(it->timeout));
 	json_object_set_new(o, "max_silence", jnum(it->max_silence));
 	json_object_set_new(o, "crash_id", jid(it->crash_id));
+	json_object_set_new(o, "artefact_error", jstr(it->artefact_error));
 	json_object_set_new(o, "started_at", jstr(it->started_at));
 	json_object_set_new(o, "finished_at", jstr(it->finished_at));
 	if (it->output)

@@ -1,25 +1,41 @@
 /*
  * runcmd.c - fork/exec with redirections and process groups. Untrusted
- * text can only ever become one argv element, never shell syntax.
+ * text can only ever become one argv element, never shell syntax. Owns
+ * the children's death with kflake (PR_SET_PDEATHSIG) and the pidfiles
+ * the next kflake reaps a SIGKILLed one's leftovers by.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "runcmd.h"
 #include "util.h"
 
-static void child_setup(struct runcmd *c)
+static void child_setup(struct runcmd *c, pid_t parent)
 {
 	int fd;
 
+	/* Dies with the thread that started it; it may be gone already. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
 	if (c->new_pgrp)
 		setpgid(0, 0);
+	if (c->cpu_limit > 0) {
+		struct rlimit rl = { (rlim_t)c->cpu_limit,
+				     (rlim_t)c->cpu_limit + 5 };
+
+		setrlimit(RLIMIT_CPU, &rl);
+	}
+	if (c->pass_fd >= 0)
+		fcntl(c->pass_fd, F_SETFD, 0);
 	fd = c->in_fd >= 0 ? c->in_fd : open("/dev/null", O_RDONLY);
 	if (fd >= 0 && fd != 0)
 		dup2(fd, 0);
@@ -47,23 +63,113 @@ static void child_setup(struct runcmd *c)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
+	if (c->child_fn && c->child_fn(c->child_data))
+		_exit(127);
 	execvp(c->argv[0], (char *const *)c->argv);
 	fprintf(stderr, "kflake: cannot run %s: %s\n", c->argv[0],
 		strerror(errno));
 	_exit(127);
 }
 
+/* Field 22 of /proc/PID/stat: start time in ticks since boot; 0 if gone. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold spaces and ')': skip past the last ')'. */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
+static char *boot_id(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	util_read_file("/proc/sys/kernel/random/boot_id", &sb, 64);
+	strbuf_trim(&sb);
+	return strbuf_detach(&sb);
+}
+
+static char *pid_dir(void)
+{
+	return xasprintf("%s/pids", util_cache_dir());
+}
+
+/*
+ * <cache>/pids/<kflake pid>-<child pid>: the child and its owner, each
+ * by pid and start time, and the boot they belong to.
+ */
+static void write_pidfile(struct runcmd *c)
+{
+	char *dir = pid_dir(), *boot = boot_id();
+	pid_t self = getpid();
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%d %llu\n%d %llu\n%s\n%s\n", (int)c->pid,
+		    start_time(c->pid), (int)self, start_time(self), boot,
+		    c->reap_as);
+	c->pidfile = xasprintf("%s/%d-%d", dir, (int)self, (int)c->pid);
+	if (util_mkdir_p(dir) || util_write_file(c->pidfile, sb.buf, sb.len)) {
+		warning("%s: cannot write: %s", c->pidfile, strerror(errno));
+		free(c->pidfile);
+		c->pidfile = NULL;
+	}
+	strbuf_release(&sb);
+	free(boot);
+	free(dir);
+}
+
+static void child_gone(struct runcmd *c)
+{
+	c->pid = 0;
+	if (c->pidfile) {
+		unlink(c->pidfile);
+		free(c->pidfile);
+		c->pidfile = NULL;
+	}
+}
+
 int runcmd_start(struct runcmd *c)
 {
+	pid_t parent = getpid();
+
 	fflush(NULL);
+	c->pidfile = NULL;
 	c->pid = fork();
 	if (c->pid < 0)
 		return error("fork: %s", strerror(errno));
 	if (!c->pid)
-		child_setup(c);
+		child_setup(c, parent);
 	if (c->new_pgrp)
 		setpgid(c->pid, c->pid);
+	if (c->reap_as)
+		write_pidfile(c);
 	return 0;
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
 }
 
 int runcmd_wait(struct runcmd *c)
@@ -74,14 +180,85 @@ int runcmd_wait(struct runcmd *c)
 	do {
 		r = waitpid(c->pid, &status, 0);
 	} while (r < 0 && errno == EINTR);
-	c->pid = 0;
+	child_gone(c);
 	if (r < 0)
 		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
+	return exit_code(status);
+}
+
+int runcmd_poll(struct runcmd *c, int *status)
+{
+	int st;
+	pid_t r;
+
+	if (c->pid <= 0)
+		return -1;
+	do {
+		r = waitpid(c->pid, &st, WNOHANG);
+	} while (r < 0 && errno == EINTR);
+	if (!r)
+		return 0;
+	child_gone(c);
+	if (r < 0)
+		return -1;
+	*status = exit_code(st);
+	return 1;
+}
+
+/* One pidfile: kill its child if its owner is gone; 1 when it did. */
+static int reap_one(const char *path, const char *boot)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int pid = 0, owner = 0, killed = 0;
+	unsigned long long start = 0, owner_start = 0;
+	char bid[64] = "", what[64] = "";
+
+	if (util_read_file(path, &sb, 4096) ||
+	    sscanf(strbuf_str(&sb), "%d %llu %d %llu %63s %63[^\n]", &pid,
+		   &start, &owner, &owner_start, bid, what) < 5 ||
+	    pid <= 1) {
+		strbuf_release(&sb);
+		unlink(path);
+		return 0;
+	}
+	strbuf_release(&sb);
+	/* Its kflake still runs: it is not ours to touch. */
+	if (strcmp(bid, boot) == 0 && owner > 0 &&
+	    start_time(owner) == owner_start && owner_start)
+		return 0;
+	if (!strcmp(bid, boot) && start && start_time(pid) == start) {
+		if (getpgid(pid) == pid)
+			kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		info("reaped %s (pid %d) that kflake %d left running", *what ?
+		     what : "a child", pid, owner);
+		killed = 1;
+	}
+	unlink(path);
+	return killed;
+}
+
+int runcmd_reap_orphans(void)
+{
+	char *dir = pid_dir(), *boot = boot_id();
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		char *path;
+
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp."))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		n += reap_one(path, boot);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	free(boot);
+	return n;
 }
 
 int runcmd_run(struct runcmd *c)

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "cmdlog.h"
 #include "runcmd.h"
+#include "sandbox.h"
 #include "selftest.h"
 #include "util.h"
 
@@ -73,7 +76,12 @@ static void gen_files(const char *dir, char ***names, size_t *n)
 	size_t alloc = 0;
 	char *line, *save = NULL;
 
-	util_read_file(path, &mk, 1 << 20);
+	/* A target without a Makefile generates nothing. */
+	if (util_read_file(path, &mk, 1 << 20) || !mk.len) {
+		strbuf_release(&mk);
+		free(path);
+		return;
+	}
 	for (line = strtok_r(mk.buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *p, *tok, *s2 = NULL;
@@ -231,19 +239,48 @@ static int mentions(const char *text, const char *word)
 	return 0;
 }
 
-/* A failed compile keeps its log and shows its end (cmdlog.h). */
-static int compile(const char *const *argv, const char *log, const char *what)
+struct payload_ctx {
+	const char *srcdir;
+	const char *headers;
+	const char *root;
+	const char *log;
+	int sandboxed;
+};
+
+/*
+ * A compiler reading a stranger's source can be told to embed any file
+ * it can read (#include "/root/.ssh/id_rsa", .incbin): it runs in the
+ * build sandbox, seeing the tree, the headers and the payload only. A
+ * failed compile keeps its log and shows its end (cmdlog.h).
+ */
+static int compile(struct payload_ctx *pc, const char *const *argv,
+		   const char *what)
 {
 	struct runcmd c = RUNCMD_INIT;
+	struct sandbox sb;
 	char *kept;
 	int rc;
 
+	c.log_path = pc->log;
 	c.argv = argv;
-	c.log_path = log;
+	c.cpu_limit = BUILD_CPU_LIMIT;
+	if (pc->sandboxed) {
+		sandbox_init(&sb, SANDBOX_BUILD);
+		if (sandbox_ro(&sb, pc->srcdir) || sandbox_ro(&sb, pc->headers) ||
+		    sandbox_rw(&sb, pc->root)) {
+			sandbox_release(&sb);
+			return -1;
+		}
+		sandbox_setenv(&sb, "LC_ALL=C");
+		sandbox_setenv(&sb, "HOME=/tmp");
+		c.argv = sandbox_argv(&sb, argv);
+	}
 	rc = runcmd_run(&c);
+	if (pc->sandboxed)
+		sandbox_release(&sb);
 	if (!rc)
 		return 0;
-	kept = cmdlog_keep(log, NULL, "payload");
+	kept = cmdlog_keep(pc->log, NULL, "payload");
 	error("payload: cannot build %s: %s exited %d (full log: %s)", what,
 	      argv[0], rc, kept);
 	cmdlog_show_tail(kept);
@@ -251,69 +288,122 @@ static int compile(const char *const *argv, const char *log, const char *what)
 	return -1;
 }
 
-static int build_c(const char *src, const char *out, const char *headers,
-		   const char *log)
+static int build_c(struct payload_ctx *pc, const char *src, const char *out)
 {
-	char *inc = xasprintf("-I%s", headers);
+	char *inc = xasprintf("-I%s", pc->headers);
 	const char *argv[] = { "gcc", "-O2", "-w", inc, "-o", out, src,
 			       "-lpthread", "-lm", NULL };
-	int ret = compile(argv, log, out);
+	int ret = compile(pc, argv, out);
 
 	free(inc);
 	return ret;
 }
 
-static int build_bpf(const char *src, const char *out, const char *headers,
-		     const char *bpfdir, const char *log)
+static int build_bpf(struct payload_ctx *pc, const char *src, const char *out,
+		     const char *bpfdir)
 {
-	char *inc = xasprintf("-I%s", headers);
+	char *inc = xasprintf("-I%s", pc->headers);
 	char *inc2 = xasprintf("-I%s", bpfdir);
 	/* __x86_64__: nat6to4.c's headers pick the arch from it. */
 	const char *argv[] = { "clang", "-O2", "-target", "bpf", "-D__x86_64__",
 			       "-w", inc, "-I/usr/include/x86_64-linux-gnu",
 			       inc2, "-c", src, "-o", out, NULL };
-	int ret = compile(argv, log, out);
+	int ret = compile(pc, argv, out);
 
 	free(inc);
 	free(inc2);
 	return ret;
 }
 
-static int copy_target(const char *from, const char *to)
+/*
+ * One entry of a target directory into the payload. A series decides
+ * what the tree holds, links included: a link is followed only when it
+ * resolves to a regular file inside the tree (root), and what is read is
+ * the resolved file opened without following links, so nothing outside
+ * the tree reaches the guest.
+ */
+static int copy_entry(const char *root, const char *s, const char *t)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *real = NULL;
+	struct stat st;
+	int fd, ret = 0;
+
+	if (lstat(s, &st))
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		char *git = xasprintf("%s/.git", root);
+		int out;
+
+		real = realpath(s, NULL);
+		/* .git is the cache's, not the tree's (a remote URL may hold a token). */
+		out = !real || !util_path_under(real, root) ||
+		      util_path_under(real, git);
+		free(git);
+		if (out) {
+			warning("payload: %s is a link out of the tree; not "
+				"copied", s);
+			free(real);
+			return 0;
+		}
+		s = real;
+	}
+	fd = open(s, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		goto out;
+	while (!ret) {
+		char buf[65536];
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = -1;
+		if (n <= 0)
+			break;
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	if (!ret)
+		ret = util_write_file(t, sb.buf, sb.len);
+	if (!ret)
+		chmod(t, st.st_mode & 0777);
+out:
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&sb);
+	free(real);
+	return ret;
+}
+
+static int copy_target(const char *root, const char *from, const char *to)
 {
 	DIR *d = opendir(from);
 	struct dirent *de;
+	char *rroot = util_realpath(root);
 	int ret = 0;
 
-	if (!d)
+	if (!d) {
+		free(rroot);
 		return error("%s: %s", from, strerror(errno));
+	}
 	if (util_mkdir_p(to)) {
 		closedir(d);
+		free(rroot);
 		return error("%s: cannot create", to);
 	}
 	while ((de = readdir(d)) && !ret) {
 		char *s = xasprintf("%s/%s", from, de->d_name);
 		char *t = xasprintf("%s/%s", to, de->d_name);
-		struct stat st;
 
-		if (!stat(s, &st) && S_ISREG(st.st_mode)) {
-			ret = util_copy_file(s, t);
-			if (!ret)
-				chmod(t, st.st_mode & 0777);
-		}
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			ret = copy_entry(rroot, s, t);
 		free(s);
 		free(t);
 	}
 	closedir(d);
+	free(rroot);
 	return ret ? error("%s: cannot copy to %s", from, to) : 0;
 }
-
-struct payload_ctx {
-	const char *srcdir;
-	const char *headers;
-	const char *root;
-	const char *log;
-};
 
 static int build_target(struct payload_ctx *pc, const char *target,
 			const char *scripts)
@@ -323,7 +413,7 @@ static int build_target(struct payload_ctx *pc, const char *target,
 	char *bpfdir = xasprintf("%s/tools/testing/selftests/bpf", pc->srcdir);
 	char **names = NULL;
 	size_t n = 0, i;
-	int ret = copy_target(src, dst);
+	int ret = copy_target(pc->srcdir, src, dst);
 
 	gen_files(src, &names, &n);
 	for (i = 0; i < n && !ret; i++) {
@@ -335,11 +425,11 @@ static int build_target(struct payload_ctx *pc, const char *target,
 		out = xasprintf("%s/%s", dst, names[i]);
 		if (len > 2 && !strcmp(names[i] + len - 2, ".o")) {
 			c = xasprintf("%s/%.*s.c", src, (int)len - 2, names[i]);
-			ret = build_bpf(c, out, pc->headers, bpfdir, pc->log);
+			ret = build_bpf(pc, c, out, bpfdir);
 		} else {
 			c = xasprintf("%s/%s.c", src, names[i]);
 			ret = util_file_exists(c)
-				? build_c(c, out, pc->headers, pc->log)
+				? build_c(pc, c, out)
 				: error("payload: %s has no source %s", names[i], c);
 		}
 		free(c);
@@ -378,7 +468,7 @@ static int build_bpf_refs(struct payload_ctx *pc, const char *scripts)
 		util_mkdir_p(outdir);
 		if (!util_file_exists(out))
 			ret = util_file_exists(src)
-				? build_bpf(src, out, pc->headers, bpfdir, pc->log)
+				? build_bpf(pc, src, out, bpfdir)
 				: error("payload: no BPF source %s", src);
 		free(stem);
 		free(src);
@@ -439,13 +529,14 @@ static void target_scripts(const struct selftest *tests, size_t n,
 
 int selftest_payload(const struct selftest *tests, size_t n,
 		     const char *srcdir, const char *headers,
-		     const char *commit_hex, char **dir, int *cached)
+		     const char *commit_hex, int sandboxed, char **dir,
+		     int *cached)
 {
 	char *key = payload_key(tests, n, commit_hex);
 	char *root = xasprintf("%s/payload/%s", util_cache_dir(), key);
 	char *tmp = xasprintf("%s.tmp", root);
 	char *log = xasprintf("%s.log", root);
-	struct payload_ctx pc = { srcdir, headers, tmp, log };
+	struct payload_ctx pc = { srcdir, headers, tmp, log, sandboxed };
 	size_t i, j;
 	int ret = 0;
 

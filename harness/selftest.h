@@ -35,10 +35,13 @@ char *selftest_kconfig(const struct selftest *t, const char *srcdir);
  * (gcc, or clang -target bpf for .o) and ../bpf/X.bpf.o objects.
  * headers: the tree's installed uapi headers (make headers_install).
  * On success *dir is the payload root (with one subdirectory per target).
+ * sandboxed: the compilers run in the build sandbox (sandbox.c), seeing
+ * the tree, the headers and the payload only.
  */
 int selftest_payload(const struct selftest *tests, size_t n,
 		     const char *srcdir, const char *headers,
-		     const char *commit_hex, char **dir, int *cached);
+		     const char *commit_hex, int sandboxed, char **dir,
+		     int *cached);
 
 /* Directory the guest runs the test in, and the command, for the plan. */
 char *selftest_run_dir(const struct selftest *t, const char *payload);

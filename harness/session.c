@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,8 +31,10 @@
 #include "classify.h"
 #include "cmdlog.h"
 #include "crashwatch.h"
+#include "guestfile.h"
 #include "progress.h"
 #include "seqtest.h"
+#include "snapshot.h"
 #include "session.h"
 #include "snapshot.h"
 #include "spool.h"
@@ -274,21 +277,98 @@ static void append_capped(struct strbuf *sb, const char *line, size_t cap)
 
 /*
  * The one place the host reads a file the guest wrote into its share
- * (<item>.out, <item>.snapshot): NULL when there is none.
+ * (<item>.out, <item>.snapshot), the only safe way (guestfile.c): NULL
+ * when there is none. A refused or cut file adds a line to why.
  */
 static char *read_guest_file(const char *outdir, int item, const char *suffix,
-			     size_t cap)
+			     size_t cap, struct strbuf *why)
 {
-	char *path = xasprintf("%s/%d.%s", outdir, item, suffix);
+	char *name = xasprintf("%d.%s", item, suffix), *msg = NULL;
 	struct strbuf sb = STRBUF_INIT;
-	int rc = util_read_file(path, &sb, cap);
+	int dirfd = guestfile_opendir(outdir);
+	int rc = guestfile_read(dirfd, name, cap, &sb, &msg);
 
-	free(path);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(name);
+	if (msg) {
+		strbuf_addf(why, "%s%s", why->len ? "\n" : "", msg);
+		warning("guest file refused or cut: %s", msg);
+		free(msg);
+	}
 	if (rc || !sb.len) {
 		strbuf_release(&sb);
 		return NULL;
 	}
 	return strbuf_detach(&sb);
+}
+
+/*
+ * The host paths the guest sees besides the system (sandbox.c): the
+ * runners, the payload root (scripts reach ../bpf) and the directories
+ * of path tests. NULL-terminated, malloc'ed strings.
+ */
+static char **guest_paths(struct session *s)
+{
+	char **v = xcalloc(s->ntests + 3, sizeof(*v)), *path;
+	size_t k, n = 0;
+
+	path = xasprintf("%s/runners", util_home());
+	v[n++] = util_realpath(path);
+	free(path);
+	if (s->payload)
+		v[n++] = xstrdup(s->payload);
+	for (k = 0; k < s->ntests; k++)
+		if (!s->payload || !util_path_under(s->tests[k].run_dir,
+						    s->payload))
+			v[n++] = xstrdup(s->tests[k].run_dir);
+	return v;
+}
+
+static void free_paths(char **v)
+{
+	char **p;
+
+	for (p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+/*
+ * A full disk under the database or the artefacts makes a test fail
+ * (its output cannot be written) and then the commit: neither is the
+ * kernel's doing. After every item, before recording it, check that
+ * both still have room; otherwise stop the run, saying so.
+ */
+static int disk_full(struct session *s)
+{
+	const char *dirs[2] = { s->workdir, s->st->path };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char *dir = xstrdup(dirs[i]), *slash = strrchr(dir, '/');
+		struct statvfs sv;
+		double mb;
+
+		if (i && slash)
+			*slash = '\0';
+		if (!statvfs(dir, &sv)) {
+			mb = (double)sv.f_bavail * (double)sv.f_frsize / (1 << 20);
+			if (mb < SESSION_DISK_FLOOR_MB) {
+				free(s->abort_reason);
+				s->abort_reason = xasprintf("disk full: %s has %.1f MB "
+							    "free (database and "
+							    "artefacts need room "
+							    "for every iteration)",
+							    dir, mb);
+				s->disk_full = 1;
+				free(dir);
+				return 1;
+			}
+		}
+		free(dir);
+	}
+	return 0;
 }
 
 static double eta_of(struct session *s)
@@ -411,19 +491,40 @@ static void save_progress(struct session *s, const char *test, int k)
 }
 
 /* Into the database (one transaction) or the worker's spool. */
-static void store_attempt(struct session *s, struct guest *g,
-			  struct attempt *a)
+/*
+ * One attempt in one transaction (or the spool). -1: not recorded, and
+ * the run stops: a full disk (the iteration is not the kernel's doing)
+ * or a database that cannot be written.
+ */
+static int store_attempt(struct session *s, struct guest *g,
+			 struct attempt *a)
 {
 	struct session_test *t = &s->tests[item_of(s, g->item)->test];
 
 	if (s->spool) {
 		if (spool_attempt(s->spool, a, g->seq) && !s->abort_reason)
 			s->abort_reason = xstrdup("cannot write the spool");
-	} else if (!store_begin(s->st)) {
-		attempt_store(s->st, a, s->run_id, g->boot_id, s->kernel_id);
-		save_progress(s, t->t->name, a->seq);
-		store_commit(s->st);
+		return 0;
 	}
+	if (disk_full(s))
+		return -1;
+	if (store_begin(s->st))
+		goto fail;
+	if (attempt_store(s->st, a, s->run_id, g->boot_id, s->kernel_id) < 0)
+		goto fail;
+	save_progress(s, t->t->name, a->seq);
+	if (store_commit(s->st))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s->st);
+	if (!disk_full(s)) {
+		free(s->abort_reason);
+		s->abort_reason = xasprintf("cannot record %s %d/%d in %s",
+					    t->t->name, a->seq, t->target,
+					    s->st->path);
+	}
+	return -1;
 }
 
 /* --until decided: has this test's verdict settled? Then it stops. */
@@ -467,6 +568,7 @@ static void finish_item(struct session *s, struct guest *g,
 {
 	struct session_test *t = item_test(s, g->item);
 	struct attempt a = { 0 };
+	struct strbuf refused = STRBUF_INIT;
 	char *reason = NULL;
 	double now = util_now();
 	enum record_outcome o;
@@ -482,19 +584,28 @@ static void finish_item(struct session *s, struct guest *g,
 		.duration = now - g->cur_start, .guest_duration = guest_secs,
 		.timeout = t->timeout, .max_silence = silence,
 		.output = read_guest_file(g->outdir, g->item, "out",
-					  OUTPUT_CAP),
+					  OUTPUT_CAP, &refused),
 		.console = xstrdup(strbuf_str(&g->con)),
 		.snapshot = read_guest_file(g->outdir, g->item, "snapshot",
-					    SNAPSHOT_CAP),
+					    SNAPSHOT_CAP, &refused),
 		.started_at = g->cur_wall,
 		.finished_at = g->cur_wall + (now - g->cur_start),
 	};
+	a.artefact_error = refused.len ? strbuf_detach(&refused) : NULL;
 	crashwatch_take(g->scan, &a.crashes);
+	if (store_attempt(s, g, &a)) {
+		/* Not recorded: the run stops (abort_reason says why). */
+		progress_step("run", "%s %d/%d: not recorded: %s", t->t->name,
+			      a.seq, t->target, s->abort_reason);
+		strbuf_release(&refused);
+		attempt_release(&a);
+		g->item = -1;
+		return;
+	}
 	t->done++;
 	t->counts[o]++;
 	t->seconds += a.duration;
 	s->items_done++;
-	store_attempt(s, g, &a);
 	if (s->vms > 1)
 		progress_step("run", "%s %d/%d: %s%s%s (%.1f s, guest %d)",
 			      t->t->name, a.seq, t->target,
@@ -786,7 +897,7 @@ static int start_guest(struct session *s, struct guest *g)
 {
 	struct vm_config cfg = { 0 };
 	struct strbuf cmd = STRBUF_INIT;
-	char *qlog, *init;
+	char *qlog, *init, **paths = guest_paths(s);
 	int ret = 0;
 
 	g->seq = ++s->boots;
@@ -807,7 +918,8 @@ static int start_guest(struct session *s, struct guest *g)
 				  .cpus = s->cpus, .mem_mb = s->mem_mb,
 				  .init = init, .stress = s->stress,
 				  .outdir = g->outdir, .console_log = g->console,
-				  .qemu_log = qlog };
+				  .qemu_log = qlog,
+				  .guest_paths = (const char *const *)paths };
 	if (s->vms > 1)
 		progress_step("boot", "boot %d (%s, guest %d), %zu iteration(s) "
 			      "left", g->seq, s->accel, g->slot, queue_left(s));
@@ -846,6 +958,7 @@ out:
 	strbuf_release(&cmd);
 	free(qlog);
 	free(init);
+	free_paths(paths);
 	return ret;
 }
 

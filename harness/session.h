@@ -74,7 +74,7 @@ struct session {
 	int cpus;
 	int mem_mb;
 	unsigned stress;	/* --stress modes (stress.h), applied per boot */
-	char *workdir;		/* <data>/runs/<id> */
+	char *workdir;		/* artefact_run_dir(): <db>.artefacts/runs/<id> */
 	int (*enough)(void *data, const long *counts);	/* see job.h */
 	void *enough_data;
 	/* filled while running */
@@ -93,10 +93,14 @@ struct session {
 	int decided;		/* enough() said stop */
 	double started;
 	char *first_cmdline;
-	char *abort_reason;
+	char *abort_reason;	/* set: the run stops (returns -1) */
 	char *abort_log;	/* QEMU's log when it could not start */
 	struct strbuf missing;	/* "test k=N, ..." begun but never finished */
+	int disk_full;		/* ... because the disk is full */
 };
+
+/* Below this much free space (MB) under the database or artefacts, stop. */
+#define SESSION_DISK_FLOOR_MB 2.0
 
 extern volatile sig_atomic_t session_interrupted;
 /* SIGINT/SIGTERM set session_interrupted (no SA_RESTART: polls wake up). */

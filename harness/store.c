@@ -254,6 +254,7 @@ int store_begin(struct store *st)
 
 int store_commit(struct store *st)
 {
+	util_fault_point("commit");
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		error("%s: commit failed: %s", st->path,
 		      sqlite3_errmsg(st->db));

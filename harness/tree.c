@@ -312,6 +312,13 @@ static int looks_like_url(const char *s)
 	return strstr(s, "://") || (colon && (!slash || colon < slash));
 }
 
+enum tree_origin tree_origin(const struct tree *t)
+{
+	if (is_default(t->source))
+		return TREE_ORIGIN_DEFAULT;
+	return looks_like_url(t->source) ? TREE_ORIGIN_URL : TREE_ORIGIN_LOCAL;
+}
+
 static int ensure_trees_dir(void)
 {
 	char *dir = xasprintf("%s/trees", util_cache_dir());

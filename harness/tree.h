@@ -18,6 +18,17 @@ struct tree {
 	int lock_fd;		/* held while the work tree is in use */
 };
 
+/*
+ * Where a tree comes from: Debian's source package, a local repository
+ * (the user's), or a URL (anyone's: its builds are untrusted).
+ */
+enum tree_origin {
+	TREE_ORIGIN_DEFAULT,
+	TREE_ORIGIN_LOCAL,
+	TREE_ORIGIN_URL,
+};
+enum tree_origin tree_origin(const struct tree *t);
+
 /* Open (importing or cloning into the cache on first use) a tree. */
 int tree_open(struct tree *t, const char *source);
 void tree_close(struct tree *t);

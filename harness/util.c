@@ -440,6 +440,21 @@ int util_parse_duration(const char *s, double *seconds)
 	return 0;
 }
 
+void util_fault_point(const char *name)
+{
+	const char *env = getenv("KFLAKE_FAULT_PAUSE");
+	char msg[128];
+	int n;
+
+	if (!env || strcmp(env, name))
+		return;
+	n = snprintf(msg, sizeof(msg), "kflake: fault point %s: pausing\n",
+		     name);
+	if (write(STDERR_FILENO, msg, (size_t)n) < 0)
+		return;
+	usleep(1000000);
+}
+
 void util_sha1_hex(const void *buf, size_t len, char out[41])
 {
 	git_oid oid;

@@ -96,6 +96,14 @@ void util_set_argv0(const char *argv0);
 int util_parse_int(const char *s, long min, long max, long *out);
 int util_parse_duration(const char *s, double *seconds);
 
+/*
+ * Fault injection for the kill tests (e2e 95-kill9): when
+ * $KFLAKE_FAULT_PAUSE names this point ("commit": inside every database
+ * transaction, before COMMIT), say so on stderr and sleep a second, so a
+ * test can SIGKILL kflake right there. A no-op otherwise.
+ */
+void util_fault_point(const char *name);
+
 /* Hex SHA-1 of a buffer (libgit2's hasher), out must hold 41 bytes. */
 void util_sha1_hex(const void *buf, size_t len, char out[41]);
 

@@ -1,10 +1,17 @@
 /*
- * vm.c - starts QEMU the way virtme-ng does (the host's root read-only
- * over virtio-9p, a writable 9p share for outputs), with the kernel
- * console on QEMU's stdout and guest records on a virtio-serial port, and
- * turns both into a stream of lines for session.c. Also owns the KVM
- * probe: KVM is used only when it really boots a kernel, quickly.
+ * vm.c - starts QEMU the way virtme-ng does (a root filesystem over
+ * virtio-9p, read-only, and a writable 9p share for outputs), with the
+ * kernel console on QEMU's stdout and guest records on a virtio-serial
+ * port, and turns both into a stream of lines for session.c. Also owns
+ * the KVM probe: KVM is used only when it really boots a kernel, quickly.
+ *
+ * QEMU runs inside a bubblewrap sandbox (sandbox.c) and exports the
+ * guest's view assembled there (SANDBOX_GUEST_ROOT: system, runners,
+ * payload, path tests) as the guest's root: that is all the guest can
+ * read. QEMU itself is confined to the sandbox, without network, as
+ * nobody when kflake is root.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,12 +25,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "vm.h"
 #include "util.h"
 
 #define VM_LINE_MAX 4096
 
-static int sock_seq;
+static int vm_seq;
 
 static void argv_push(struct vm *vm, const char *s)
 {
@@ -69,18 +77,19 @@ static char *qemu_escape(const char *s)
  * ("IO-APIC + timer doesn't work!") before init; the check proves
  * nothing about a virtual timer.
  */
-static void build_argv(struct vm *vm, const struct vm_config *cfg)
+static void build_argv(struct vm *vm, const struct vm_config *cfg, int chan)
 {
-	char *kernel = qemu_escape(cfg->kernel);
 	char *out = qemu_escape(cfg->outdir);
-	char *sock = qemu_escape(vm->sock_path);
 	char *stress = stress_kernel_arg(cfg->stress);
 	int kvm = !strcmp(cfg->accel, "kvm");
 
 	argv_push(vm, "qemu-system-x86_64");
 	argv_push(vm, "-name");
-	/* Named threads ("CPU 0/TCG"): --stress finds the vCPUs by name. */
-	argv_push(vm, "kflake,debug-threads=on");
+	/*
+	 * kflake-<pid>-<n>: which kflake owns it (runcmd reaps by it).
+	 * Named threads ("CPU 0/TCG"): --stress finds the vCPUs by name.
+	 */
+	argv_pushf(vm, "%s,debug-threads=on", vm->name);
 	argv_push(vm, "-machine");
 	argv_push(vm, "pc");
 	argv_push(vm, "-accel");
@@ -116,9 +125,10 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 		   stress ? " " : "", stress ? stress : "");
 	argv_push(vm, "-serial");
 	argv_push(vm, "stdio");
+	/* The curated view (sandbox.c), not the host's root. */
 	argv_push(vm, "-fsdev");
-	argv_push(vm, "local,id=root,path=/,security_model=none,readonly=on,"
-		  "multidevs=remap");
+	argv_push(vm, "local,id=root,path=" SANDBOX_GUEST_ROOT ",security_model="
+		  "none,readonly=on,multidevs=remap");
 	/*
 	 * Tag "root": since 5.13 a kernel mounts root=root with rootfstype=9p
 	 * without a block layer (mount_nodev_root). Tag "/dev/root": older
@@ -128,6 +138,12 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 	argv_push(vm, "virtio-9p-pci,fsdev=root,mount_tag=root");
 	argv_push(vm, "-device");
 	argv_push(vm, "virtio-9p-pci,fsdev=root,mount_tag=/dev/root");
+	/*
+	 * QEMU runs as nobody (sandbox.c): what the guest creates here is
+	 * nobody's, so security_model=none cannot make setuid-root files or
+	 * device nodes on the host, and the share needs no xattrs (a small
+	 * tmpfs works).
+	 */
 	argv_push(vm, "-fsdev");
 	argv_pushf(vm, "local,id=out,path=%s,security_model=none,"
 		   "multidevs=remap", out);
@@ -136,15 +152,59 @@ static void build_argv(struct vm *vm, const struct vm_config *cfg)
 	argv_push(vm, "-device");
 	argv_push(vm, "virtio-serial-pci");
 	argv_push(vm, "-chardev");
-	argv_pushf(vm, "socket,id=chan,path=%s,server=on,wait=on", sock);
+	argv_pushf(vm, "socket,id=chan,fd=%d", chan);
 	argv_push(vm, "-device");
 	argv_push(vm, "virtserialport,chardev=chan,name=kflake.0");
 	argv_push(vm, "-device");
 	argv_push(vm, "virtio-rng-pci");
-	free(kernel);
 	free(out);
-	free(sock);
 	free(stress);
+}
+
+/* Wrap vm->argv (QEMU's command) in its sandbox. */
+static int sandbox_wrap(struct vm *vm, const struct vm_config *cfg)
+{
+	struct sandbox sb;
+	const char *const *argv;
+	const char *const *p;
+	int i, ret = 0;
+
+	sandbox_init(&sb, SANDBOX_GUEST);
+	ret |= sandbox_private_ro(&sb, cfg->kernel);
+	ret |= sandbox_private_rw(&sb, cfg->outdir);
+	for (p = cfg->guest_paths; p && *p && !ret; p++)
+		ret |= sandbox_ro(&sb, *p);
+	if (!strcmp(cfg->accel, "kvm"))
+		ret |= sandbox_dev(&sb, "/dev/kvm");
+	if (ret) {
+		sandbox_release(&sb);
+		return -1;
+	}
+	argv = sandbox_argv(&sb, (const char *const *)vm->argv);
+	for (i = 0; i < vm->argc; i++)
+		free(vm->argv[i]);
+	vm->argc = 0;
+	for (; *argv; argv++)
+		argv_push(vm, *argv);
+	sandbox_release(&sb);
+	return 0;
+}
+
+static int start(struct vm *vm, const struct vm_config *cfg, int *con,
+		 int *chan);
+
+/*
+ * The output share belongs to the uid QEMU runs as; the guest writes it
+ * through QEMU, the host only reads it.
+ */
+static int prepare_outdir(const char *dir)
+{
+	if (!sandbox_drops_privileges())
+		return 0;
+	if (chown(dir, SANDBOX_UID, SANDBOX_GID) || chmod(dir, 0755))
+		return error("%s: cannot hand the output share to uid %d: %s",
+			     dir, SANDBOX_UID, strerror(errno));
+	return 0;
 }
 
 void vm_cmdline(const struct vm *vm, struct strbuf *out)
@@ -155,92 +215,141 @@ void vm_cmdline(const struct vm *vm, struct strbuf *out)
 static int reap(struct vm *vm, int block)
 {
 	int status;
-	pid_t r;
 
 	if (vm->exited || vm->qemu.pid <= 0)
 		return vm->exited;
-	do {
-		r = waitpid(vm->qemu.pid, &status, block ? 0 : WNOHANG);
-	} while (r < 0 && errno == EINTR);
-	if (r != vm->qemu.pid)
+	if (block) {
+		status = runcmd_wait(&vm->qemu);
+	} else if (runcmd_poll(&vm->qemu, &status) != 1) {
 		return 0;
+	}
 	vm->exited = 1;
-	vm->qemu.pid = 0;
-	vm->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
-					    : 128 + WTERMSIG(status);
+	vm->exit_status = status;
 	return 1;
 }
 
-/* QEMU waits (server=on,wait=on) until we connect: retry until it listens. */
-static int connect_channel(struct vm *vm)
+int vm_start(struct vm *vm, const struct vm_config *in)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	double deadline = util_now() + 20;
+	struct vm_config resolved = *in, *cfg = &resolved;
+	char *kernel = util_realpath(in->kernel);
+	char *outdir = util_realpath(in->outdir);
+	int con[2], chan[2], ret;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vm->sock_path);
-	while (util_now() < deadline) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (fd < 0)
-			return error("socket: %s", strerror(errno));
-		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-			vm->chan_fd = fd;
-			return 0;
-		}
-		close(fd);
-		if (reap(vm, 0))
-			return error("QEMU exited before the guest started "
-				     "(status %d)", vm->exit_status);
-		usleep(20000);
-	}
-	return error("QEMU did not open its channel socket %s",
-		     vm->sock_path);
+	/* Inside the sandbox only the resolved paths exist. */
+	cfg->kernel = kernel;
+	cfg->outdir = outdir;
+	ret = start(vm, cfg, con, chan);
+	free(kernel);
+	free(outdir);
+	return ret;
 }
 
-int vm_start(struct vm *vm, const struct vm_config *cfg)
+static int start(struct vm *vm, const struct vm_config *cfg, int *con,
+		 int *chan)
 {
-	int con[2];
 
 	memset(vm, 0, sizeof(*vm));
 	vm->console_fd = vm->chan_fd = vm->console_log_fd = -1;
-	vm->sock_path = xasprintf("/tmp/kflake-%d-%d.sock", (int)getpid(),
-				  ++sock_seq);
-	unlink(vm->sock_path);
-	build_argv(vm, cfg);
+	vm->name = xasprintf("kflake-%d-%d", (int)getpid(), ++vm_seq);
+	if (!sandbox_available())
+		return error("bwrap is not installed (Debian package "
+			     "bubblewrap): kflake runs QEMU in its sandbox");
+	if (prepare_outdir(cfg->outdir))
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan))
+		return error("socketpair: %s", strerror(errno));
+	vm->chan_fd = chan[0];
+	build_argv(vm, cfg, chan[1]);
+	if (sandbox_wrap(vm, cfg)) {
+		close(chan[1]);
+		return -1;
+	}
 	vm->console_log_fd = open(cfg->console_log,
 				  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 				  0644);
-	if (vm->console_log_fd < 0)
+	if (vm->console_log_fd < 0) {
+		close(chan[1]);
 		return error("%s: %s", cfg->console_log, strerror(errno));
-	if (pipe2(con, O_CLOEXEC))
+	}
+	if (pipe2(con, O_CLOEXEC)) {
+		close(chan[1]);
 		return error("pipe: %s", strerror(errno));
+	}
 	vm->qemu = (struct runcmd)RUNCMD_INIT;
 	vm->qemu.argv = (const char *const *)vm->argv;
 	vm->qemu.out_fd = con[1];
 	vm->qemu.err_fd = open(cfg->qemu_log,
 			       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	vm->qemu.new_pgrp = 1;
+	vm->qemu.reap_as = "QEMU";
+	vm->qemu.pass_fd = chan[1];
 	vm->started = util_now();
 	if (runcmd_start(&vm->qemu)) {
 		close(con[0]);
 		close(con[1]);
+		close(chan[1]);
 		return -1;
 	}
 	close(con[1]);
+	close(chan[1]);
 	if (vm->qemu.err_fd >= 0)
 		close(vm->qemu.err_fd);
 	vm->console_fd = con[0];
 	vm->stress_modes = cfg->stress;
 	vm->cpus = cfg->cpus;
-	return connect_channel(vm);
+	return 0;
+}
+
+/*
+ * QEMU itself: vm->qemu.pid is its bwrap; QEMU runs two levels below
+ * (bwrap's init, then setpriv exec'd into QEMU), found by its -name.
+ */
+static pid_t qemu_pid(const struct vm *vm)
+{
+	char *want = xasprintf("%s,debug-threads=on", vm->name);
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+
+	while (d && !found && (de = readdir(d))) {
+		struct strbuf sb = STRBUF_INIT;
+		pid_t pid = (pid_t)atoi(de->d_name);
+		char path[64];
+		const char *a0, *a1, *a2, *end;
+
+		if (pid <= 1)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		if (util_read_file(path, &sb, 4096) || !sb.len) {
+			strbuf_release(&sb);
+			continue;
+		}
+		end = sb.buf + sb.len;
+		a0 = sb.buf;
+		a1 = a0 + strlen(a0) + 1;
+		a2 = a1 < end ? a1 + strlen(a1) + 1 : end;
+		if (a2 < end && !strcmp(a0, "qemu-system-x86_64") &&
+		    !strcmp(a1, "-name") && !strcmp(a2, want))
+			found = pid;
+		strbuf_release(&sb);
+	}
+	if (d)
+		closedir(d);
+	free(want);
+	return found;
 }
 
 int vm_stress_start(struct vm *vm)
 {
+	pid_t qemu;
+
 	if (vm->exited || vm->qemu.pid <= 0)
 		return 0;
-	return stress_vm_start(&vm->stress, vm->stress_modes, vm->qemu.pid,
-			       vm->cpus);
+	qemu = qemu_pid(vm);
+	if (!qemu)
+		return error("%s: QEMU not found under its sandbox (pid %d)",
+			     vm->name, (int)vm->qemu.pid);
+	return stress_vm_start(&vm->stress, vm->stress_modes, qemu, vm->cpus);
 }
 
 /* Hand out one complete line from buf, if it holds one (or is too long). */
@@ -459,10 +568,7 @@ void vm_stop(struct vm *vm)
 		close(vm->chan_fd);
 	if (vm->console_log_fd >= 0)
 		close(vm->console_log_fd);
-	if (vm->sock_path) {
-		unlink(vm->sock_path);
-		free(vm->sock_path);
-	}
+	free(vm->name);
 	for (i = 0; i < vm->argc; i++)
 		free(vm->argv[i]);
 	free(vm->argv);
@@ -471,7 +577,7 @@ void vm_stop(struct vm *vm)
 	strbuf_release(&vm->line);
 	vm->argv = NULL;
 	vm->argc = 0;
-	vm->sock_path = NULL;
+	vm->name = NULL;
 	vm->console_fd = vm->chan_fd = vm->console_log_fd = -1;
 }
 
@@ -499,16 +605,24 @@ static int kvm_boots(const char *kernel, const char *init)
 	struct vm_event ev;
 	double deadline;
 	int ok = 0;
-	char *con, *qlog;
+	char *con, *qlog, *rinit = util_realpath(init);
+	char *runners = xstrdup(rinit), *slash;
+	const char *paths[2] = { runners, NULL };
 
-	if (!mkdtemp(dir))
+	if (!mkdtemp(dir)) {
+		free(runners);
+		free(rinit);
 		return 0;
+	}
+	slash = strrchr(runners, '/');
+	if (slash)
+		*slash = '\0';
 	con = xasprintf("%s/console", dir);
 	qlog = xasprintf("%s/qemu", dir);
 	cfg = (struct vm_config){ .kernel = kernel, .accel = "kvm", .cpus = 1,
-				  .mem_mb = 512, .init = init,
+				  .mem_mb = 512, .init = rinit,
 				  .outdir = dir, .console_log = con,
-				  .qemu_log = qlog };
+				  .qemu_log = qlog, .guest_paths = paths };
 	if (vm_start(&vm, &cfg))
 		goto out;
 	deadline = util_now() + 10;
@@ -525,6 +639,8 @@ out:
 	util_rm_rf(dir);
 	free(con);
 	free(qlog);
+	free(runners);
+	free(rinit);
 	return ok;
 }
 

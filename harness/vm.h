@@ -1,7 +1,9 @@
 /*
  * vm.h - one QEMU guest: its command line, the console (QEMU's stdout,
  * logged and handed back line by line), the record channel (a
- * virtio-serial port on a unix socket) and the accelerator probe.
+ * virtio-serial port on a socket pair) and the accelerator probe.
+ * QEMU runs in a bubblewrap sandbox (sandbox.h) whose root is the
+ * curated view the guest gets as its root filesystem over 9p.
  */
 #ifndef KFLAKE_VM_H
 #define KFLAKE_VM_H
@@ -21,6 +23,13 @@ struct vm_config {
 	const char *qemu_log;	/* QEMU's own stderr */
 	const char *append;	/* extra kernel command line, may be NULL */
 	unsigned stress;	/* enum stress_mode bits (stress.h) */
+	/*
+	 * What the guest sees of the host besides the system (/usr, /lib*,
+	 * /bin, /sbin, some /etc): NULL-terminated list of absolute paths,
+	 * read-only (runners, payload, path tests' directories). init must
+	 * be below one of them.
+	 */
+	const char *const *guest_paths;
 };
 
 enum vm_event_type {
@@ -44,7 +53,7 @@ struct vm {
 	int console_fd;
 	int chan_fd;
 	int console_log_fd;
-	char *sock_path;
+	char *name;		/* -name kflake-<pid>-<n>: finds our QEMUs */
 	struct strbuf con_buf;
 	struct strbuf chan_buf;
 	struct strbuf line;

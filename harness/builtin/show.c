@@ -3,6 +3,7 @@
  * command line, every iteration (outcome, reason, durations), the crash
  * reports it hit and the snapshots of its stalls.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "artefact.h"
 #include "builtin.h"
 #include "crashwatch.h"
 #include "pool.h"
@@ -61,6 +63,8 @@ static int show_header(const struct record_run_info *r)
 	printf("  kernel:   %s\n  config:   %s\n  compiler: %s\n",
 	       or_empty(r->image_path), or_empty(r->config_hash),
 	       or_empty(r->compiler));
+	if (r->build_sandbox)
+		printf("  sandbox:  %s\n", r->build_sandbox);
 	if (r->fragments)
 		print_json_text("  fragments: ", r->fragments);
 	printf("  accel:    %s\n  qemu:     %s\n", or_empty(r->accel),
@@ -72,6 +76,44 @@ static int show_header(const struct record_run_info *r)
 	if (r->error && *r->error)
 		printf("  error:    %s\n", r->error);
 	return 0;
+}
+
+/* Each boot's console log: named only when it is this database's own. */
+static void show_boots(struct store *st, long long run)
+{
+	struct record_boot_info *b;
+	int i, n = record_boot_list(st, run, 1000, &b, NULL);
+
+	for (i = 0; i < n; i++) {
+		const char *log = b[i].console_path, *note = "";
+
+		printf("  boot %d:   %s, %s", b[i].seq, or_empty(b[i].accel),
+		       b[i].end_reason ? b[i].end_reason : "running");
+		if (b[i].ready_seconds >= 0)
+			printf(", ready after %.1f s", b[i].ready_seconds);
+		if (log && !artefact_path_ok(st, log))
+			note = errno == EPERM ? " (refused: outside this "
+						"database's artefacts)"
+					      : " (missing)";
+		printf(", console %s%s\n", log ? log : "none", note);
+	}
+	if (n > 0)
+		record_boot_list_release(b, n);
+}
+
+/* What the host refused to read (or cut) of the guest's files. */
+static void print_refused(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		printf("%8s guest file: %.*s\n", "", (int)n, p);
+		p += n;
+		if (*p)
+			p++;
+	}
 }
 
 static void show_iterations(struct store *st, long long run, int output)
@@ -100,6 +142,8 @@ static void show_iterations(struct store *st, long long run, int output)
 		       record_outcome_name(v[i].outcome), rc,
 		       v[i].duration < 0 ? 0 : v[i].duration, guest,
 		       v[i].boot_seq, v[i].reason);
+		if (v[i].artefact_error)
+			print_refused(v[i].artefact_error);
 		if (output && v[i].output && *v[i].output)
 			printf("--- output ---\n%s\n--- end ---\n", v[i].output);
 	}
@@ -216,6 +260,7 @@ int cmd_show(int argc, char **argv)
 		ret = report_print(&st, run, NULL, REPORT_JSON);
 	} else {
 		show_header(&r);
+		show_boots(&st, run);
 		show_iterations(&st, run, output);
 		show_crashes(&st, run);
 		show_stalls(&st, run);

@@ -1,7 +1,7 @@
 # 60-interrupt: Ctrl-C (SIGINT) in the middle of a run keeps the
 # iterations that finished, marks the run interrupted, exits 130 and
-# leaves no QEMU behind; a run whose process was SIGKILLed is marked
-# interrupted by the next kflake run.
+# leaves no QEMU behind; a run whose process was SIGKILLed leaves no QEMU
+# either and is marked interrupted by the next kflake run.
 . "$(dirname "$0")/lib.sh"
 log=$E2E_OUT/interrupt.log
 "$KFLAKE" run --iterations 50 --db "$E2E_DB" \
@@ -38,7 +38,8 @@ while ! grep -q "^\[boot\]" "$log.2" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1
 id2=$(run_id_of "$log.2")
 kill -KILL $pid
 wait $pid 2>/dev/null
-pkill -KILL -f "kflake-$pid-[0-9]*.sock" 2>/dev/null
+# Its QEMU dies with it (PR_SET_PDEATHSIG, bwrap --die-with-parent).
+no_qemu_left $pid
 expect_eq "$(q 'SELECT state FROM runs WHERE id = ?1' "$id2")" running "state right after SIGKILL"
 "$KFLAKE" run --iterations 1 --db "$E2E_DB" --test "$E2E_TESTS/quick-pass.sh" > "$log.3" 2>&1 ||
 	fail "the next run failed"

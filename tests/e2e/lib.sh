@@ -50,12 +50,12 @@ kf() {
 }
 
 # No QEMU of the kflake process $1 (default: the last kf) is running.
-# Its channel socket is named after kflake's pid, so other users' VMs on
-# the same machine are never mistaken for ours.
+# Its QEMUs (and their bwrap sandboxes) are named -name kflake-<pid>-<n>,
+# so other users' VMs on the same machine are never mistaken for ours.
 no_qemu_left() {
 	p=${1:-$KPID}
 	sleep 0.5
-	if pgrep -f "kflake-$p-[0-9]*.sock" > /dev/null; then
+	if pgrep -f "kflake-$p-[0-9]" > /dev/null; then
 		fail "a QEMU process of kflake $p was left behind"
 	fi
 	echo "ok: no QEMU of kflake $p left"

@@ -1,0 +1,122 @@
+# 95-kill9: kflake is SIGKILLed 20 times at random moments, spread over
+# its four phases: build (a one-line kconfig fragment makes a new image
+# key, so a build starts), boot (QEMU started, guest not ready), iteration
+# (a test running in the guest) and commit (inside the database
+# transaction that records an iteration: $KFLAKE_FAULT_PAUSE=commit holds
+# it open for a second). Each kill's phase is read back from kflake's
+# own event stream and logged. After every kill: no QEMU of that kflake
+# (nor any other child it recorded in its pidfiles) is alive within 2 s,
+# PRAGMA integrity_check is ok, every iteration kflake reported finished
+# is in the database, and the next run (the next kill's, or the last
+# one) marks the killed run interrupted and works.
+# Cost: ~150 s (20 short runs of the cached default kernel; builds are
+# killed within 3 s of starting).
+. "$(dirname "$0")/lib.sh"
+cache=${KFLAKE_CACHE:-$HOME/.cache/kflake}
+test=$E2E_TESTS/sleep-pass.sh
+work=$E2E_WORK/kill9
+mkdir -p "$work"
+DB=$E2E_WORK/kill9.db
+export DB
+
+# 4 build, 5 boot, 5 iteration, 6 commit kills, in a random order.
+plan=$(printf 'build\nbuild\nbuild\nbuild\nboot\nboot\nboot\nboot\nboot\niteration\niteration\niteration\niteration\niteration\ncommit\ncommit\ncommit\ncommit\ncommit\ncommit\n' | shuf)
+
+# rnd LO HI: a random number of seconds between LO and HI.
+rnd() {
+	awk -v lo="$1" -v hi="$2" -v s="$(od -An -N4 -tu4 /dev/urandom)" \
+		'BEGIN { srand(s); printf "%.2f", lo + rand() * (hi - lo) }'
+}
+
+# wait_for LOG PATTERN: until PATTERN is in LOG (or 120 s, or kflake ended).
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		[ $i -lt 1200 ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# The phase kflake was in, from the last of its events in LOG.
+phase_of() {
+	sed -n 's/.*"step": *"\(build\|payload\|boot\)".*/\1/p; s/.*"event": *"\(ready\|begin\|iteration\)".*/\1/p; s/.*fault point commit.*/commit/p' "$1" |
+		tail -n 1 | sed 's/^begin$/iteration/; s/^ready$/between/; s/^iteration$/between/'
+}
+
+# No process kflake $1 recorded in a pidfile is alive (same pid, same start).
+no_child_left() {
+	for f in "$cache/pids/$1-"*; do
+		[ -e "$f" ] || continue
+		set -- "$1" $(head -n 1 "$f")
+		if [ -r "/proc/$2/stat" ] &&
+			[ "$(sed 's/.*) //' "/proc/$2/stat" | cut -d' ' -f20)" = "$3" ]; then
+			fail "$(sed -n 5p "$f") (pid $2) of kflake $1 is still alive"
+		fi
+	done
+}
+
+k=0 prev= counts=
+for phase in $plan; do
+	k=$((k + 1))
+	log=$work/kill$k.log
+	set -- run --json --iterations 3 --timeout 60 --db "$DB" --test "$test"
+	pause=
+	case $phase in
+	build)
+		# A kconfig never built: a new image key, so a build starts.
+		printf 'CONFIG_LOCALVERSION="-kill9-%s-%s"\n' "$$" "$k" > "$work/frag$k"
+		set -- "$@" --kconfig "$work/frag$k"
+		;;
+	commit) pause=commit ;;
+	esac
+	KFLAKE_FAULT_PAUSE=$pause "$KFLAKE" "$@" > "$log" 2>&1 &
+	pid=$!
+	case $phase in
+	build) wait_for "$log" '"step": *"build"' && sleep "$(rnd 0.3 2.5)" ;;
+	boot) wait_for "$log" '"step": *"boot"' && sleep "$(rnd 0.1 1.5)" ;;
+	iteration) wait_for "$log" '"event": *"begin"' && sleep "$(rnd 0 1.5)" ;;
+	commit) wait_for "$log" 'fault point commit' && sleep "$(rnd 0 0.8)" ;;
+	esac
+	id=$(sed -n 's/.*"message": *"run \([0-9]*\):.*/\1/p' "$log" | head -n 1)
+	kill -KILL $pid 2>/dev/null || fail "kill $k: kflake had already exited: $(tail -n 3 "$log")"
+	wait $pid 2>/dev/null
+	got=$(phase_of "$log")
+	echo "kill $k: planned $phase, landed in $got (run $id)"
+	counts="$counts $got"
+	[ -n "$id" ] || fail "kill $k: no run id in $log"
+	# The previous killed run was closed by this one.
+	if [ -n "$prev" ]; then
+		expect_eq "$(q 'SELECT state FROM runs WHERE id = ?1' "$prev")" interrupted "kill $((k - 1)): run $prev"
+	fi
+	sleep 2
+	if pgrep -f "kflake-$pid-[0-9]" > /dev/null; then
+		fail "kill $k: a QEMU of kflake $pid outlived it by 2 s"
+	fi
+	no_child_left $pid
+	expect_eq "$(q 'PRAGMA integrity_check')" ok "kill $k: integrity_check"
+	reported=$(grep -c '"event": *"iteration"' "$log")
+	stored=$(q 'SELECT count(*) FROM iterations WHERE run_id = ?1' "$id")
+	# A kill between COMMIT and the report loses the report, not the row.
+	[ "$stored" -ge "$reported" ] && [ "$stored" -le $((reported + 1)) ] ||
+		fail "kill $k: $reported iteration(s) reported, $stored stored"
+	echo "ok: kill $k: $reported reported, $stored stored"
+	prev=$id
+done
+
+# Every phase was hit.
+for p in build boot iteration commit; do
+	n=$(echo "$counts" | tr ' ' '\n' | grep -c "^$p\$")
+	echo "kills in $p: $n"
+	[ "$n" -ge 1 ] || fail "no kill landed in $p (phases:$counts)"
+done
+
+# The next run works, and closes the last killed run.
+kf "$work/after.log" run --iterations 1 --db "$DB" --test "$E2E_TESTS/quick-pass.sh" ||
+	fail "the run after the kills failed"
+expect_eq "$(q 'SELECT state FROM runs WHERE id = ?1' "$prev")" interrupted "the last killed run"
+last=$(run_id_of "$work/after.log")
+expect_eq "$(q 'SELECT state || "/" || (SELECT group_concat(outcome) FROM iterations WHERE run_id = ?1) FROM runs WHERE id = ?1' "$last")" "done/pass" "the run after"
+expect_eq "$(q 'SELECT count(*) FROM runs WHERE state = ?1' running)" 0 "runs left running"
+no_qemu_left
