@@ -81,7 +81,8 @@ static char *inside(const struct store *st, const char *path)
 	rdir = realpath(dir, NULL);
 	free(dir);
 	if (!rdir) {
-		errno = ENOENT;
+		/* A database without artefacts (a copy, say) owns no path. */
+		errno = EPERM;
 		return NULL;
 	}
 	real = realpath(path, NULL);

@@ -49,16 +49,38 @@ void sandbox_init(struct sandbox *sb, enum sandbox_kind kind)
 	sb->kind = kind;
 }
 
+/* An absolute path without "." or ".." components names itself. */
+static int plain_absolute(const char *p)
+{
+	if (*p != '/')
+		return 0;
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if ((n == 1 && *p == '.') || (n == 2 && !strncmp(p, "..", 2)))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
 static int add_bind(struct sandbox *sb, const char *path, int writable,
 		    int dev, int private)
 {
-	char *real = realpath(path, NULL);
+	char *real = realpath(path, NULL), *dest;
+	size_t n;
 
 	if (!real)
 		return error("sandbox: %s: %s", path, strerror(errno));
+	dest = xstrdup(plain_absolute(path) ? path : real);
+	n = strlen(dest);
+	while (n > 1 && dest[n - 1] == '/')
+		dest[--n] = '\0';
 	ALLOC_GROW(sb->binds, sb->nbinds, sb->alloc);
-	sb->binds[sb->nbinds++] = (struct sandbox_bind){ real, writable, dev,
-							 private };
+	sb->binds[sb->nbinds++] = (struct sandbox_bind){ real, dest, writable,
+							 dev, private };
 	return 0;
 }
 
@@ -116,7 +138,7 @@ int sandbox_layer(struct sandbox *sb, const char *dir, const char *scratch,
 							    opts };
 	free(upper);
 	free(work);
-	ret = add_bind(sb, real, 1, 0, 0);
+	ret = add_bind(sb, dir, 1, 0, 0);
 	free(real);
 	return ret;
 }
@@ -311,11 +333,11 @@ static void push_root(struct sandbox *sb)
 static int bind_cmp(const void *a, const void *b)
 {
 	const struct sandbox_bind *x = a, *y = b;
-	size_t lx = strlen(x->path), ly = strlen(y->path);
+	size_t lx = strlen(x->dest), ly = strlen(y->dest);
 
 	if (lx != ly)
 		return lx < ly ? -1 : 1;
-	return strcmp(x->path, y->path);
+	return strcmp(x->dest, y->dest);
 }
 
 /*
@@ -357,7 +379,7 @@ static void push_setpriv(struct sandbox *sb)
 	int want_kvm = 0;
 
 	for (i = 0; i < sb->nbinds; i++)
-		if (sb->binds[i].dev && !strcmp(sb->binds[i].path, "/dev/kvm"))
+		if (sb->binds[i].dev && !strcmp(sb->binds[i].dest, "/dev/kvm"))
 			want_kvm = 1;
 	push(sb, "setpriv");
 	snprintf(buf, sizeof(buf), "--reuid=%d", SANDBOX_UID);
@@ -400,7 +422,7 @@ const char *const *sandbox_argv(struct sandbox *sb, const char *const *cmd)
 		const struct sandbox_bind *b = &sb->binds[i];
 		char *dst = xasprintf("%s%s", sb->kind == SANDBOX_GUEST &&
 				      !b->private ? SANDBOX_GUEST_ROOT : "",
-				      b->path);
+				      b->dest);
 
 		push_parents(sb, dst);
 		push3(sb, b->dev ? "--dev-bind" : b->writable ? "--bind"
@@ -436,8 +458,10 @@ void sandbox_release(struct sandbox *sb)
 {
 	size_t i;
 
-	for (i = 0; i < sb->nbinds; i++)
+	for (i = 0; i < sb->nbinds; i++) {
 		free(sb->binds[i].path);
+		free(sb->binds[i].dest);
+	}
 	free(sb->binds);
 	for (i = 0; i < sb->nlayers; i++) {
 		free(sb->layers[i].dir);

@@ -19,7 +19,8 @@ enum sandbox_kind {
 };
 
 struct sandbox_bind {
-	char *path;	/* resolved; bound at the same place */
+	char *path;	/* resolved: what is bound */
+	char *dest;	/* where: the path as the caller named it */
 	int writable;
 	int dev;	/* a device node (/dev/kvm) */
 	int private;	/* for the sandboxed program, not in a guest's view */
@@ -45,8 +46,10 @@ struct sandbox {
 
 void sandbox_init(struct sandbox *sb, enum sandbox_kind kind);
 /*
- * Make path visible (resolved, at its resolved place), read-only or
- * writable. Returns -1 (with an error) when path does not exist.
+ * Make path visible, read-only or writable, at the place the caller
+ * names it (what is bound is path with its links resolved, so a command
+ * line naming a cache reached through a link works inside). Returns -1
+ * (with an error) when path does not exist.
  */
 int sandbox_ro(struct sandbox *sb, const char *path);
 int sandbox_rw(struct sandbox *sb, const char *path);

@@ -52,7 +52,7 @@ expect_eq "$(q 'PRAGMA integrity_check')" ok "integrity_check"
 
 # (3) Space again: the next run works.
 find "$small/k.artefacts" -name '*.out' -size +1M -delete
-kf "$E2E_OUT/disk-after.log" run --db "$DB" --iterations 1 \
+KFLAKE_MIN_FREE_MB=8 kf "$E2E_OUT/disk-after.log" run --db "$DB" --iterations 1 \
 	--test "$E2E_TESTS/quick-pass.sh" || fail "the run after freeing space failed"
 id=$(run_id_of "$E2E_OUT/disk-after.log")
 expect_eq "$(q 'SELECT state || "/" || (SELECT group_concat(outcome) FROM iterations WHERE run_id = ?1) FROM runs WHERE id = ?1' "$id")" \
