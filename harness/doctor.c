@@ -19,6 +19,7 @@
 #include "doctor.h"
 #include "job.h"
 #include "runcmd.h"
+#include "sandbox.h"
 #include "slurm.h"
 #include "store.h"
 #include "tree.h"
@@ -225,6 +226,42 @@ static void check_programs(struct doctor_report *r)
 	c->detail = xstrdup("not installed: every kernel build compiles from "
 			    "scratch");
 	c->fix = xstrdup("apt-get install ccache");
+}
+
+/*
+ * bubblewrap installed is not enough: it needs root or user namespaces
+ * (kernel.unprivileged_userns_clone, user.max_user_namespaces), and as
+ * root setpriv must be able to drop to nobody. Run the real command
+ * line of a guest's sandbox once, with true as the guest's QEMU.
+ */
+static void check_sandbox(struct doctor_report *r)
+{
+	const char *cmd[] = { "true", NULL };
+	struct strbuf out = STRBUF_INIT;
+	struct doctor_check *c;
+	struct sandbox sb;
+	int rc;
+
+	if (!sandbox_available())
+		return;	/* "build programs" names bubblewrap */
+	sandbox_init(&sb, SANDBOX_GUEST);
+	rc = runcmd_capture(sandbox_argv(&sb, cmd), &out, 4096);
+	sandbox_release(&sb);
+	strbuf_release(&out);
+	if (!rc) {
+		c = add(r, "sandbox", DOCTOR_OK);
+		c->detail = xstrdup(sandbox_drops_privileges() ?
+				    "bwrap works; QEMU runs as nobody" :
+				    "bwrap works in a user namespace");
+		return;
+	}
+	c = add(r, "sandbox", DOCTOR_FAIL);
+	c->detail = xasprintf("bwrap could not start a sandbox (exit %d): "
+			      "builds and QEMU run inside one", rc);
+	c->fix = xstrdup(geteuid() ? "allow user namespaces (sysctl -w "
+			 "kernel.unprivileged_userns_clone=1 "
+			 "user.max_user_namespaces=15000) or run as root" :
+			 "apt-get install --reinstall bubblewrap util-linux");
 }
 
 static void check_qemu(struct doctor_report *r)
@@ -538,8 +575,10 @@ void doctor_run(struct doctor_report *r, const char *db, const char *tree,
 		check_needs_as(r, "test tools", test_needs, getenv("PATH"),
 			       "in PATH (make test, make bench)", DOCTOR_WARN);
 	check_qemu(r);
-	if (!(flags & DOCTOR_FAST))
+	if (!(flags & DOCTOR_FAST)) {
+		check_sandbox(r);
 		check_kvm(r, flags);
+	}
 	check_disk(r, db, tree);
 	if (!(flags & DOCTOR_FAST))
 		check_db(r, db);

@@ -238,6 +238,77 @@ static int reap_one(const char *path, const char *boot)
 	return killed;
 }
 
+/* Is pid a running kflake? (comm "kflake", or argv[0] ending in it.) */
+static int is_kflake(pid_t pid)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char path[64];
+	int yes;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (util_read_file(path, &sb, 64))
+		return 0;
+	strbuf_trim(&sb);
+	yes = !strcmp(strbuf_str(&sb), "kflake");
+	strbuf_release(&sb);
+	return yes;
+}
+
+/*
+ * The owner named by a QEMU's -name kflake-<pid>-<n> in pid's command
+ * line (QEMU's, and its bwrap's, which holds QEMU's), or 0.
+ */
+static pid_t marker_owner(pid_t pid)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char path[64];
+	const char *p, *end;
+	int owner = 0, seq, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (util_read_file(path, &sb, 1 << 16))
+		return 0;
+	end = sb.buf + sb.len;
+	for (p = sb.buf; p < end && !owner; p += strlen(p) + 1) {
+		n = 0;
+		if (sscanf(p, "kflake-%d-%d%n", &owner, &seq, &n) != 2 ||
+		    p[n] || owner <= 1)
+			owner = 0;
+	}
+	strbuf_release(&sb);
+	return owner;
+}
+
+/*
+ * A QEMU sandbox whose kflake was SIGKILLed while bwrap was starting
+ * escapes both the pidfile (not yet written) and --die-with-parent (set
+ * after bwrap's clone): found by the -name marker in its command line.
+ */
+static int reap_marked(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name), owner;
+
+		if (pid <= 1 || pid == getpid())
+			continue;
+		owner = marker_owner(pid);
+		if (!owner || owner == getpid() || is_kflake(owner))
+			continue;
+		if (!kill(pid, SIGKILL)) {
+			info("reaped pid %d, a QEMU sandbox kflake %d left "
+			     "running", (int)pid, (int)owner);
+			n++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 int runcmd_reap_orphans(void)
 {
 	char *dir = pid_dir(), *boot = boot_id();
@@ -258,7 +329,7 @@ int runcmd_reap_orphans(void)
 		closedir(d);
 	free(dir);
 	free(boot);
-	return n;
+	return n + reap_marked();
 }
 
 int runcmd_run(struct runcmd *c)

@@ -62,7 +62,8 @@ void runcmd_kill(struct runcmd *c, int sig);
 /*
  * Kill what kflake processes that no longer exist left running (their
  * pidfiles under <cache>/pids): each child's process group, if the pid
- * still names the process that was started. Returns how many.
+ * still names the process that was started, and any QEMU sandbox whose
+ * -name kflake-<pid>-<n> names a kflake that is gone. Returns how many.
  */
 int runcmd_reap_orphans(void);
 /* Quote argv for display and for pasting into a shell. */

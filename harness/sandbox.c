@@ -417,7 +417,8 @@ const char *const *sandbox_argv(struct sandbox *sb, const char *const *cmd)
 		push3(sb, "--cap-add", "CAP_SETGID", NULL);
 	}
 	push_root(sb);
-	qsort(sb->binds, sb->nbinds, sizeof(*sb->binds), bind_cmp);
+	if (sb->nbinds)
+		qsort(sb->binds, sb->nbinds, sizeof(*sb->binds), bind_cmp);
 	for (i = 0; i < sb->nbinds; i++) {
 		const struct sandbox_bind *b = &sb->binds[i];
 		char *dst = xasprintf("%s%s", sb->kind == SANDBOX_GUEST &&

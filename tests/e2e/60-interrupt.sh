@@ -33,8 +33,13 @@ no_qemu_left $pid
 "$KFLAKE" run --iterations 50 --db "$E2E_DB" \
 	--test "$E2E_TESTS/quick-pass.sh" > "$log.2" 2>&1 &
 pid=$!
+# Killed once QEMU runs (killed while bwrap starts, a sandbox can miss
+# --die-with-parent: e2e 95 checks the next run reaps it).
 i=0
-while ! grep -q "^\[boot\]" "$log.2" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+while ! pgrep -f "^qemu-system-x86_64 -name kflake-$pid-[0-9]" > /dev/null && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 id2=$(run_id_of "$log.2")
 kill -KILL $pid
 wait $pid 2>/dev/null

@@ -1,4 +1,4 @@
-# 85-series-sandbox: a stranger's series whose Makefile, while building,
+# 82-series-sandbox: a stranger's series whose Makefile, while building,
 # writes into the source tree, a host directory, the object directory and
 # ccache, and opens a TCP connection to a listener on the host. Built in
 # the sandbox, it fails to build with a clear error, and nothing outside
