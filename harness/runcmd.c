@@ -272,7 +272,7 @@ static pid_t marker_owner(pid_t pid)
 	for (p = sb.buf; p < end && !owner; p += strlen(p) + 1) {
 		n = 0;
 		if (sscanf(p, "kflake-%d-%d%n", &owner, &seq, &n) != 2 ||
-		    p[n] || owner <= 1)
+		    (p[n] && p[n] != ',') || owner <= 1)
 			owner = 0;
 	}
 	strbuf_release(&sb);
