@@ -43,6 +43,17 @@ wait_for() {
 	done
 }
 
+# wait_more LOG PATTERN N: until PATTERN is in LOG more than N times.
+wait_more() {
+	i=0
+	while [ "$(grep -c "$2" "$1" 2>/dev/null)" -le "$3" ]; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		[ $i -lt 1200 ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # The phase kflake was in, from the last of its events in LOG.
 phase_of() {
 	awk '/"step": *"(build|payload|boot)"/ { sub(/.*"step": *"/, ""); sub(/".*/, ""); ph = $0 }
@@ -98,7 +109,12 @@ for phase in $plan; do
 	build) wait_for "$log" '"step": *"build"' && sleep "$(rnd 0.3 2.5)" ;;
 	boot) wait_for "$log" '"step": *"boot"' && sleep "$(rnd 0.1 1.5)" ;;
 	iteration) wait_for "$log" '"event": *"begin"' && sleep "$(rnd 0 1.5)" ;;
-	commit) wait_for "$log" 'fault point commit' && sleep "$(rnd 0 0.5)" ;;
+	commit)
+		# Every transaction pauses; the one wanted records an iteration.
+		wait_for "$log" '"event": *"begin"' &&
+			n0=$(grep -c 'fault point commit' "$log") &&
+			wait_more "$log" 'fault point commit' "$n0" &&
+			sleep "$(rnd 0 0.5)" ;;
 	esac
 	id=$(sed -n 's/.*"message": *"run \([0-9]*\):.*/\1/p' "$log" | head -n 1)
 	kill -KILL $pid 2>/dev/null || fail "kill $k: kflake had already exited: $(tail -n 3 "$log")"
