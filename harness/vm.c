@@ -345,6 +345,11 @@ int vm_stress_start(struct vm *vm)
 
 	if (vm->exited || vm->qemu.pid <= 0)
 		return 0;
+	/* No host-side mode: no QEMU to look for. */
+	if (!(vm->stress_modes & (STRESS_THROTTLE | STRESS_VCPUS |
+				  STRESS_JITTER)))
+		return stress_vm_start(&vm->stress, vm->stress_modes, 0,
+				       vm->cpus);
 	qemu = qemu_pid(vm);
 	if (!qemu)
 		return error("%s: QEMU not found under its sandbox (pid %d)",
