@@ -112,14 +112,18 @@ for phase in $plan; do
 	commit)
 		# Every transaction pauses; the one wanted records an iteration.
 		wait_for "$log" '"event": *"begin"' &&
-			n0=$(grep -c 'fault point commit' "$log") &&
+			n0=$(grep -c 'fault point commit' "$log" || :) &&
 			wait_more "$log" 'fault point commit' "$n0" &&
-			sleep "$(rnd 0 0.5)" ;;
+			paused=1 && sleep "$(rnd 0 0.5)" ;;
 	esac
 	id=$(sed -n 's/.*"message": *"run \([0-9]*\):.*/\1/p' "$log" | head -n 1)
 	kill -KILL $pid 2>/dev/null || fail "kill $k: kflake had already exited: $(tail -n 3 "$log")"
 	wait $pid 2>/dev/null
 	got=$(phase_of "$log")
+	# stderr's pause line and stdout's events may reach the log out of
+	# order: a pause seen after an iteration began is the commit.
+	[ "$phase" = commit ] && [ "${paused:-}" = 1 ] && got=commit
+	paused=
 	echo "kill $k: planned $phase, landed in $got (run $id)"
 	counts="$counts $got"
 	[ -n "$id" ] || fail "kill $k: no run id in $log"
