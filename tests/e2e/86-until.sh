@@ -2,9 +2,8 @@
 # first verdict (docs/STATISTICS.md) and never runs more than --max:
 # a test that always fails is `failing` after 16 (a fixed run: 20), a
 # coin flip `flaky` as soon as it has both outcomes (not by 20 with
-# chance 2^-19). ~25 s on a quiet machine (the run: ~19 short iterations
-# in 2 boots, as a stop replans; the default kernel from 10-run-default;
-# its own database); measured 49 s at load average 8.
+# chance 2^-19). ~21 s (measured at load average 8: one boot, 19 short
+# iterations on the default kernel from 10-run-default; its own database).
 . "$(dirname "$0")/lib.sh"
 w=$E2E_WORK/until
 rm -rf "$w"
