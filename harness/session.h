@@ -87,6 +87,7 @@ struct session {
 	size_t nrequeue, requeue_alloc;
 	int boots;
 	int failed_boot;	/* the last boot that never got ready */
+	int emulator_crashes;	/* boots QEMU itself crashed (not charged) */
 	int errors_in_a_row;
 	int items_done;
 	int items_total;
