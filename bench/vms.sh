@@ -33,11 +33,11 @@ hz=$(getconf CLK_TCK)
 # Tree, kernel and payload in the cache first (not part of any figure).
 "$K" run --iterations 1 --cpus "$cpus" --test "$test" --db "$db" -q > /dev/null
 
-# sample KPID OUT: each second, every QEMU of kflake KPID (its channel
-# socket is named after kflake's pid): "pid cpu_ticks hwm_kb", last wins.
+# sample KPID OUT: each second, every QEMU of kflake KPID (named
+# kflake-KPID-N, under bwrap): "pid cpu_ticks hwm_kb", last wins.
 sample() {
 	while kill -0 "$1" 2>/dev/null; do
-		for p in $(pgrep -f "kflake-$1-[0-9]*.sock" || true); do
+		for p in $(pgrep -f "^qemu-system[^ ]* -name kflake-$1-[0-9]" || true); do
 			t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) || continue
 			m=$(awk '/^VmHWM/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
 			[ -n "$t" ] && [ -n "$m" ] && echo "$p $t $m"
