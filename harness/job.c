@@ -650,7 +650,8 @@ static int setup_test(struct job *j, struct session *s, size_t i)
 			free(dir);
 			return -1;
 		}
-		free(st->run_dir);
+		/* The wrapper cds there: the guest must see it too. */
+		st->inner_dir = st->run_dir;
 		free(st->cmd);
 		st->run_dir = dir;
 		st->cmd = xstrdup("./run");

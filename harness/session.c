@@ -250,10 +250,15 @@ static int write_keep(struct session *s, struct guest *g)
 	free(path);
 	if (s->payload)
 		strbuf_addf(&sb, "%s\n", s->payload);
-	for (k = 0; k < s->ntests; k++)
+	for (k = 0; k < s->ntests; k++) {
+		const char *inner = s->tests[k].inner_dir;
+
 		if (!s->payload || !util_path_under(s->tests[k].run_dir,
 						    s->payload))
 			strbuf_addf(&sb, "%s\n", s->tests[k].run_dir);
+		if (inner && (!s->payload || !util_path_under(inner, s->payload)))
+			strbuf_addf(&sb, "%s\n", inner);
+	}
 	path = xasprintf("%s/keep", g->outdir);
 	ret = util_write_file(path, sb.buf, sb.len);
 	strbuf_release(&sb);
@@ -311,7 +316,7 @@ static char *read_guest_file(const char *outdir, int item, const char *suffix,
  */
 static char **guest_paths(struct session *s)
 {
-	char **v = xcalloc(s->ntests + 3, sizeof(*v)), *path;
+	char **v = xcalloc(2 * s->ntests + 3, sizeof(*v)), *path;
 	size_t k, n = 0;
 
 	path = xasprintf("%s/runners", util_home());
@@ -319,10 +324,16 @@ static char **guest_paths(struct session *s)
 	free(path);
 	if (s->payload)
 		v[n++] = xstrdup(s->payload);
-	for (k = 0; k < s->ntests; k++)
+	for (k = 0; k < s->ntests; k++) {
+		const char *inner = s->tests[k].inner_dir;
+
 		if (!s->payload || !util_path_under(s->tests[k].run_dir,
 						    s->payload))
 			v[n++] = xstrdup(s->tests[k].run_dir);
+		/* A sysctl wrapper's test: the wrapper cds to it. */
+		if (inner && (!s->payload || !util_path_under(inner, s->payload)))
+			v[n++] = xstrdup(inner);
+	}
 	return v;
 }
 
@@ -1225,6 +1236,7 @@ void session_release(struct session *s)
 
 	for (i = 0; i < s->ntests; i++) {
 		free(s->tests[i].run_dir);
+		free(s->tests[i].inner_dir);
 		free(s->tests[i].cmd);
 	}
 	free(s->tests);

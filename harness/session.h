@@ -17,6 +17,7 @@
 struct session_test {
 	const struct selftest *t;
 	char *run_dir;		/* directory the guest runs it in */
+	char *inner_dir;	/* a wrapped test's own directory, or NULL */
 	char *cmd;		/* ./script */
 	double timeout;		/* hard stall limit, seconds */
 	double idle;		/* stall when silent this long (0: off) */
