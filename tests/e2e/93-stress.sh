@@ -9,7 +9,7 @@
 # boot time (not measured quiet). Two short runs on the cached default
 # kernel: 5 plain passes of a probe, then one probe under all six modes
 # (44 s at load 9; --timeout 150 so a loaded host cannot make it a stall).
-# Budget with 95-stress-race: 90 s quiet.
+# Budget (with the former 95-stress-race): 90 s quiet.
 . "$(dirname "$0")/lib.sh"
 # A test that reports what --stress put beside it in the guest; run
 # plain first, then stressed, with a watcher on the host that samples
@@ -49,7 +49,7 @@ log=$E2E_OUT/stress-run.log
 KPID=$!
 seen_t= seen_cg= seen_pin=
 while kill -0 $KPID 2>/dev/null; do
-	for q in $(pgrep -f "kflake-$KPID-[0-9]*.sock"); do
+	for q in $(pgrep -f "^qemu-system[^ ]* -name kflake-$KPID-[0-9]"); do
 		[ "$(cut -d' ' -f3 /proc/$q/stat 2>/dev/null)" = T ] && seen_t=1
 		for t in /proc/$q/task/*; do
 			grep -q '^CPU 0/' "$t/comm" 2>/dev/null || continue
