@@ -57,6 +57,24 @@ static char *col_dup(sqlite3_stmt *stmt, int col)
 	return xstrdup(store_col_text(stmt, col));
 }
 
+int pool_key_list_read(sqlite3_stmt *stmt, struct pool_key **out)
+{
+	struct pool_key *v = NULL;
+	size_t n = 0, alloc = 0;
+
+	*out = NULL;
+	if (!stmt)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ALLOC_GROW(v, n, alloc);
+		memset(&v[n], 0, sizeof(v[n]));
+		pool_key_from_row(stmt, 0, &v[n++]);
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
 void pool_key_from_row(sqlite3_stmt *stmt, int col, struct pool_key *k)
 {
 	free(k->kconfig_set);

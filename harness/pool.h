@@ -85,6 +85,11 @@ int pool_bind(sqlite3_stmt *stmt, const struct pool_key *k);
 int pool_key_of_run(struct store *st, long long run_id, struct pool_key *k);
 /* Read POOL_RUN_COLUMNS starting at column col into k's run parts. */
 void pool_key_from_row(sqlite3_stmt *stmt, int col, struct pool_key *k);
+/*
+ * Every row of stmt (POOL_RUN_COLUMNS first) into *out, then finalize
+ * it. The number of keys, or -1 when stmt is NULL (a failed prepare).
+ */
+int pool_key_list_read(sqlite3_stmt *stmt, struct pool_key **out);
 /* A POOL_LINE_JSON text into k's line parts (kernel 0). 0, or -1. */
 int pool_line_parse(const char *json, struct pool_key *k);
 void pool_key_copy(struct pool_key *dst, const struct pool_key *src);

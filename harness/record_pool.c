@@ -203,8 +203,6 @@ long record_pool_runs(struct store *st, const struct pool_key *k)
 
 int record_pools_latest(struct store *st, int max, struct pool_key **out)
 {
-	struct pool_key *v = NULL;
-	size_t n = 0, alloc = 0;
 	sqlite3_stmt *stmt;
 
 	*out = NULL;
@@ -213,16 +211,7 @@ int record_pools_latest(struct store *st, int max, struct pool_key **out)
 			     "r.kernel_id IS NOT NULL GROUP BY "
 			     POOL_RUN_COLUMNS " ORDER BY last DESC LIMIT :max) "
 			     "ORDER BY last", ":max i", max);
-	if (!stmt)
-		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ALLOC_GROW(v, n, alloc);
-		memset(&v[n], 0, sizeof(v[n]));
-		pool_key_from_row(stmt, 0, &v[n++]);
-	}
-	sqlite3_finalize(stmt);
-	*out = v;
-	return (int)n;
+	return pool_key_list_read(stmt, out);
 }
 
 void record_pool_keys_release(struct pool_key *v, int n)

@@ -204,8 +204,6 @@ long long workq_count_all(struct store *st)
 int workq_pools(struct store *st, const char *plan, int max,
 		struct pool_key **out)
 {
-	struct pool_key *v = NULL;
-	size_t n = 0, alloc = 0;
 	sqlite3_stmt *stmt;
 
 	*out = NULL;
@@ -215,16 +213,7 @@ int workq_pools(struct store *st, const char *plan, int max,
 		"c.plan = :plan) AND r.kernel_id IS NOT NULL GROUP BY "
 		POOL_RUN_COLUMNS " ORDER BY min(r.id) LIMIT :max",
 		":plan s :max i", plan, max);
-	if (!stmt)
-		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ALLOC_GROW(v, n, alloc);
-		memset(&v[n], 0, sizeof(v[n]));
-		pool_key_from_row(stmt, 0, &v[n++]);
-	}
-	sqlite3_finalize(stmt);
-	*out = v;
-	return (int)n;
+	return pool_key_list_read(stmt, out);
 }
 
 char *workq_commit_label(struct store *st, const char *commit)
