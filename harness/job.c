@@ -425,18 +425,20 @@ static int fail_run(struct job *j, const char *fmt, ...)
  * Who wrote the code being built: a series or a tree from a URL is a
  * stranger's (untrusted: private layers over ccache and, for a series,
  * over the object directory the base's trusted builds use). Only a
- * local tree may be built outside the sandbox, and the run says so.
+ * local tree or the default source (Debian's package, installed by
+ * apt) may be built outside the sandbox, and the run says so.
  */
 static int choose_isolation(struct job *j, struct build_opts *bo)
 {
 	enum tree_origin origin = tree_origin(&j->tree);
 	const char *how;
 
-	if (j->o->no_sandbox && (origin != TREE_ORIGIN_LOCAL ||
+	if (j->o->no_sandbox && (origin == TREE_ORIGIN_URL ||
 				 j->o->series_id > 0))
 		return fail_run(j, "--no-sandbox: only for a local tree "
-				"(--tree PATH); series and trees from URLs are "
-				"always built in the sandbox");
+				"(--tree PATH) or the default source; series "
+				"and trees from URLs are always built in the "
+				"sandbox");
 	bo->isolation = BUILD_SANDBOXED;
 	how = "bwrap";
 	if (j->o->series_id > 0 || origin == TREE_ORIGIN_URL) {

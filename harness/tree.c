@@ -460,6 +460,19 @@ int tree_head(struct tree *t, git_oid *out)
 	return git_reference_name_to_id(out, t->repo, "HEAD") ? -1 : 0;
 }
 
+/* Whether the work tree holds a checkout: its index has entries. */
+static int checked_out(struct tree *t)
+{
+	git_index *index;
+	int ret;
+
+	if (git_repository_index(&index, t->repo))
+		return 0;
+	ret = git_index_entrycount(index) > 0;
+	git_index_free(index);
+	return ret;
+}
+
 int tree_checkout(struct tree *t, const git_oid *commit)
 {
 	git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
@@ -467,8 +480,14 @@ int tree_checkout(struct tree *t, const git_oid *commit)
 	git_oid head;
 	int ret = -1;
 
-	/* Build outputs live outside (O=), so a matching HEAD is clean. */
-	if (!tree_head(t, &head) && git_oid_equal(&head, commit))
+	/*
+	 * Build outputs live outside (O=), so a matching HEAD is clean,
+	 * once something was checked out: a clone is made without a
+	 * checkout (gitnet.c), so its HEAD matches over an empty work
+	 * tree and an empty index.
+	 */
+	if (!tree_head(t, &head) && git_oid_equal(&head, commit) &&
+	    checked_out(t))
 		return 0;
 	if (git_commit_lookup(&c, t->repo, commit)) {
 		error("%s: no commit %s", t->source, tree_oid_hex(commit));

@@ -1211,6 +1211,38 @@ out:
 	git_libgit2_shutdown();
 }
 
+/*
+ * A --tree PATH is cloned without a checkout, so its HEAD already is the
+ * commit a run wants: the first checkout must still fill the work tree
+ * (it did not, and `run --tree PATH` found no selftests in it).
+ */
+TEST(tree_first_checkout_of_a_clone_fills_it)
+{
+	struct repo r;
+	struct tree t = { 0 };
+	git_oid tip;
+	char *file = NULL;
+
+	git_libgit2_init();
+	if (private_cache() || make_repo(&r))
+		goto out;
+	CHECK_INT(tree_open(&t, r.path), 0);
+	CHECK_INT(tree_resolve(&t, "main", &tip), 0);
+	file = xasprintf("%s/net.c", t.path);
+	CHECK(!util_file_exists(file));
+	CHECK_INT(tree_checkout(&t, &tip), 0);
+	CHECK(util_file_exists(file));
+	/* Checked out now: the same commit again is a no-op that keeps it. */
+	CHECK_INT(tree_checkout(&t, &tip), 0);
+	CHECK(util_file_exists(file));
+out:
+	free(file);
+	tree_close(&t);
+	repo_release(&r);
+	private_cache_clean();
+	git_libgit2_shutdown();
+}
+
 /* A series the base has already is said to be so, not tested. */
 TEST(series_already_in_the_base)
 {
