@@ -6,22 +6,39 @@
 # mode on the cached default kernel, then prints per mode: failures,
 # rate with its 95% Wilson interval, the factor over the plain rate, the
 # one-sided Fisher p against plain, and the median iteration time (the
-# cost). Uses its own database; the host load goes with the figures,
-# since TCG timing depends on it.
+# cost). Only race's own verdict counts ("USE AFTER FREE", exit 1: hit;
+# "no race", exit 0: miss); iterations with neither (it could not run)
+# are listed as not measured. Uses its own database; the host load goes
+# with the figures, since TCG timing depends on it.
 #
 #   sh bench/stress-race.sh [MODE...]     (default: none and every mode)
+#   RACE_N=20                 iterations per mode
+#   RACE_HOST_LOAD=2          stress-ng --cpu 2 on the host meanwhile
+#   RACE_CFLAGS=-DDELAY_US=N  a resized race (race.c's WINDOW_US,
+#                             DELAY_US, RUN_MS)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 K=${KFLAKE:-$top/kflake}
 [ -x "$K" ] || { echo "stress-race: build kflake first (make)"; exit 1; }
 n=${RACE_N:-40}
 tmp=$(mktemp -d /tmp/kflake-stress-race.XXXXXX)
+# The sandboxed QEMU runs as nobody: it must reach the race binary.
+chmod 755 "$tmp"
 db=${RACE_DB:-$tmp/race.db}
-trap 'rm -rf "$tmp"' EXIT
+load=
+trap 'rm -rf "$tmp"; [ -z "$load" ] || kill "$load" 2>/dev/null' EXIT
 modes=${*:-none cpu jitter mem net throttle vcpus}
 
-gcc -O2 -static -pthread -o "$tmp/race" "$top/tests/e2e/tests/race.c"
-echo "== race amplification: $n iterations per mode, $(nproc) host CPUs"
+gcc -O2 -static -pthread ${RACE_CFLAGS:-} -o "$tmp/race" \
+	"$top/tests/e2e/tests/race.c"
+chmod 755 "$tmp/race"
+echo "== race amplification: $n iterations per mode, $(nproc) host CPUs${RACE_CFLAGS:+, $RACE_CFLAGS}"
+if [ -n "${RACE_HOST_LOAD:-}" ]; then
+	stress-ng --cpu "$RACE_HOST_LOAD" --timeout 3600 -q &
+	load=$!
+	echo "host load: stress-ng --cpu $RACE_HOST_LOAD"
+	sleep 20
+fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for m in $modes; do
 	"$K" run --iterations "$n" --test "$tmp/race" --stress "$m" \
@@ -53,21 +70,23 @@ def fisher_greater(k1, n1, k2, n2):
 rows = {}
 for m in modes:
     stress = "" if m == "none" else m
-    k, n, med = con.execute(
-        "SELECT sum(i.outcome IN ('fail', 'stall', 'crash')), "
-        "sum(i.outcome IN ('pass', 'fail', 'stall', 'crash')), 0 "
+    k, n, bad = con.execute(
+        "SELECT sum(hit), sum(hit OR miss), sum(NOT (hit OR miss)) FROM "
+        "(SELECT i.outcome = 'fail' AND i.rc = 1 AND "
+        "i.output LIKE '%USE AFTER FREE%' AS hit, i.outcome = 'pass' AND "
+        "i.rc = 0 AND i.output LIKE '%: no race%' AS miss "
         "FROM iterations i JOIN runs r ON r.id = i.run_id "
-        "WHERE r.stress = ?", (stress,)).fetchone()
+        "WHERE r.stress = ?)", (stress,)).fetchone()
     d = sorted(x for (x,) in con.execute(
         "SELECT i.duration FROM iterations i JOIN runs r ON "
         "r.id = i.run_id WHERE r.stress = ?", (stress,)))
-    rows[m] = (k or 0, n or 0, d[len(d) // 2] if d else 0)
+    rows[m] = (k or 0, n or 0, bad or 0, d[len(d) // 2] if d else 0)
 
 base = rows.get("none")
-print("%-9s %9s %8s %17s %8s %10s %9s" % ("mode", "failed", "rate",
-      "95% CI", "factor", "Fisher p", "median s"))
+print("%-9s %9s %8s %17s %8s %10s %9s %5s" % ("mode", "failed", "rate",
+      "95% CI", "factor", "Fisher p", "median s", "n/m"))
 for m in modes:
-    k, n, med = rows[m]
+    k, n, bad, med = rows[m]
     lo, hi = wilson(k, n)
     rate = k / n if n else 0
     if base and m != "none" and base[1]:
@@ -76,6 +95,7 @@ for m in modes:
         p = "%.2g" % fisher_greater(base[0], base[1], k, n)
     else:
         factor, p = "-", "-"
-    print("%-9s %4d/%-4d %7.1f%% [%5.1f%%, %5.1f%%] %8s %10s %9.1f" % (
-          m, k, n, 100 * rate, 100 * lo, 100 * hi, factor, p, med))
+    print("%-9s %4d/%-4d %7.1f%% [%5.1f%%, %5.1f%%] %8s %10s %9.1f %5d" % (
+          m, k, n, 100 * rate, 100 * lo, 100 * hi, factor, p, med, bad))
+print("(n/m: iterations that did not run the race to a verdict)")
 EOF

@@ -9,7 +9,7 @@
 # boot time (not measured quiet). Two short runs on the cached default
 # kernel: 5 plain passes of a probe, then one probe under all six modes
 # (44 s at load 9; --timeout 150 so a loaded host cannot make it a stall).
-# Budget (with the former 95-stress-race): 90 s quiet.
+# With 96-stress-race (~50 s quiet) ~95 s quiet together.
 . "$(dirname "$0")/lib.sh"
 # A test that reports what --stress put beside it in the guest; run
 # plain first, then stressed, with a watcher on the host that samples
