@@ -1,16 +1,16 @@
 #!/bin/sh
 # bench/kill9.sh - the long form of e2e 95-kill9: KILL9_ROUNDS (default
-# 5) rounds of SIGKILLs in each phase (build, boot, iteration, commit),
-# 20 kills in all, against the ASan build (make SAN=1 build/san/kflake)
+# 10) rounds of SIGKILLs in each phase (build, boot, iteration, commit),
+# 40 kills in all, against the ASan build (make SAN=1 build/san/kflake)
 # and the cached default kernel. Prints each kill's phase and the time.
-# Cost: ~2-3 min on a quiet machine.
+# Cost: ~5 min on a quiet machine.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 export KFLAKE="${KFLAKE:-$top/build/san/kflake}" KFLAKE_HOME="$top"
 export E2E_WORK="$(mktemp -d /tmp/kflake-bench-kill9.XXXXXX)"
 export E2E_DB="$E2E_WORK/e2e.db" E2E_OUT="$E2E_WORK/out"
 export KFLAKE_DATA="$E2E_WORK/data" E2E_TESTS="$top/tests/e2e/tests"
-export KILL9_ROUNDS="${KILL9_ROUNDS:-5}"
+export KILL9_ROUNDS="${KILL9_ROUNDS:-10}"
 mkdir -p "$E2E_OUT"
 start=$(date +%s)
 if sh "$top/tests/e2e/95-kill9.sh" > "$E2E_WORK/kill9.log" 2>&1; then

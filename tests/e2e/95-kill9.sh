@@ -3,8 +3,8 @@
 # build starts), boot (QEMU started, guest not ready), iteration (a test
 # running in the guest) and commit (inside the database transaction that
 # records an iteration: $KFLAKE_FAULT_PAUSE=commit holds it open for a
-# second), in a random order; KILL9_ROUNDS (default 1) rounds of the
-# four (bench/kill9.sh runs 5). Each kill's phase is read back from
+# second): KILL9_ROUNDS (default 5) rounds of the four, 20 kills at
+# random moments in a random order (bench/kill9.sh runs 10 rounds). Each kill's phase is read back from
 # kflake's own event stream and logged. After every kill: no QEMU of that
 # kflake (nor any other child it recorded in its pidfiles) is alive
 # within 2 s, PRAGMA integrity_check is ok, every iteration kflake
@@ -12,7 +12,7 @@
 # killed run interrupted and works. The last run is stopped by SIGTERM
 # (what systemd and CI runners send), as Ctrl-C stops it: the iterations
 # that finished are kept, the run is interrupted, exit 130, no QEMU left.
-# Cost: ~45 s (5 short runs of the cached default kernel, 3 of them to a
+# Cost: 119 s quiet (21 short runs of the cached default kernel, most to a
 # ready guest; the build is killed within 3 s of starting).
 . "$(dirname "$0")/lib.sh"
 cache=${KFLAKE_CACHE:-$HOME/.cache/kflake}
@@ -23,7 +23,7 @@ DB=$E2E_WORK/kill9.db
 export DB
 
 # KILL9_ROUNDS of each phase, in a random order.
-plan=$(i=0; while [ $i -lt "${KILL9_ROUNDS:-1}" ]; do
+plan=$(i=0; while [ $i -lt "${KILL9_ROUNDS:-5}" ]; do
 	printf '%s\n' build boot iteration commit; i=$((i + 1)); done | shuf)
 
 # rnd LO HI: a random number of seconds between LO and HI.
