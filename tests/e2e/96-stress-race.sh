@@ -43,8 +43,9 @@ for mode in none cpu; do
 	echo "race under $mode: $hit of $((hit + miss)) iterations hit the race ($bad not measured)"
 	if [ "$bad" -gt 2 ]; then
 		q "SELECT seq, outcome, rc, substr(output, 1, 200) FROM iterations
-			WHERE run_id = ?1 AND NOT (output LIKE '%USE AFTER FREE%' OR
-			output LIKE '%: no race%') LIMIT 3" "$id"
+			WHERE run_id = ?1 AND NOT (coalesce(output, '') LIKE
+			'%USE AFTER FREE%' OR coalesce(output, '') LIKE '%: no race%')
+			LIMIT 3" "$id"
 		fail "$bad of $n iterations under $mode did not run the race to a verdict"
 	fi
 	eval "k_$mode=\$hit n_$mode=\$((hit + miss))"
