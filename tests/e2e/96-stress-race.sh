@@ -13,10 +13,11 @@
 # reach the 0700 work directory, reported plain 16/16, cpu 16/16, p = 1.)
 # Measured (docs/STRESS.md; 25 ms grace, 20 per side, 2026-11-30): quiet
 # host plain 2/20, cpu 20/20 (p = 1.7e-9); with stress-ng --cpu 2 on the
-# host plain 1/20, cpu 18/20 (p = 2.9e-8). p stays below 0.01 up to
-# plain 13/20 against cpu 20/20, or plain 10/20 against cpu 18/20.
-# Cost: 49 s quiet, 66 s beside stress-ng --cpu 2 (2 boots, 40
-# iterations of ~1-1.5 s).
+# host plain 1/20, cpu 18/20 (p = 2.9e-8); beside stress-ng --cpu 4 (load
+# 7) plain 0/20, cpu 20/20 (p = 7.3e-12). p stays below 0.01 up to plain
+# 13/20 against cpu 20/20, or plain 10/20 against cpu 18/20.
+# Cost: 49 s quiet, 66 s beside stress-ng --cpu 2, 105 s at load 7 (2
+# boots, 40 iterations of ~1-1.5 s).
 . "$(dirname "$0")/lib.sh"
 n=${RACE_N:-20}
 race=$E2E_WORK/race
