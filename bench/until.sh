@@ -16,6 +16,8 @@ tree=${KFLAKE_CACHE:-$HOME/.cache/kflake}/trees/linux-source-6.1
 [ -d "$tree/.git" ] || { echo "bench: run 'make run' once first (no cached tree)"; exit 1; }
 tmp=$(mktemp -d /tmp/kflake-bench-until.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# The sandboxed QEMU runs as nobody: it must reach the tests written here.
+chmod 755 "$tmp"
 db=$tmp/until.db
 
 cat > "$tmp/flaky30.sh" <<'EOF'

@@ -49,6 +49,38 @@ static double read_settings_timeout(const char *dir)
 	return t;
 }
 
+/*
+ * QEMU running as nobody (sandbox.c, when kflake is root) serves a path
+ * test's directory to the guest as it is on the host: a directory that
+ * others may not enter, or a file they may not read, would fail every
+ * iteration with "Permission denied" (a 0700 mktemp directory did, for
+ * hours, before anyone looked at the outputs). Its parents do not
+ * matter: the directory itself is bound into the guest's view.
+ */
+static int guest_can_read(const char *arg, const char *real,
+			  const struct stat *file)
+{
+	char *dir = xstrndup(real, (size_t)(strrchr(real, '/') - real));
+	struct stat st;
+	int ret = 0;
+
+	if (!sandbox_drops_privileges())
+		goto out;
+	if (stat(*dir ? dir : "/", &st))
+		ret = error("--test %s: %s: %s", arg, dir, strerror(errno));
+	else if (!(st.st_mode & S_IXOTH))
+		ret = error("--test %s: the guest cannot reach it: QEMU runs "
+			    "as nobody and %s is mode %04o (chmod o+x it)",
+			    arg, dir, (unsigned)(st.st_mode & 07777));
+	else if (!(file->st_mode & S_IROTH))
+		ret = error("--test %s: the guest cannot read it: QEMU runs "
+			    "as nobody and it is mode %04o (chmod o+r it)",
+			    arg, (unsigned)(file->st_mode & 07777));
+out:
+	free(dir);
+	return ret;
+}
+
 static int parse_path(const char *arg, struct selftest *t)
 {
 	char real[PATH_MAX];
@@ -59,6 +91,8 @@ static int parse_path(const char *arg, struct selftest *t)
 		return error("--test %s: no such file", arg);
 	if (!(st.st_mode & 0111))
 		return error("--test %s: not executable", arg);
+	if (guest_can_read(arg, real, &st))
+		return -1;
 	slash = strrchr(real, '/');
 	t->suite = xstrdup("path");
 	t->name = xstrdup(slash + 1);

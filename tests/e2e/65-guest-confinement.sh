@@ -7,6 +7,8 @@
 # checkout's .git and host secrets are "no such file" inside it, while
 # the system, the runners and the test's own directory are there.
 # (3) What the guest creates in the share belongs to nobody, not root.
+# (4) When QEMU runs as nobody (kflake is root), a test in a directory
+# nobody may not enter is refused before the run starts, in one line.
 # Cost: ~20 s (one boot of the cached default kernel, 4 short tests).
 . "$(dirname "$0")/lib.sh"
 cache=${KFLAKE_CACHE:-$HOME/.cache/kflake}
@@ -86,5 +88,19 @@ echo "ok: kflake show lists the refused files"
 if [ "$(id -u)" = 0 ]; then
 	owners=$(find "$share" -mindepth 1 ! -name plan ! -name keep -printf '%u\n' | sort -u | tr '\n' ' ')
 	expect_eq "$owners" "nobody " "owners of what the guest created in $share"
+
+	# (4) A 0700 directory (mktemp's): QEMU as nobody could not read it.
+	priv=$E2E_WORK/private
+	mkdir -p "$priv" && cp "$E2E_TESTS/quick-pass.sh" "$priv/" && chmod 700 "$priv"
+	start=$(date +%s)
+	"$KFLAKE" run --iterations 1 --db "$E2E_DB" --test "$priv/quick-pass.sh" \
+		> "$E2E_OUT/guest-private.log" 2>&1
+	rc=$?
+	cat "$E2E_OUT/guest-private.log"
+	expect_eq "$rc" 2 "exit status for a test the guest cannot reach"
+	grep -q "the guest cannot reach it: QEMU runs as nobody and $priv is mode 0700" \
+		"$E2E_OUT/guest-private.log" || fail "the refusal does not name the directory and its mode"
+	[ $(( $(date +%s) - start )) -le 5 ] || fail "the refusal took more than 5 s"
+	echo "ok: a test in a 0700 directory is refused before the run"
 fi
 no_qemu_left

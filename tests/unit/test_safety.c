@@ -317,6 +317,33 @@ TEST(payload_copy_keeps_links_inside_the_tree)
 	CHECK_INT(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
 }
 
+/*
+ * A path test the guest's QEMU (nobody, when kflake is root) could not
+ * read is refused when the run starts, not run to "Permission denied".
+ */
+TEST(selftest_path_the_guest_cannot_read_is_refused)
+{
+	char *dir = xasprintf("%s/private", test_tmpdir());
+	char *file = xasprintf("%s/t.sh", dir);
+	struct selftest t;
+
+	if (!sandbox_drops_privileges())
+		goto out;	/* not root: QEMU runs as us and reads it */
+	CHECK_INT(util_mkdir_p(dir), 0);
+	CHECK_INT(util_write_file(file, "#!/bin/sh\n", 10), 0);
+	CHECK_INT(chmod(file, 0755), 0);
+	CHECK_INT(chmod(dir, 0700), 0);
+	CHECK_INT(selftest_parse(file, "/nonexistent", &t), -1);
+	CHECK_INT(chmod(dir, 0711), 0);
+	CHECK_INT(selftest_parse(file, "/nonexistent", &t), 0);
+	selftest_release(&t);
+	CHECK_INT(chmod(file, 0750), 0);
+	CHECK_INT(selftest_parse(file, "/nonexistent", &t), -1);
+out:
+	free(file);
+	free(dir);
+}
+
 TEST(runcmd_cpu_limit_stops_a_busy_child)
 {
 	const char *argv[] = { "sh", "-c", "while :; do :; done", NULL };
