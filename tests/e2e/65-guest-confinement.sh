@@ -19,7 +19,8 @@ mkdir -p "$gt"
 # a secret beside its own directory, the database, home directories, the
 # cache's trees and kernels, this checkout's .git, host secrets in /etc.
 # Directories on the way to what it may see exist, empty: $HOME may hold
-# .cache (the payload is below it), nothing else.
+# .cache (the payload is below it) and the first directory of a checkout
+# or work directory below it, nothing else.
 echo "host secret" > "$E2E_WORK/secret.txt"
 {
 	echo '#!/bin/bash'
@@ -32,7 +33,14 @@ echo "host secret" > "$E2E_WORK/secret.txt"
 	done
 	printf 'home=$(ls -A %s 2>/dev/null | tr "\\n" " ")\n' "'$HOME'"
 	echo 'echo "in home: $home"'
-	echo 'case "$home" in "" | ".cache ") ;; *) bad=1 ;; esac'
+	# Only the directories on the way to what it may see: .cache (the
+	# payload), and the checkout's or this work directory's first
+	# component when they are below $HOME (a checkout in ~/kflake).
+	allow=.cache
+	for d in "$top" "$gt"; do
+		case $d in "$HOME"/*) r=${d#"$HOME"/}; allow="$allow ${r%%/*}" ;; esac
+	done
+	printf 'for e in $home; do case " %s " in *" $e "*) ;; *) echo "UNEXPECTED in home: $e"; bad=1 ;; esac; done\n' "$allow"
 	echo 'cat /etc/shadow 2>&1 | head -n 1'
 	for p in /usr/bin/bash /etc/passwd "$top/runners/init" "$gt/peek.sh"; do
 		printf '[ -r %s ] || { echo "MISSING %s"; bad=1; }\n' "'$p'" "$p"

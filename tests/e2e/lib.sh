@@ -1,6 +1,13 @@
 # lib.sh - helpers for the end-to-end tests (sourced).
 # Every check prints what it compared, so a failing log explains itself.
 
+# A fresh machine has no git identity (git config user.*): commits the
+# tests make name their own unless a test names another.
+export GIT_AUTHOR_NAME="${GIT_AUTHOR_NAME:-kflake-e2e}"
+export GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-e2e@kflake.invalid}"
+export GIT_COMMITTER_NAME="${GIT_COMMITTER_NAME:-kflake-e2e}"
+export GIT_COMMITTER_EMAIL="${GIT_COMMITTER_EMAIL:-e2e@kflake.invalid}"
+
 fail() {
 	echo "FAIL: $*"
 	exit 1
