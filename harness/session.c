@@ -231,42 +231,6 @@ static int handing_out(const struct session *s)
 	return !session_interrupted && !s->decided && !s->abort_reason;
 }
 
-/*
- * The host directories the guest must still see where its tmpfs mounts
- * (/tmp, /var/tmp, /var/log) would hide them ("keep") go into the boot's
- * output share, which the guest mounts first.
- */
-static int write_keep(struct session *s, struct guest *g)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *path, *runners;
-	size_t k;
-	int ret;
-
-	path = xasprintf("%s/runners", util_home());
-	runners = util_realpath(path);
-	strbuf_addf(&sb, "%s\n", runners);
-	free(runners);
-	free(path);
-	if (s->payload)
-		strbuf_addf(&sb, "%s\n", s->payload);
-	for (k = 0; k < s->ntests; k++) {
-		const char *inner = s->tests[k].inner_dir;
-
-		if (!s->payload || !util_path_under(s->tests[k].run_dir,
-						    s->payload))
-			strbuf_addf(&sb, "%s\n", s->tests[k].run_dir);
-		if (inner && (!s->payload || !util_path_under(inner, s->payload)))
-			strbuf_addf(&sb, "%s\n", inner);
-	}
-	path = xasprintf("%s/keep", g->outdir);
-	ret = util_write_file(path, sb.buf, sb.len);
-	strbuf_release(&sb);
-	if (ret)
-		error("%s: cannot write the keep file", g->outdir);
-	free(path);
-	return ret;
-}
 
 /* Keep the tail of a capped buffer: the end is where crashes are. */
 static void append_capped(struct strbuf *sb, const char *line, size_t cap)
@@ -344,6 +308,30 @@ static void free_paths(char **v)
 	for (p = v; p && *p; p++)
 		free(*p);
 	free(v);
+}
+
+/*
+ * The host directories the guest must still see where its tmpfs mounts
+ * (/tmp, /var/tmp, /var/log) would hide them ("keep") go into the boot's
+ * output share, which the guest mounts first: the same list the sandbox
+ * shows it (guest_paths()).
+ */
+static int write_keep(struct session *s, struct guest *g)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char **v = guest_paths(s), **p, *path;
+	int ret;
+
+	for (p = v; *p; p++)
+		strbuf_addf(&sb, "%s\n", *p);
+	free_paths(v);
+	path = xasprintf("%s/keep", g->outdir);
+	ret = util_write_file(path, sb.buf, sb.len);
+	strbuf_release(&sb);
+	if (ret)
+		error("%s: cannot write the keep file", g->outdir);
+	free(path);
+	return ret;
 }
 
 /*
@@ -808,7 +796,6 @@ static void vm_ended(struct session *s, struct guest *g, int watchdog)
 	finish_item(s, g, &in, -1, -1);
 }
 
-/* A boot that never reached READY consumes one item as `error`. */
 /*
  * QEMU itself died of a fault signal (bwrap passes on 128 + the signal).
  * Debian 12's QEMU 7.2 does so now and then in multi-threaded TCG when a
@@ -825,6 +812,7 @@ static int emulator_crashed(const struct guest *g)
 				st == 128 + SIGABRT || st == 128 + SIGILL);
 }
 
+/* A boot that never reached READY consumes one item as `error`. */
 static void boot_failed(struct session *s, struct guest *g, const char *why)
 {
 	struct classify_input in = { 0 };
