@@ -8,25 +8,25 @@
 # Wilson intervals, Fisher's two-sided p between the kernels, the stall
 # snapshots' classes and the cost per iteration.
 #
-#   sh bench/stress-calibrate.sh [--db PATH] [--iterations N] [MODE...]
+#   sh bench/stress-calibrate.sh [--db PATH] [--iterations N]
+#       [--kernel fixed|reverted|both] [MODE...]
 #   sh bench/stress-calibrate.sh --more N [--db PATH] [MODE...]
 #   sh bench/stress-calibrate.sh --table [--db PATH] [MODE...]
 #
 # MODEs: none (plain) and the --stress modes (default: none throttle vcpus
 # cpu jitter net mem). Adaptive, as the calibration was run:
 #
-#   first pass   N (default 10) iterations of both tests per mode on the
-#                reverted kernel, and on the fixed one for none (the
-#                plain baseline: `kflake run --series`). A kernel that
-#                shows nothing under a mode cannot be told from the fixed
-#                one, whatever the fixed one does;
+#   first pass   N (default 10) iterations of both tests per mode and
+#                kernel (`kflake run --ref COMMIT --stress MODE`).
+#                --kernel picks one kernel, so that two sittings can run
+#                the two kernels side by side under the same host load;
 #   --more N     for every mode where the reverted kernel stalled or
 #                failed: N more iterations on both kernels (`run
 #                --series`, which runs the fixed base under the same
 #                stress), so Fisher's p between them means something.
 #
-# A mode whose reverted kernel already has N iterations in the database
-# is skipped, so the calibration runs in sittings (one per mode: wrap
+# A mode whose kernel already has N iterations in the database is
+# skipped, so the calibration runs in sittings (one per mode: wrap
 # each in /work/coord/heavy on a shared machine). Each sitting logs the
 # host load in <db>.sittings: TCG timing depends on it. Results go to
 # ~/.local/share/kflake/stress-calibration.db unless --db says otherwise.
@@ -36,14 +36,22 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 K=${KFLAKE:-$top/kflake}
 mbox=$top/bench/udpgro-revert.mbox
 db=${KFLAKE_CALIBRATION_DB:-$HOME/.local/share/kflake/stress-calibration.db}
-n=10 more=0 table=0
+n=10 more=0 table=0 kernels="fixed reverted"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--db) db=$2; shift 2 ;;
 	--iterations) n=$2; shift 2 ;;
 	--more) more=$2; shift 2 ;;
 	--table) table=1; shift ;;
-	-h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+	--kernel)
+		case $2 in
+		fixed|reverted) kernels=$2 ;;
+		both) kernels="fixed reverted" ;;
+		*) echo "stress-calibrate: --kernel: '$2' is not fixed, reverted or both" >&2
+		   exit 2 ;;
+		esac
+		shift 2 ;;
+	-h|--help) sed -n '2,37p' "$0"; exit 0 ;;
 	-*) echo "stress-calibrate: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -57,41 +65,49 @@ sql() {
 	sqlite3 "$db" "$1" 2>/dev/null || echo 0
 }
 
-# The reverted kernel's commit (the series applied on the default tree).
-rev=$("$K" series fetch "$mbox" --db "$db" --json |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["result"])')
+# The two kernels' commits: the series' base (fixed) and result (reverted).
+json=$("$K" series fetch "$mbox" --db "$db" --json)
+commit() {
+	echo "$json" | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+fixed=$(commit base)
+rev=$(commit result)
+
+# count COMMIT STRESS OUTCOMES: iterations of one kernel under one mode.
+count() {
+	sql "SELECT count(*) FROM iterations i JOIN runs r ON r.id = i.run_id
+		WHERE r.commit_id = '$1' AND r.stress = '$2' AND i.outcome IN ($3)"
+}
 
 if [ $table = 0 ]; then
 	echo "$(date -u +%FT%TZ) start: load $(cut -d' ' -f1-3 /proc/loadavg)," \
-		"modes: $modes, n=$n, more=$more" >> "$db.sittings"
+		"modes: $modes, kernels: $kernels, n=$n, more=$more" >> "$db.sittings"
 	for m in $modes; do
 		s=$m
 		[ "$m" = none ] && s=""
-		have=$(sql "SELECT count(*) FROM iterations i JOIN runs r ON
-			r.id = i.run_id WHERE r.commit_id = '$rev' AND
-			r.stress = '$s' AND i.outcome <> 'error'")
-		bad=$(sql "SELECT count(*) FROM iterations i JOIN runs r ON
-			r.id = i.run_id WHERE r.commit_id = '$rev' AND
-			r.stress = '$s' AND i.outcome IN ('fail', 'stall', 'crash')")
 		if [ "$more" -gt 0 ]; then
+			bad=$(count "$rev" "$s" "'fail', 'stall', 'crash'")
 			[ "$bad" -gt 0 ] || continue
 			echo "== $m: $more more per kernel (load $(cut -d' ' -f1 /proc/loadavg))"
 			"$K" run --series "$mbox" --stress "$m" --iterations "$more" \
 				--db "$db" -q || echo "stress-calibrate: $m: exit $?"
-		elif [ "$have" -ge $((2 * n)) ]; then
-			echo "== $m: $have iterations on record, skipped"
-			continue
-		elif [ "$m" = none ]; then
-			echo "== none: $n per kernel (load $(cut -d' ' -f1 /proc/loadavg))"
-			"$K" run --series "$mbox" --stress none --iterations "$n" \
-				--db "$db" -q || echo "stress-calibrate: none: exit $?"
 		else
-			echo "== $m: $n on the reverted kernel (load $(cut -d' ' -f1 /proc/loadavg))"
-			"$K" run --ref "$rev" --stress "$m" --iterations "$n" \
-				--db "$db" -q || echo "stress-calibrate: $m: exit $?"
+			for k in $kernels; do
+				c=$fixed
+				[ $k = reverted ] && c=$rev
+				have=$(count "$c" "$s" "'pass', 'fail', 'stall', 'crash', 'skip'")
+				if [ "$have" -ge $((2 * n)) ]; then
+					echo "== $m, $k: $have iterations on record, skipped"
+					continue
+				fi
+				left=$((n - have / 2))
+				echo "== $m, $k: $left per test (load $(cut -d' ' -f1 /proc/loadavg))"
+				"$K" run --ref "$c" --stress "$m" --iterations "$left" \
+					--db "$db" -q || echo "stress-calibrate: $m: exit $?"
+				echo "$(date -u +%FT%TZ) $m $k done: load" \
+					"$(cut -d' ' -f1-3 /proc/loadavg)" >> "$db.sittings"
+			done
 		fi
-		echo "$(date -u +%FT%TZ) $m done: load $(cut -d' ' -f1-3 /proc/loadavg)" \
-			>> "$db.sittings"
 	done
 fi
 
