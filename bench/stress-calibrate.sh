@@ -20,10 +20,12 @@
 #                kernel (`kflake run --ref COMMIT --stress MODE`).
 #                --kernel picks one kernel, so that two sittings can run
 #                the two kernels side by side under the same host load;
-#   --more N     for every mode where the reverted kernel stalled or
-#                failed: N more iterations on both kernels (`run
-#                --series`, which runs the fixed base under the same
-#                stress), so Fisher's p between them means something.
+#   --more N     for every mode where either kernel stalled or failed:
+#                `run --series --until decided --max N` (at most N more
+#                iterations per test on both kernels under that stress,
+#                stopping at the sequential test's verdict: regression,
+#                improvement, or no 20-point rise), so Fisher's p between
+#                them means something.
 #
 # A mode whose kernel already has N iterations in the database is
 # skipped, so the calibration runs in sittings (one per mode: wrap
@@ -86,11 +88,15 @@ if [ $table = 0 ]; then
 		s=$m
 		[ "$m" = none ] && s=""
 		if [ "$more" -gt 0 ]; then
-			bad=$(count "$rev" "$s" "'fail', 'stall', 'crash'")
+			bad=$(($(count "$rev" "$s" "'fail', 'stall', 'crash'") +
+				$(count "$fixed" "$s" "'fail', 'stall', 'crash'")))
 			[ "$bad" -gt 0 ] || continue
-			echo "== $m: $more more per kernel (load $(cut -d' ' -f1 /proc/loadavg))"
-			"$K" run --series "$mbox" --stress "$m" --iterations "$more" \
-				--db "$db" -q || echo "stress-calibrate: $m: exit $?"
+			echo "== $m: up to $more more per kernel (load $(cut -d' ' -f1 /proc/loadavg))"
+			"$K" run --series "$mbox" --stress "$m" --until decided \
+				--max "$more" --db "$db" -q ||
+				echo "stress-calibrate: $m: exit $?"
+			echo "$(date -u +%FT%TZ) $m more done: load" \
+				"$(cut -d' ' -f1-3 /proc/loadavg)" >> "$db.sittings"
 		else
 			for k in $kernels; do
 				c=$fixed
