@@ -8,7 +8,9 @@ iterations (pass, fail, stall, crash; error and skip count for nothing,
 as everywhere in kflake), stalls and failures (fail + stall + crash) with
 95% Wilson intervals, Fisher's two-sided p between the kernels, the
 median wall time of an iteration (the mode's cost), and the stall
-snapshots' classes. A Markdown table, so docs/STRESS.md can keep it.
+snapshots' classes; last, every mode pooled per kernel and test (the
+upper bound the whole grid sets when no mode found anything). A
+Markdown table, so docs/STRESS.md can keep it.
 """
 import math
 import sqlite3
@@ -87,6 +89,7 @@ def main():
           "median s | stall classes |")
     print("|---|---|---|---|---|---|---|---|")
     plain = {}
+    total = {}
     for m in modes:
         stress = "" if m == "none" else m
         for t in TESTS:
@@ -95,6 +98,11 @@ def main():
             if m == "none":
                 plain[t] = f["median"]
             p = fisher_two_sided(f["fail"], f["n"], r["fail"], r["n"])
+            for name, x in (("fixed", f), ("reverted", r)):
+                a = total.setdefault((t, name), {"n": 0, "stall": 0,
+                                                 "fail": 0})
+                for key in a:
+                    a[key] += x[key]
             for name, s, pv in (("fixed", f, ""), ("reverted", r,
                                                    "%.3g" % p)):
                 if not f["n"]:
@@ -111,6 +119,17 @@ def main():
                     m, t.replace(".sh", ""), name, pct(s["stall"], s["n"]),
                     pct(s["fail"], s["n"]), err, pv or " ", cost_s,
                     s["labels"]))
+    # Every mode together: what the whole grid bounds, when no single
+    # mode found anything (a pool of conditions, not one rate).
+    for t in TESTS:
+        f, r = total.get((t, "fixed")), total.get((t, "reverted"))
+        if not f or not r:
+            continue
+        p = fisher_two_sided(f["fail"], f["n"], r["fail"], r["n"])
+        for name, s, pv in (("fixed", f, " "), ("reverted", r, "%.3g" % p)):
+            print("| all above | %s | %s | %s | %s | %s | | |" % (
+                t.replace(".sh", ""), name, pct(s["stall"], s["n"]),
+                pct(s["fail"], s["n"]), pv))
 
 
 if __name__ == "__main__":
