@@ -363,6 +363,29 @@ fail:
 	return -1;
 }
 
+/*
+ * The lock files libgit2 leaves when a kflake is killed inside a
+ * checkout. Only checkouts write the index and HEAD of a cache tree,
+ * and they run under the tree lock, so whoever holds that lock knows
+ * these are leftovers: libgit2 would refuse every later checkout
+ * ("the index is locked"), and a killed bisect could never resume.
+ * unlink() removes a planted symlink itself, never its target.
+ */
+static void clear_stale_locks(struct tree *t)
+{
+	static const char *const names[] = { "index.lock", "HEAD.lock" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		char *path = xasprintf("%s/.git/%s", t->path, names[i]);
+
+		if (!unlink(path))
+			info("%s: removed %s, left by a kflake killed in a "
+			     "checkout", t->source, names[i]);
+		free(path);
+	}
+}
+
 int tree_lock(struct tree *t)
 {
 	char *path;
@@ -377,16 +400,18 @@ int tree_lock(struct tree *t)
 		return error("%s: cannot create lock: %s", t->path,
 			     strerror(errno));
 	}
-	if (!flock(t->lock_fd, LOCK_EX | LOCK_NB))
-		return 0;
-	info("%s: waiting for another kflake using this tree", t->source);
-	while (flock(t->lock_fd, LOCK_EX)) {
-		if (errno != EINTR || util_interrupted) {
-			tree_unlock(t);
-			return error("%s: interrupted while waiting for the tree",
-				     t->source);
+	if (flock(t->lock_fd, LOCK_EX | LOCK_NB)) {
+		info("%s: waiting for another kflake using this tree",
+		     t->source);
+		while (flock(t->lock_fd, LOCK_EX)) {
+			if (errno != EINTR || util_interrupted) {
+				tree_unlock(t);
+				return error("%s: interrupted while waiting "
+					     "for the tree", t->source);
+			}
 		}
 	}
+	clear_stale_locks(t);
 	return 0;
 }
 

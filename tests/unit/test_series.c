@@ -1243,6 +1243,53 @@ out:
 	git_libgit2_shutdown();
 }
 
+/*
+ * A kflake killed in the middle of a checkout leaves .git/index.lock
+ * (and maybe HEAD.lock) behind; libgit2 then refuses every later
+ * checkout ("index.lock: File exists"), so a killed bisect could never
+ * resume. The next holder of the tree lock clears them.
+ */
+TEST(tree_lock_clears_a_killed_checkouts_lock_files)
+{
+	struct repo r;
+	struct tree t = { 0 };
+	git_oid tip, old;
+	char *index_lock = NULL, *head_lock = NULL, *file = NULL;
+	FILE *f;
+
+	git_libgit2_init();
+	if (private_cache() || make_repo(&r))
+		goto out;
+	CHECK_INT(tree_open(&t, r.path), 0);
+	CHECK_INT(tree_resolve(&t, "main", &tip), 0);
+	CHECK_INT(tree_resolve(&t, "main~2", &old), 0);
+	CHECK_INT(tree_lock(&t), 0);
+	CHECK_INT(tree_checkout(&t, &tip), 0);
+	tree_unlock(&t);
+	index_lock = xasprintf("%s/.git/index.lock", t.path);
+	head_lock = xasprintf("%s/.git/HEAD.lock", t.path);
+	CHECK((f = fopen(index_lock, "w")) != NULL);
+	if (f)
+		fclose(f);
+	CHECK((f = fopen(head_lock, "w")) != NULL);
+	if (f)
+		fclose(f);
+	CHECK_INT(tree_lock(&t), 0);
+	CHECK(!util_file_exists(index_lock));
+	CHECK(!util_file_exists(head_lock));
+	CHECK_INT(tree_checkout(&t, &old), 0);
+	file = xasprintf("%s/blob.bin", t.path);
+	CHECK(!util_file_exists(file));	/* main~2 predates blob.bin */
+out:
+	free(index_lock);
+	free(head_lock);
+	free(file);
+	tree_close(&t);
+	repo_release(&r);
+	private_cache_clean();
+	git_libgit2_shutdown();
+}
+
 /* A series the base has already is said to be so, not tested. */
 TEST(series_already_in_the_base)
 {
