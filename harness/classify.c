@@ -52,7 +52,8 @@ enum record_outcome classify_iteration(const struct classify_input *in,
 		return OUTCOME_STALL;
 	}
 	if (in->status && !strcmp(in->status, "inactive")) {
-		*reason = xasprintf("no output for %.0f s (stall watchdog)",
+		*reason = xasprintf("no output for %.0f s and no new process "
+				    "(stall watchdog)",
 				    in->idle);
 		return OUTCOME_STALL;
 	}
