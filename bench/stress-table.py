@@ -8,7 +8,8 @@ iterations (pass, fail, stall, crash; error and skip count for nothing,
 as everywhere in kflake), stalls and failures (fail + stall + crash) with
 95% Wilson intervals, Fisher's two-sided p between the kernels, the
 median wall time of an iteration (the mode's cost), and the stall
-snapshots' classes; last, every mode pooled per kernel and test (the
+snapshots' classes; the TCP subcases' sender throughput per kernel
+with a Mann-Whitney p; last, every mode pooled per kernel and test (the
 upper bound the whole grid sets when no mode found anything). A
 Markdown table, so docs/STRESS.md can keep it.
 """
@@ -40,6 +41,47 @@ def fisher_two_sided(k1, n1, k2, n2):
     p0 = prob(k1)
     return min(1.0, sum(prob(x) for x in range(lo, hi + 1)
                         if prob(x) <= p0 * (1 + 1e-7)))
+
+
+def mann_whitney(a, b):
+    """Two-sided p of the Mann-Whitney U test, normal approximation with
+    the tie correction (the MB/s figures are whole numbers: many ties)."""
+    n1, n2 = len(a), len(b)
+    if not n1 or not n2:
+        return 1.0
+    allv = sorted(a + b)
+    ranks = {}
+    i = 0
+    while i < len(allv):
+        j = i
+        while j < len(allv) and allv[j] == allv[i]:
+            j += 1
+        ranks[allv[i]] = (i + j + 1) / 2.0
+        i = j
+    u = sum(ranks[x] for x in a) - n1 * (n1 + 1) / 2.0
+    n = n1 + n2
+    ties = sum(c ** 3 - c for c in
+               (allv.count(v) for v in set(allv)))
+    var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1)))
+    if var <= 0:
+        return 1.0
+    z = (abs(u - n1 * n2 / 2.0) - 0.5) / math.sqrt(var)
+    return min(1.0, math.erfc(max(z, 0) / math.sqrt(2)))
+
+
+def tcp_rates(con, commit, stress, test):
+    """Per counted iteration, the mean of its TCP subcases' sender MB/s."""
+    q = ("SELECT i.id, avg(m.value) FROM metrics m JOIN iterations i ON "
+         "i.id = m.iteration_id JOIN runs r ON r.id = i.run_id WHERE "
+         "r.commit_id = ? AND r.stress = ? AND i.test = ? AND "
+         "m.name = 'tcp tx MB/s' AND r.state IN ('done', 'interrupted') "
+         "GROUP BY i.id")
+    return [v for _, v in con.execute(q, (commit, stress, test))]
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else 0.0
 
 
 def pct(k, n):
@@ -131,6 +173,28 @@ def main():
                 t.replace(".sh", ""), name, pct(s["stall"], s["n"]),
                 pct(s["fail"], s["n"]), pv))
 
+    # TCP throughput: the revert changes what a dropped GSO segment
+    # returns to TCP, so a kernel may differ in throughput before it
+    # ever stalls.
+    print("\nTCP sender throughput (the mean of an iteration's TCP subcases,"
+          " MB/s):\n")
+    print("| mode | test | fixed: n, median [min-max] | reverted: n, median"
+          " [min-max] | Mann-Whitney p |")
+    print("|---|---|---|---|---|")
+    for m in modes:
+        stress = "" if m == "none" else m
+        for t in TESTS:
+            f = tcp_rates(con, base, stress, t)
+            r = tcp_rates(con, rev, stress, t)
+            if not f and not r:
+                continue
+            fmt = lambda v: ("%d, %.1f [%.0f-%.0f]" % (len(v), median(v),
+                                                      min(v), max(v))
+                             if v else "-")
+            pv = "%.2g" % mann_whitney(f, r) if f and r else " "
+            print("| %s | %s | %s | %s | %s |" % (
+                m, t.replace(".sh", ""), fmt(f), fmt(r), pv))
+    print()
 
 if __name__ == "__main__":
     main()
