@@ -62,11 +62,6 @@ modes=${*:-none throttle vcpus cpu jitter net mem}
 [ -x "$K" ] || { echo "stress-calibrate: build kflake first (make)"; exit 1; }
 mkdir -p "$(dirname "$db")"
 
-# sql QUERY: one value from the calibration database.
-sql() {
-	sqlite3 "$db" "$1" 2>/dev/null || echo 0
-}
-
 # The two kernels' commits: the series' base (fixed) and result (reverted).
 json=$("$K" series fetch "$mbox" --db "$db" --json)
 commit() {
@@ -75,10 +70,16 @@ commit() {
 fixed=$(commit base)
 rev=$(commit result)
 
-# count COMMIT STRESS OUTCOMES: iterations of one kernel under one mode.
+# count COMMIT STRESS OUTCOME...: iterations of one kernel under one mode
+# (the values are bound, never spliced: a MODE comes from the command
+# line).
 count() {
-	sql "SELECT count(*) FROM iterations i JOIN runs r ON r.id = i.run_id
-		WHERE r.commit_id = '$1' AND r.stress = '$2' AND i.outcome IN ($3)"
+	{
+		printf '.param set ?1 "%s"\n.param set ?2 "%s"\n' "$1" "$2"
+		shift 2
+		printf "SELECT count(*) FROM iterations i JOIN runs r ON r.id = i.run_id WHERE r.commit_id = ?1 AND r.stress = ?2 AND i.outcome IN ('%s');\n" \
+			"$(echo "$*" | sed "s/ /', '/g")"
+	} | sqlite3 -batch -noheader "$db" 2>/dev/null || echo 0
 }
 
 if [ $table = 0 ]; then
@@ -88,8 +89,8 @@ if [ $table = 0 ]; then
 		s=$m
 		[ "$m" = none ] && s=""
 		if [ "$more" -gt 0 ]; then
-			bad=$(($(count "$rev" "$s" "'fail', 'stall', 'crash'") +
-				$(count "$fixed" "$s" "'fail', 'stall', 'crash'")))
+			bad=$(($(count "$rev" "$s" fail stall crash) +
+				$(count "$fixed" "$s" fail stall crash)))
 			[ "$bad" -gt 0 ] || continue
 			echo "== $m: up to $more more per kernel (load $(cut -d' ' -f1 /proc/loadavg))"
 			"$K" run --series "$mbox" --stress "$m" --until decided \
@@ -101,7 +102,7 @@ if [ $table = 0 ]; then
 			for k in $kernels; do
 				c=$fixed
 				[ $k = reverted ] && c=$rev
-				have=$(count "$c" "$s" "'pass', 'fail', 'stall', 'crash', 'skip'")
+				have=$(count "$c" "$s" pass fail stall crash skip)
 				if [ "$have" -ge $((2 * n)) ]; then
 					echo "== $m, $k: $have iterations on record, skipped"
 					continue

@@ -43,6 +43,11 @@ def fisher_two_sided(k1, n1, k2, n2):
                         if prob(x) <= p0 * (1 + 1e-7)))
 
 
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else 0.0
+
+
 def mann_whitney(a, b):
     """Two-sided p of the Mann-Whitney U test, normal approximation with
     the tie correction (the MB/s figures are whole numbers: many ties)."""
@@ -79,11 +84,6 @@ def tcp_rates(con, commit, stress, test):
     return [v for _, v in con.execute(q, (commit, stress, test))]
 
 
-def median(v):
-    v = sorted(v)
-    return v[len(v) // 2] if v else 0.0
-
-
 def pct(k, n):
     lo, hi = wilson(k, n)
     return "%d/%d (%.0f%%, %.0f-%.0f%%)" % (k, n, 100 * k / n if n else 0,
@@ -110,7 +110,7 @@ def side(con, commit, stress, test):
     fails = sum(c.get(o, 0) for o in ("fail", "stall", "crash"))
     return {"n": n, "stall": c.get("stall", 0), "fail": fails,
             "errors": c.get("error", 0),
-            "median": d[len(d) // 2] if d else 0.0,
+            "median": median(d),
             "labels": ", ".join("%s x%d" % l for l in labels) or "-"}
 
 

@@ -231,7 +231,6 @@ static int handing_out(const struct session *s)
 	return !session_interrupted && !s->decided && !s->abort_reason;
 }
 
-
 /* Keep the tail of a capped buffer: the end is where crashes are. */
 static void append_capped(struct strbuf *sb, const char *line, size_t cap)
 {
